@@ -1,0 +1,1 @@
+"""Reference implementation of the chat platform: the suite's embedded default target."""

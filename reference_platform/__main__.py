@@ -1,0 +1,67 @@
+"""Command line: `python -m reference_platform migrate|serve`."""
+
+import argparse
+import asyncio
+import logging
+import socket
+
+import uvicorn
+
+from .app import create_app, default_parts
+from .database import migrate
+from .settings import Settings
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="reference_platform", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    migrate_command = commands.add_parser("migrate", help="apply database migrations")
+    migrate_command.add_argument("--database-url", required=True)
+    serve = commands.add_parser("serve", help="serve the platform over HTTP and WebSocket")
+    serve.add_argument("--database-url", required=True)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--fd", type=int, help="serve on an already listening socket (overrides host and port)")
+    serve.add_argument("--issuer", help="token issuer; defaults to the public base URL")
+    serve.add_argument(
+        "--fault", action="append", default=[], help="start with a named defect swapped in (test harness only)"
+    )
+    return parser.parse_args(argv)
+
+
+def serve(args: argparse.Namespace) -> None:
+    if args.fd is not None:
+        with socket.fromfd(args.fd, socket.AF_INET, socket.SOCK_STREAM) as listening:
+            host, port = listening.getsockname()[:2]
+    else:
+        host, port = args.host, args.port
+    settings = Settings(database_url=args.database_url, issuer=args.issuer or f"http://{host}:{port}")
+    parts = default_parts(settings)
+    if args.fault:
+        from .faults import inject
+
+        parts = inject(parts, args.fault)
+    config = uvicorn.Config(
+        create_app(parts),
+        host=args.host,
+        port=args.port,
+        fd=args.fd,
+        log_level="warning",
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+    )
+    uvicorn.Server(config).run()
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    if args.command == "migrate":
+        for name in asyncio.run(migrate(args.database_url)):
+            logging.info("applied migration %s", name)
+    else:
+        serve(args)
+
+
+if __name__ == "__main__":
+    main()

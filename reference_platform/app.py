@@ -1,0 +1,216 @@
+"""The app factory: builds the platform from explicit parts."""
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from .accounts import Accounts, RefreshTokenStore, UserStore
+from .agent import Agent, Planner, PlannerAgent, RunEvents, RunEventsFactory
+from .chat_socket import ChatSessions, HandshakeAuthenticator, refuse_handshake
+from .chats import ChatStore
+from .database import Database
+from .passwords import PasswordHashing, PasswordPolicy
+from .problems import Problem, problem_handler, unauthorized
+from .settings import Settings
+from .tickets import TicketStore
+from .tokens import AccessTokens, InvalidToken
+from .tools import Calculator, CostEstimator
+
+
+@dataclass
+class Parts:
+    """Everything the application is made of. Tests swap a part for a faulty one."""
+
+    settings: Settings
+    database: Database
+    access_tokens: AccessTokens
+    users: UserStore
+    accounts: Accounts
+    chats: ChatStore
+    tickets: TicketStore
+    agent: Agent
+    run_events: RunEventsFactory
+    handshake: HandshakeAuthenticator
+
+
+def default_parts(settings: Settings) -> Parts:
+    database = Database(settings.database_url)
+    access_tokens = AccessTokens(
+        settings.issuer, settings.audience, settings.client_id, settings.access_token_ttl_seconds
+    )
+    users = UserStore(database)
+    tickets = TicketStore(database, settings.ticket_ttl_seconds)
+    return Parts(
+        settings=settings,
+        database=database,
+        access_tokens=access_tokens,
+        users=users,
+        accounts=Accounts(
+            users,
+            RefreshTokenStore(database, settings.refresh_token_ttl_seconds),
+            PasswordHashing(),
+            PasswordPolicy(settings.min_password_length),
+            access_tokens,
+        ),
+        chats=ChatStore(database),
+        tickets=tickets,
+        agent=PlannerAgent(Planner(), [Calculator(), CostEstimator()]),
+        run_events=RunEvents,
+        handshake=HandshakeAuthenticator(tickets, access_tokens, users),
+    )
+
+
+class RequestIdMiddleware:
+    """Gives every HTTP response an X-Request-Id, so a client's evidence can name the server's record."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+async def json_body(request: Request, *fields: str) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError as error:
+        raise Problem(400, "invalid-json", "The request body is not valid JSON") from error
+    missing = [name for name in fields if not isinstance(body, dict) or not isinstance(body.get(name), str)]
+    if missing:
+        raise Problem(422, "missing-fields", "Required fields are missing", f"Missing: {', '.join(missing)}")
+    assert isinstance(body, dict)
+    return body
+
+
+def create_app(parts: Parts) -> Starlette:
+    async def current_user(request: Request) -> uuid.UUID:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise unauthorized("A bearer access token is required.")
+        try:
+            user_id = uuid.UUID(parts.access_tokens.verify(token).subject)
+        except (InvalidToken, ValueError) as error:
+            raise unauthorized(f"The access token is invalid: {error}") from error
+        if await parts.users.get(user_id) is None:
+            raise unauthorized("The account no longer exists.")
+        return user_id
+
+    async def sign_up(request: Request) -> Response:
+        body = await json_body(request, "email", "password")
+        user = await parts.accounts.sign_up(body["email"], body["password"])
+        return JSONResponse(user.public(), status_code=201)
+
+    async def log_in(request: Request) -> Response:
+        body = await json_body(request, "email", "password")
+        tokens = await parts.accounts.log_in(body["email"], body["password"])
+        return JSONResponse(tokens.public(), headers={"Cache-Control": "no-store"})
+
+    async def jwks(request: Request) -> Response:
+        return JSONResponse(parts.access_tokens.jwks())
+
+    async def me(request: Request) -> Response:
+        user = await parts.users.get(await current_user(request))
+        assert user is not None
+        return JSONResponse(user.public())
+
+    async def delete_me(request: Request) -> Response:
+        await parts.users.delete(await current_user(request))
+        return Response(status_code=204)
+
+    async def issue_ticket(request: Request) -> Response:
+        ticket = await parts.tickets.issue(await current_user(request))
+        return JSONResponse(
+            {"ticket": ticket, "expires_in": parts.settings.ticket_ttl_seconds},
+            status_code=201,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    async def create_thread(request: Request) -> Response:
+        user_id = await current_user(request)
+        body = await json_body(request) if await request.body() else {}
+        title = body.get("title")
+        thread = await parts.chats.create_thread(user_id, title if isinstance(title, str) and title else "New chat")
+        return JSONResponse(thread.public(), status_code=201)
+
+    async def list_threads(request: Request) -> Response:
+        threads = await parts.chats.threads_of(await current_user(request))
+        return JSONResponse({"threads": [thread.public() for thread in threads]})
+
+    async def list_messages(request: Request) -> Response:
+        user_id = await current_user(request)
+        try:
+            thread_id = uuid.UUID(request.path_params["thread_id"])
+        except ValueError:
+            thread_id = None
+        if thread_id is None or await parts.chats.owned_thread(user_id, thread_id) is None:
+            raise Problem(404, "thread-not-found", "No such thread")
+        messages = await parts.chats.messages_of(thread_id)
+        return JSONResponse({"messages": [message.public() for message in messages]})
+
+    async def live(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def ready(request: Request) -> Response:
+        try:
+            await parts.database.pool.fetchval("SELECT 1")
+        except Exception as error:
+            raise Problem(503, "not-ready", "The database is unreachable", type(error).__name__) from error
+        return JSONResponse({"status": "ready"})
+
+    sessions = ChatSessions(parts.chats, parts.agent, parts.run_events)
+
+    async def chat(websocket: WebSocket) -> None:
+        try:
+            user_id = await parts.handshake.authenticate(websocket)
+        except Problem as problem:
+            await refuse_handshake(websocket, problem)
+            return
+        await sessions.serve(websocket, user_id)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await parts.database.open()
+        try:
+            yield
+        finally:
+            await parts.database.close()
+
+    return Starlette(
+        routes=[
+            Route("/auth/signup", sign_up, methods=["POST"]),
+            Route("/auth/login", log_in, methods=["POST"]),
+            Route("/.well-known/jwks.json", jwks),
+            Route("/me", me),
+            Route("/me", delete_me, methods=["DELETE"]),
+            Route("/ws-tickets", issue_ticket, methods=["POST"]),
+            Route("/threads", create_thread, methods=["POST"]),
+            Route("/threads", list_threads),
+            Route("/threads/{thread_id}/messages", list_messages),
+            Route("/health/live", live),
+            Route("/health/ready", ready),
+            WebSocketRoute("/chat", chat),
+        ],
+        middleware=[Middleware(RequestIdMiddleware)],
+        exception_handlers={Problem: problem_handler},
+        lifespan=lifespan,
+    )

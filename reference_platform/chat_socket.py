@@ -1,0 +1,102 @@
+"""The chat WebSocket: an authenticated handshake, then questions in and run events out."""
+
+import json
+import logging
+import uuid
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from .accounts import UserStore
+from .agent import Agent, RunEventsFactory
+from .chats import ChatStore
+from .problems import Problem, unauthorized
+from .tickets import TicketStore
+from .tokens import AccessTokens, InvalidToken
+from .tools import ToolError
+
+log = logging.getLogger(__name__)
+
+POLICY_VIOLATION = 1008
+
+
+class HandshakeAuthenticator:
+    """Browsers present a one-time ticket (`?ticket=`); other clients may send `Authorization: Bearer`."""
+
+    def __init__(self, tickets: TicketStore, access_tokens: AccessTokens, users: UserStore) -> None:
+        self.tickets = tickets
+        self.access_tokens = access_tokens
+        self.users = users
+
+    async def authenticate(self, websocket: WebSocket) -> uuid.UUID:
+        ticket = websocket.query_params.get("ticket")
+        if ticket is not None:
+            owner = await self.tickets.redeem(ticket)
+            if owner is None:
+                raise unauthorized("The ticket is unknown, already used or expired.")
+            return owner
+        scheme, _, token = websocket.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise unauthorized("The handshake carries no ticket and no bearer token.")
+        try:
+            subject = uuid.UUID(self.access_tokens.verify(token).subject)
+        except (InvalidToken, ValueError) as error:
+            raise unauthorized(f"The access token is invalid: {error}") from error
+        if await self.users.get(subject) is None:
+            raise unauthorized("The account no longer exists.")
+        return subject
+
+
+class ChatSessions:
+    def __init__(self, chats: ChatStore, agent: Agent, run_events: RunEventsFactory) -> None:
+        self.chats = chats
+        self.agent = agent
+        self.run_events = run_events
+
+    async def serve(self, websocket: WebSocket, user_id: uuid.UUID) -> None:
+        await websocket.accept()
+        try:
+            while True:
+                frame = await websocket.receive_text()
+                await self.handle_frame(websocket, user_id, frame)
+        except WebSocketDisconnect:
+            return
+
+    async def handle_frame(self, websocket: WebSocket, user_id: uuid.UUID, frame: str) -> None:
+        try:
+            message = json.loads(frame)
+            kind, thread_id, content = message["type"], uuid.UUID(message["thread_id"]), str(message["content"])
+        except (ValueError, KeyError, TypeError):
+            await self.send_error(websocket, "invalid_message", "Expected {type, thread_id, content} as JSON.")
+            return
+        if kind != "user_message":
+            await self.send_error(websocket, "unsupported_type", f"Unknown message type {kind!r}.")
+            return
+        if await self.chats.owned_thread(user_id, thread_id) is None:
+            await self.send_error(websocket, "thread_not_found", "No such thread.")
+            return
+        await self.run(websocket, thread_id, content)
+
+    async def run(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
+        run_id = uuid.uuid4()
+        events = self.run_events(websocket.send_json, websocket.close, run_id, thread_id)
+        await self.chats.add_message(thread_id, "user", question, run_id)
+        await events.started()
+        try:
+            answer = await self.agent.answer(question, events)
+            saved = await self.chats.add_message(thread_id, "assistant", answer, run_id)
+        except ToolError as error:
+            await events.failed("tool_failed", str(error))
+            return
+        except Exception as error:
+            log.exception("agent run %s failed", run_id)
+            await events.failed("agent_failed", type(error).__name__)
+            return
+        await events.completed(saved.id, answer)
+
+    @staticmethod
+    async def send_error(websocket: WebSocket, code: str, detail: str) -> None:
+        await websocket.send_json({"type": "error", "code": code, "detail": detail})
+
+
+async def refuse_handshake(websocket: WebSocket, problem: Problem) -> None:
+    await websocket.send_denial_response(problem.response())

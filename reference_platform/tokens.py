@@ -1,0 +1,88 @@
+"""Signed access tokens (RFC 9068 JWT profile), their verification and the JWKS."""
+
+import base64
+import hashlib
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+ALGORITHM = "RS256"
+ACCESS_TOKEN_TYPE = "at+jwt"
+REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti", "client_id"]
+
+
+class InvalidToken(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    subject: str
+    token_id: str
+    expires_at: int
+
+
+def jwk_thumbprint(public_jwk: dict[str, Any]) -> str:
+    """RFC 7638 thumbprint of an RSA public key, used as its kid."""
+    canonical = json.dumps({k: public_jwk[k] for k in ("e", "kty", "n")}, separators=(",", ":"), sort_keys=True)
+    digest = hashlib.sha256(canonical.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+class AccessTokens:
+    def __init__(
+        self,
+        issuer: str,
+        audience: str,
+        client_id: str,
+        ttl_seconds: int,
+        private_key: rsa.RSAPrivateKey | None = None,
+    ) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self.client_id = client_id
+        self.ttl_seconds = ttl_seconds
+        self._private_key = private_key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._public_jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self._private_key.public_key()))
+        self.kid = jwk_thumbprint(self._public_jwk)
+
+    def issue(self, subject: str) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject,
+            "client_id": self.client_id,
+            "iat": now,
+            "exp": now + self.ttl_seconds,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._private_key, ALGORITHM, headers={"kid": self.kid, "typ": ACCESS_TOKEN_TYPE})
+
+    def verify(self, token: str) -> AccessClaims:
+        try:
+            header = jwt.get_unverified_header(token)
+            if header.get("typ") != ACCESS_TOKEN_TYPE:
+                raise InvalidToken("token type is not at+jwt")
+            if header.get("kid") != self.kid:
+                raise InvalidToken("unknown signing key")
+            claims = jwt.decode(
+                token,
+                self._private_key.public_key(),
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.PyJWTError as error:
+            raise InvalidToken(str(error)) from error
+        return AccessClaims(subject=claims["sub"], token_id=claims["jti"], expires_at=claims["exp"])
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [{**self._public_jwk, "kid": self.kid, "use": "sig", "alg": ALGORITHM}]}

@@ -1,0 +1,76 @@
+"""Tools the agent can call. Each takes JSON arguments and returns a JSON result."""
+
+import ast
+import operator
+from typing import Any, Protocol
+
+PRICE_PER_MILLION_TOKENS_USD = 2.50
+
+
+class ToolError(Exception):
+    pass
+
+
+class Tool(Protocol):
+    name: str
+
+    async def run(self, arguments: dict[str, Any]) -> dict[str, Any]: ...
+
+
+_OPERATORS: dict[type, Any] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+}
+
+
+def _evaluate(node: ast.AST) -> float:
+    if isinstance(node, ast.Expression):
+        return _evaluate(node.body)
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return node.value
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        if isinstance(node.op, ast.Pow) and abs(_evaluate(node.right)) > 100:
+            raise ToolError("exponent too large")
+        return float(_OPERATORS[type(node.op)](_evaluate(node.left), _evaluate(node.right)))
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _OPERATORS:
+        return float(_OPERATORS[type(node.op)](_evaluate(node.operand)))
+    raise ToolError(f"unsupported expression: {ast.dump(node)}")
+
+
+class Calculator:
+    name = "calculator"
+
+    async def run(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        expression = str(arguments["expression"])
+        try:
+            value = _evaluate(ast.parse(expression, mode="eval"))
+        except ZeroDivisionError as error:
+            raise ToolError(f"cannot evaluate {expression}: division by zero") from error
+        except SyntaxError as error:
+            raise ToolError(f"cannot parse {expression}") from error
+        return {"expression": expression, "value": value}
+
+
+class CostEstimator:
+    name = "cost_estimator"
+
+    def __init__(self, price_per_million_tokens: float = PRICE_PER_MILLION_TOKENS_USD) -> None:
+        self.price_per_million_tokens = price_per_million_tokens
+
+    async def run(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        tokens_per_day = float(arguments["tokens_per_day"])
+        days = int(arguments.get("days", 30))
+        if tokens_per_day < 0 or days <= 0:
+            raise ToolError("token volume and days must be positive")
+        cost = tokens_per_day * days / 1_000_000 * self.price_per_million_tokens
+        return {
+            "tokens_per_day": tokens_per_day,
+            "days": days,
+            "price_per_million_tokens_usd": self.price_per_million_tokens,
+            "cost_usd": round(cost, 2),
+        }

