@@ -1,0 +1,89 @@
+"""behave hooks: start or find the target, check it answers, and give each scenario its own cast and evidence."""
+
+import os
+import sys
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import httpx
+import parse
+from behave import register_type
+from behave.model import Scenario
+from behave.runner import Context
+
+from support.actors import Cast
+from support.config import load_config
+from support.database_probe import DatabaseProbe
+from support.embedded_stack import EmbeddedStack
+from support.event_loop import LoopThread
+from support.evidence import ScenarioEvidence
+from support.http_client import PlatformApi
+from support.preflight import PREFLIGHT_TIMEOUT, check_services
+from support.redaction import Redactor
+
+T = TypeVar("T")
+CLEANUP_TIMEOUT = 30.0
+
+
+@parse.with_pattern(r"[A-Z][a-z]+|she|he|they|her|his|their|him|them")
+def parse_person(text: str) -> str:
+    """A persona's name, or a pronoun for the persona last named."""
+    return text
+
+
+register_type(Person=parse_person)
+
+
+def before_all(context: Context) -> None:
+    target = load_config(context.config.userdata, os.environ)
+    context.loop = LoopThread()
+    context.stack = None
+    if target.embedded:
+        context.stack = EmbeddedStack(target.platform_faults).start()
+        target = target.targeting(context.stack.base_url, context.stack.database_url)
+        print(f"Embedded stack: platform {target.base_url}, PostgreSQL {context.stack.postgres.url}", file=sys.stderr)
+    context.target = target
+    context.loop.run(check_services(target), PREFLIGHT_TIMEOUT + 2, "preflight")
+    context.redactor = Redactor()
+    context.database = DatabaseProbe(target.database_url)
+    context.http = context.loop.run(open_http_client(target.base_url, target.request_timeout), 5, "HTTP client")
+
+    def run(coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        limit = timeout or target.request_timeout + target.event_timeout
+        return context.loop.run(coroutine, limit, context.step_name)
+
+    context.run = run
+    context.step_name = "step"
+
+
+async def open_http_client(base_url: str, timeout: float) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=base_url, timeout=timeout)
+
+
+def before_scenario(context: Context, scenario: Scenario) -> None:
+    context.evidence = ScenarioEvidence(context.redactor)
+    api = PlatformApi(context.http, context.evidence)
+    context.cast = Cast(api, context.target.chat_url(), context.evidence, context.target.event_timeout)
+
+
+def before_step(context: Context, step: Any) -> None:
+    context.step_name = f"{step.keyword} {step.name}"
+
+
+def after_scenario(context: Context, scenario: Scenario) -> None:
+    try:
+        context.loop.run(context.cast.dismiss(), CLEANUP_TIMEOUT, "scenario clean-up")
+    finally:
+        context.evidence.attach_all()
+
+
+def after_all(context: Context) -> None:
+    loop, http, stack = (getattr(context, name, None) for name in ("loop", "http", "stack"))
+    try:
+        if loop is not None and http is not None:
+            loop.run(http.aclose(), 5, "closing the HTTP client")
+    finally:
+        if loop is not None:
+            loop.close()
+        if stack is not None:
+            stack.stop()

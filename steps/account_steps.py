@@ -1,0 +1,55 @@
+from behave import given, then, when
+from behave.runner import Context
+
+from support.actors import suite_email
+from support.signup_checks import expect_same_refusal, expect_signup_refused
+
+
+@given("{person:Person} has signed up")
+def step_signed_up(context: Context, person: str) -> None:
+    context.run(context.cast.actor(person).sign_up())
+
+
+@given("{person:Person} has signed up and logged in")
+def step_signed_up_and_logged_in(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    context.run(actor.sign_up())
+    context.run(actor.log_in())
+
+
+@when("{person:Person} tries to sign up with {owner:Person}'s email address")
+def step_sign_up_with_taken_email(context: Context, person: str, owner: str) -> None:
+    taken = context.cast.actor(owner).email
+    context.run(context.cast.actor(person).try_sign_up(email=taken))
+
+
+@when('{person:Person} tries to sign up with the password "{password}"')
+def step_sign_up_with_password(context: Context, person: str, password: str) -> None:
+    context.run(context.cast.actor(person).try_sign_up(password=password))
+
+
+@then("{person:Person} signup is refused because the email address is already registered")
+def step_refused_email_taken(context: Context, person: str) -> None:
+    expect_signup_refused(context.cast.actor(person).last_response, 409, "email-taken")
+
+
+@then("{person:Person} signup is refused because the password {reason}")
+def step_refused_weak_password(context: Context, person: str, reason: str) -> None:
+    expect_signup_refused(context.cast.actor(person).last_response, 422, "weak-password", reason)
+
+
+@when("{person:Person} tries to log in as {owner:Person} with a wrong password")
+def step_log_in_with_wrong_password(context: Context, person: str, owner: str) -> None:
+    email = context.cast.actor(owner).email
+    context.run(context.cast.actor(person).try_log_in(email=email, password="Wrong-password-42!"))
+
+
+@when("{person:Person} tries to log in with an email address nobody has registered")
+def step_log_in_unknown_email(context: Context, person: str) -> None:
+    context.run(context.cast.actor(person).try_log_in(email=suite_email("nobody"), password="Wrong-password-42!"))
+
+
+@then("both logins are refused with the same answer")
+def step_same_refusal(context: Context) -> None:
+    expect_same_refusal(context.cast.current.login_attempts)
+

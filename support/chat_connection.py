@@ -1,0 +1,100 @@
+"""The chat WebSocket: a recorder task moves every frame from the socket into a queue."""
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from .evidence import ScenarioEvidence
+from .service_errors import ServiceUnavailable, describe
+
+
+class HandshakeRefused(Exception):
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"handshake refused with HTTP {status}: {body[:300]}")
+        self.status = status
+        self.body = body
+
+
+@dataclass(frozen=True)
+class Closed:
+    """The socket closed; stands in the queue after the last frame."""
+
+    code: int | None
+    reason: str
+
+
+Frame = dict[str, Any] | Closed
+
+
+class ChatConnection:
+    def __init__(self, socket: ClientConnection, name: str, evidence: ScenarioEvidence) -> None:
+        self.socket = socket
+        self.name = name
+        self.evidence = evidence
+        self.frames: asyncio.Queue[Frame] = asyncio.Queue()
+        self._recorder = asyncio.create_task(self._record(), name=f"record {name}")
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        name: str,
+        evidence: ScenarioEvidence,
+        *,
+        ticket: str | None = None,
+        bearer: str | None = None,
+        timeout: float = 5.0,
+    ) -> "ChatConnection":
+        target = f"{url}?{urlencode({'ticket': ticket})}" if ticket is not None else url
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer is not None else {}
+        evidence.record_frame(name, "connect", target)
+        try:
+            socket = await connect(target, additional_headers=headers, open_timeout=timeout, max_size=2**20)
+        except InvalidStatus as refused:
+            body = refused.response.body.decode(errors="replace") if refused.response.body else ""
+            evidence.record_frame(name, "refused", f"HTTP {refused.response.status_code} {body}")
+            raise HandshakeRefused(refused.response.status_code, body) from refused
+        except (OSError, TimeoutError) as error:
+            raise ServiceUnavailable("chat WebSocket", url, describe(error)) from error
+        evidence.record_frame(name, "open", f"subprotocol={socket.subprotocol}")
+        return cls(socket, name, evidence)
+
+    async def _record(self) -> None:
+        try:
+            async for raw in self.socket:
+                text = raw if isinstance(raw, str) else raw.decode(errors="replace")
+                self.evidence.record_frame(self.name, "<-", text)
+                try:
+                    frame = json.loads(text)
+                except ValueError:
+                    frame = {"type": "<not json>", "raw": text}
+                await self.frames.put(frame if isinstance(frame, dict) else {"type": "<not an object>", "raw": frame})
+        except ConnectionClosed:
+            pass
+        finally:
+            close = self.socket.protocol.close_rcvd
+            closed = Closed(close.code if close else None, close.reason if close else "no close frame received")
+            self.evidence.record_frame(self.name, "closed", f"code={closed.code} reason={closed.reason!r}")
+            await self.frames.put(closed)
+
+    async def send(self, message: dict[str, Any]) -> None:
+        text = json.dumps(message)
+        self.evidence.record_frame(self.name, "->", text)
+        await self.socket.send(text)
+
+    async def next_frame(self, deadline: float) -> Frame | None:
+        """The next frame, or None if none arrives before the monotonic `deadline`."""
+        try:
+            return await asyncio.wait_for(self.frames.get(), max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            return None
+
+    async def close(self) -> None:
+        await self.socket.close()
+        await asyncio.wait_for(self._recorder, 5)

@@ -1,0 +1,33 @@
+"""Expectations that a question and its answer were kept, over REST and in the database."""
+
+from typing import Any
+
+from .event_stream import RunRecord, expect_terminal
+
+
+def _expected_exchange(run: RunRecord) -> list[tuple[str, str]]:
+    answer = expect_terminal(run, "agent_completed", run.waited)
+    return [("user", run.question), ("assistant", str(answer.get("content")))]
+
+
+def _describe(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(f"  {m.get('role')}: {str(m.get('content'))[:120]!r} run={m.get('run_id')}" for m in messages) or "  (none)"
+
+
+def _expect_exchange(run: RunRecord, messages: list[dict[str, Any]], where: str) -> None:
+    expected = _expected_exchange(run)
+    run_id = run.events[0].get("run_id")
+    kept = [(m.get("role"), m.get("content")) for m in messages if m.get("run_id") == run_id]
+    assert kept == expected, (
+        f"Expected {where} to hold the question and the agent's answer of run {run_id}, in that order:\n"
+        + "\n".join(f"  {role}: {content[:120]!r}" for role, content in expected)
+        + f"\nbut it holds:\n{_describe(messages)}"
+    )
+
+
+def expect_exchange_in_history(run: RunRecord, messages: list[dict[str, Any]]) -> None:
+    _expect_exchange(run, messages, "the chat history (REST)")
+
+
+def expect_exchange_stored(run: RunRecord, rows: list[dict[str, Any]]) -> None:
+    _expect_exchange(run, rows, "the messages table")

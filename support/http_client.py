@@ -1,0 +1,87 @@
+"""The platform's REST API, one method per operation, every exchange recorded as evidence."""
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .evidence import HttpExchange, ScenarioEvidence
+from .service_errors import ServiceUnavailable, describe
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    method: str
+    url: str
+    status: int
+    body: Any
+    headers: httpx.Headers
+
+    @property
+    def problem_type(self) -> str:
+        return str(self.body.get("type", "")) if isinstance(self.body, dict) else ""
+
+    def describe(self) -> str:
+        return f"{self.method} {self.url} -> {self.status} {json.dumps(self.body)[:500]}"
+
+
+class PlatformApi:
+    def __init__(self, http: httpx.AsyncClient, evidence: ScenarioEvidence) -> None:
+        self.http = http
+        self.evidence = evidence
+
+    async def request(
+        self, method: str, path: str, *, token: str | None = None, json_body: Any = None
+    ) -> ApiResponse:
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        request = self.http.build_request(method, path, headers=headers, json=json_body)
+        started = time.monotonic()
+        try:
+            response = await self.http.send(request)
+        except httpx.TransportError as error:
+            self.evidence.record_http(
+                HttpExchange(method, str(request.url), dict(request.headers), request.content.decode(), None, {},
+                             "", (time.monotonic() - started) * 1000, describe(error))
+            )  # fmt: skip
+            raise ServiceUnavailable("platform API", str(request.url), describe(error)) from error
+        self.evidence.record_http(
+            HttpExchange(method, str(request.url), dict(request.headers), request.content.decode(),
+                         response.status_code, dict(response.headers), response.text,
+                         (time.monotonic() - started) * 1000)
+        )  # fmt: skip
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text
+        return ApiResponse(method, str(request.url), response.status_code, body, response.headers)
+
+    async def sign_up(self, email: str, password: str) -> ApiResponse:
+        return await self.request("POST", "/auth/signup", json_body={"email": email, "password": password})
+
+    async def log_in(self, email: str, password: str) -> ApiResponse:
+        return await self.request("POST", "/auth/login", json_body={"email": email, "password": password})
+
+    async def me(self, token: str) -> ApiResponse:
+        return await self.request("GET", "/me", token=token)
+
+    async def delete_account(self, token: str) -> ApiResponse:
+        return await self.request("DELETE", "/me", token=token)
+
+    async def issue_ticket(self, token: str) -> ApiResponse:
+        return await self.request("POST", "/ws-tickets", token=token)
+
+    async def create_thread(self, token: str, title: str) -> ApiResponse:
+        return await self.request("POST", "/threads", token=token, json_body={"title": title})
+
+    async def list_threads(self, token: str) -> ApiResponse:
+        return await self.request("GET", "/threads", token=token)
+
+    async def list_messages(self, token: str, thread_id: str) -> ApiResponse:
+        return await self.request("GET", f"/threads/{thread_id}/messages", token=token)
+
+
+def expect_status(response: ApiResponse, status: int, intent: str) -> ApiResponse:
+    assert response.status == status, f"{intent}: expected HTTP {status}, got {response.describe()}"
+    return response
