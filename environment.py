@@ -1,3 +1,4 @@
+# mypy: disable-error-code="untyped-decorator"
 """behave hooks: start or find the target, check it answers, and give each scenario its own cast and evidence."""
 
 import os
@@ -8,7 +9,7 @@ from typing import Any, TypeVar
 import httpx
 import parse
 from behave import register_type
-from behave.model import Scenario
+from behave.model import Scenario, Step
 from behave.runner import Context
 
 from support.actors import Cast
@@ -19,7 +20,8 @@ from support.event_loop import LoopThread
 from support.evidence import ScenarioEvidence
 from support.http_client import PlatformApi
 from support.preflight import PREFLIGHT_TIMEOUT, check_services
-from support.redaction import Redactor
+from support.redaction import RUN_REDACTOR
+from support.service_errors import ServiceUnavailable
 
 T = TypeVar("T")
 CLEANUP_TIMEOUT = 30.0
@@ -44,16 +46,19 @@ def before_all(context: Context) -> None:
         print(f"Embedded stack: platform {target.base_url}, PostgreSQL {context.stack.postgres.url}", file=sys.stderr)
     context.target = target
     context.loop.run(check_services(target), PREFLIGHT_TIMEOUT + 2, "preflight")
-    context.redactor = Redactor()
+    context.redactor = RUN_REDACTOR
     context.database = DatabaseProbe(target.database_url)
+    assert target.base_url is not None
     context.http = context.loop.run(open_http_client(target.base_url, target.request_timeout), 5, "HTTP client")
 
     def run(coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         limit = timeout or target.request_timeout + target.event_timeout
-        return context.loop.run(coroutine, limit, context.step_name)
+        result: T = context.loop.run(coroutine, limit, context.step_name)
+        return result
 
     context.run = run
     context.step_name = "step"
+    context.outage = []  # the test-bed failures seen so far; mutated in place, so it outlives each scenario
 
 
 async def open_http_client(base_url: str, timeout: float) -> httpx.AsyncClient:
@@ -61,13 +66,24 @@ async def open_http_client(base_url: str, timeout: float) -> httpx.AsyncClient:
 
 
 def before_scenario(context: Context, scenario: Scenario) -> None:
+    if context.outage:
+        # A service failed in an earlier scenario: end this one at once as broken unless it is back.
+        context.loop.run(check_services(context.target), PREFLIGHT_TIMEOUT + 2, "preflight after an outage")
+        context.outage.clear()
     context.evidence = ScenarioEvidence(context.redactor)
     api = PlatformApi(context.http, context.evidence)
-    context.cast = Cast(api, context.target.chat_url(), context.evidence, context.target.event_timeout)
+    context.cast = Cast(
+        api, context.target.chat_url(), context.evidence, context.target.event_timeout, context.database
+    )
 
 
-def before_step(context: Context, step: Any) -> None:
+def before_step(context: Context, step: Step) -> None:
     context.step_name = f"{step.keyword} {step.name}"
+
+
+def after_step(context: Context, step: Step) -> None:
+    if isinstance(step.exception, ServiceUnavailable | TimeoutError):
+        context.outage.append(str(step.exception))
 
 
 def after_scenario(context: Context, scenario: Scenario) -> None:

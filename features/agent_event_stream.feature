@@ -42,7 +42,7 @@ Feature: The agent's event stream
     Then each question is answered by a run with its own run id
 
   @blocker @allure.label.story:Handshake
-  Scenario Outline: A chat connection without valid credentials is refused before it opens
+  Scenario Outline: A chat connection with <credentials> is refused before it opens
     Given Alice has signed up and logged in
     When Mallory connects to the chat with <credentials>
     Then the connection is refused as unauthorized before it opens

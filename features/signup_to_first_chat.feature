@@ -30,7 +30,7 @@ Feature: First chat after signup
     Then his signup is refused because the email address is already registered
 
   @normal @allure.label.story:Signup
-  Scenario Outline: A weak password is refused with a reason the customer can act on
+  Scenario Outline: A weak password such as "<password>" is refused with a reason the customer can act on
     When Alice tries to sign up with the password "<password>"
     Then her signup is refused because the password <reason>
 

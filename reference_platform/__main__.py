@@ -7,7 +7,7 @@ import socket
 
 import uvicorn
 
-from .app import create_app, default_parts
+from .app import Blueprint, assemble, create_app
 from .database import migrate
 from .settings import Settings
 
@@ -36,13 +36,13 @@ def serve(args: argparse.Namespace) -> None:
     else:
         host, port = args.host, args.port
     settings = Settings(database_url=args.database_url, issuer=args.issuer or f"http://{host}:{port}")
-    parts = default_parts(settings)
+    blueprint = Blueprint()
     if args.fault:
-        from .faults import inject
+        from .faults import with_faults
 
-        parts = inject(parts, args.fault)
+        blueprint = with_faults(blueprint, args.fault)
     config = uvicorn.Config(
-        create_app(parts),
+        create_app(assemble(settings, blueprint)),
         host=args.host,
         port=args.port,
         fd=args.fd,

@@ -5,7 +5,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
@@ -67,6 +67,7 @@ class UserStore:
             )
         except asyncpg.UniqueViolationError:
             return None
+        assert row is not None, "INSERT ... RETURNING returned no row"
         return User(**dict(row))
 
     async def find_with_hash(self, email: str) -> tuple[User, str] | None:
@@ -98,7 +99,7 @@ class RefreshTokenStore:
             user_id,
             uuid.uuid4(),
             secret_digest(token),
-            datetime.now(timezone.utc) + timedelta(seconds=self.ttl_seconds),
+            datetime.now(UTC) + timedelta(seconds=self.ttl_seconds),
         )
         return token
 

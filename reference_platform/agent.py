@@ -31,7 +31,13 @@ class RunEvents:
     async def emit(self, event_type: str, **payload: Any) -> None:
         self.seq += 1
         await self._send(
-            {"type": event_type, "run_id": str(self.run_id), "thread_id": str(self.thread_id), "seq": self.seq, **payload}
+            {
+                "type": event_type,
+                "run_id": str(self.run_id),
+                "thread_id": str(self.thread_id),
+                "seq": self.seq,
+                **payload,
+            }
         )
 
     async def started(self) -> None:

@@ -43,30 +43,42 @@ class Parts:
     handshake: HandshakeAuthenticator
 
 
-def default_parts(settings: Settings) -> Parts:
+@dataclass(frozen=True)
+class Blueprint:
+    """Which class builds each swappable part. Faults are blueprints with one class replaced."""
+
+    access_tokens: type[AccessTokens] = AccessTokens
+    users: type[UserStore] = UserStore
+    accounts: type[Accounts] = Accounts
+    chats: type[ChatStore] = ChatStore
+    run_events: RunEventsFactory = RunEvents
+    handshake: type[HandshakeAuthenticator] = HandshakeAuthenticator
+
+
+def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
     database = Database(settings.database_url)
-    access_tokens = AccessTokens(
+    access_tokens = blueprint.access_tokens(
         settings.issuer, settings.audience, settings.client_id, settings.access_token_ttl_seconds
     )
-    users = UserStore(database)
+    users = blueprint.users(database)
     tickets = TicketStore(database, settings.ticket_ttl_seconds)
     return Parts(
         settings=settings,
         database=database,
         access_tokens=access_tokens,
         users=users,
-        accounts=Accounts(
+        accounts=blueprint.accounts(
             users,
             RefreshTokenStore(database, settings.refresh_token_ttl_seconds),
             PasswordHashing(),
             PasswordPolicy(settings.min_password_length),
             access_tokens,
         ),
-        chats=ChatStore(database),
+        chats=blueprint.chats(database),
         tickets=tickets,
         agent=PlannerAgent(Planner(), [Calculator(), CostEstimator()]),
-        run_events=RunEvents,
-        handshake=HandshakeAuthenticator(tickets, access_tokens, users),
+        run_events=blueprint.run_events,
+        handshake=blueprint.handshake(tickets, access_tokens, users),
     )
 
 

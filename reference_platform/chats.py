@@ -52,6 +52,7 @@ class ChatStore:
             owner_id,
             title,
         )
+        assert row is not None, "INSERT ... RETURNING returned no row"
         return Thread(**dict(row))
 
     async def threads_of(self, owner_id: uuid.UUID) -> list[Thread]:
@@ -82,4 +83,5 @@ class ChatStore:
             content,
             run_id,
         )
+        assert row is not None, "INSERT ... RETURNING returned no row"
         return Message(**dict(row))

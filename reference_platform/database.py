@@ -33,7 +33,8 @@ async def migrate(database_url: str) -> list[str]:
     connection = await asyncpg.connect(database_url, timeout=10)
     try:
         await connection.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            "CREATE TABLE IF NOT EXISTS schema_migrations"
+            " (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
         )
         applied = {row["name"] for row in await connection.fetch("SELECT name FROM schema_migrations")}
         files = sorted(

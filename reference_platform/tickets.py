@@ -2,7 +2,7 @@
 
 import secrets
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .accounts import secret_digest
 from .database import Database
@@ -19,7 +19,7 @@ class TicketStore:
             "INSERT INTO ws_tickets (ticket_hash, user_id, expires_at) VALUES ($1, $2, $3)",
             secret_digest(ticket),
             user_id,
-            datetime.now(timezone.utc) + timedelta(seconds=self.ttl_seconds),
+            datetime.now(UTC) + timedelta(seconds=self.ttl_seconds),
         )
         return ticket
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="untyped-decorator"
 from behave import given, then, when
 from behave.runner import Context
 
@@ -52,4 +53,3 @@ def step_log_in_unknown_email(context: Context, person: str) -> None:
 @then("both logins are refused with the same answer")
 def step_same_refusal(context: Context) -> None:
     expect_same_refusal(context.cast.current.login_attempts)
-

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="untyped-decorator"
 from behave import given, then, when
 from behave.runner import Context
 

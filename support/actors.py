@@ -1,4 +1,4 @@
-"""Personas: each holds what a person has (credentials, tokens, an open chat, the runs it saw) and acts through clients."""
+"""Personas: what a person has (credentials, tokens, an open chat, the runs seen), acting through clients."""
 
 import secrets
 import uuid
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .chat_connection import ChatConnection, HandshakeRefused
-from .database_probe import SUITE_EMAIL_DOMAIN
+from .database_probe import SUITE_EMAIL_DOMAIN, DatabaseProbe
 from .event_stream import RunRecord, collect_run
 from .evidence import ScenarioEvidence
 from .http_client import ApiResponse, PlatformApi, expect_status
@@ -44,8 +44,8 @@ class Actor:
 
     async def try_sign_up(self, email: str | None = None, password: str | None = None) -> ApiResponse:
         response = await self.api.sign_up(email or self.email, password or self.password)
-        self.evidence.redactor.remember(password)
         if response.status == 201:
+            self.evidence.redactor.remember(password)
             self.email, self.password = email or self.email, password or self.password
             self.user_id = response.body["id"]
         self.last_response = response
@@ -56,9 +56,10 @@ class Actor:
 
     async def try_log_in(self, email: str | None = None, password: str | None = None) -> ApiResponse:
         response = await self.api.log_in(email or self.email, password or self.password)
-        self.evidence.redactor.remember(password)
         if response.status == 200 and isinstance(response.body, dict):
-            self.evidence.redactor.remember(response.body.get("access_token"), response.body.get("refresh_token"))
+            self.evidence.redactor.remember(
+                password, response.body.get("access_token"), response.body.get("refresh_token")
+            )
             if email is None and password is None:
                 self.access_token = response.body.get("access_token")
         self.last_response = response
@@ -75,7 +76,9 @@ class Actor:
         return self.access_token
 
     async def open_chat(self) -> None:
-        created = expect_status(await self.api.create_thread(self.token, "First chat"), 201, f"{self.name} opens a chat")
+        created = expect_status(
+            await self.api.create_thread(self.token, "First chat"), 201, f"{self.name} opens a chat"
+        )
         self.thread_id = created.body["id"]
         self.connection = await ChatConnection.open(
             self.chat_url, self.name, self.evidence, ticket=await self.chat_ticket(), timeout=self.event_timeout
@@ -135,8 +138,16 @@ class Actor:
 class Cast:
     """The actors of one scenario. A pronoun means the actor last named."""
 
-    def __init__(self, api: PlatformApi, chat_url: str, evidence: ScenarioEvidence, event_timeout: float) -> None:
+    def __init__(
+        self,
+        api: PlatformApi,
+        chat_url: str,
+        evidence: ScenarioEvidence,
+        event_timeout: float,
+        database: DatabaseProbe,
+    ) -> None:
         self.api = api
+        self.database = database
         self.chat_url = chat_url
         self.evidence = evidence
         self.event_timeout = event_timeout
@@ -163,6 +174,11 @@ class Cast:
             try:
                 await actor.leave()
             except Exception as error:
-                errors.append(f"{actor.name}: {error}")
+                if actor.user_id is None or self.database.url is None:
+                    errors.append(f"{actor.name}: {error}")
+                    continue
+                # The product would not let the account go (it may be the defect under test);
+                # remove the suite's own user directly so no scenario leaves data behind.
+                await self.database.purge_suite_user(actor.user_id)
         if errors:
             raise RuntimeError("clean-up failed: " + "; ".join(errors))

@@ -33,8 +33,9 @@ Frame = dict[str, Any] | Closed
 
 
 class ChatConnection:
-    def __init__(self, socket: ClientConnection, name: str, evidence: ScenarioEvidence) -> None:
+    def __init__(self, socket: ClientConnection, url: str, name: str, evidence: ScenarioEvidence) -> None:
         self.socket = socket
+        self.url = url
         self.name = name
         self.evidence = evidence
         self.frames: asyncio.Queue[Frame] = asyncio.Queue()
@@ -63,7 +64,7 @@ class ChatConnection:
         except (OSError, TimeoutError) as error:
             raise ServiceUnavailable("chat WebSocket", url, describe(error)) from error
         evidence.record_frame(name, "open", f"subprotocol={socket.subprotocol}")
-        return cls(socket, name, evidence)
+        return cls(socket, url, name, evidence)
 
     async def _record(self) -> None:
         try:

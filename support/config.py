@@ -39,7 +39,12 @@ class TargetConfig:
 
     def targeting(self, base_url: str, database_url: str) -> "TargetConfig":
         return TargetConfig(
-            base_url, database_url, self.event_timeout, self.request_timeout, self.allow_destructive, self.platform_faults
+            base_url,
+            database_url,
+            self.event_timeout,
+            self.request_timeout,
+            self.allow_destructive,
+            self.platform_faults,
         )
 
 

@@ -45,5 +45,13 @@ class DatabaseProbe:
         rows = await self.fetch("SELECT email FROM users WHERE email_normalized LIKE $1", f"%@{SUITE_EMAIL_DOMAIN}")
         return [row["email"] for row in rows]
 
+    async def purge_suite_user(self, user_id: str) -> None:
+        """Delete one of the suite's own users (never anyone else's) when the product's API cannot."""
+        await self.fetch(
+            "DELETE FROM users WHERE id = $1::uuid AND email_normalized LIKE $2 RETURNING id",
+            user_id,
+            f"%@{SUITE_EMAIL_DOMAIN}%",
+        )
+
     async def ping(self) -> None:
         await self.fetch("SELECT 1")

@@ -7,6 +7,7 @@ from typing import Any
 
 from .chat_connection import ChatConnection, Closed
 from .evidence import format_timeline
+from .service_errors import ServiceUnavailable
 
 TERMINAL_TYPES = ("agent_completed", "agent_error")
 SETTLE_SECONDS = 0.3  # how long to keep listening after the terminal event, to catch anything sent after it
@@ -28,7 +29,9 @@ class RunRecord:
         return [str(event.get("type")) for event in self.events]
 
     def received(self) -> str:
-        ending = f"\nthen the socket closed (code={self.closed.code}, reason={self.closed.reason!r})" if self.closed else ""
+        ending = (
+            f"\nthen the socket closed (code={self.closed.code}, reason={self.closed.reason!r})" if self.closed else ""
+        )
         return f"received for {self.question!r}:\n{format_timeline(self.events)}{ending}"
 
 
@@ -39,6 +42,10 @@ async def collect_run(connection: ChatConnection, question: str, timeout: float)
     deadline = started + timeout
     while (frame := await connection.next_frame(deadline)) is not None:
         if isinstance(frame, Closed):
+            if frame.code is None:
+                raise ServiceUnavailable(
+                    "chat WebSocket", connection.url, "the connection dropped without a close frame"
+                )
             record.closed = frame
             break
         record.events.append(frame)
@@ -56,7 +63,9 @@ def expect_finished(record: RunRecord, timeout: float) -> dict[str, Any]:
     index = record.terminal_index
     if index is None:
         if record.closed:
-            raise fail("Expected the run to end with agent_completed or agent_error, but the socket closed first.", record)
+            raise fail(
+                "Expected the run to end with agent_completed or agent_error, but the socket closed first.", record
+            )
         raise fail(f"Expected agent_completed or agent_error within {timeout:g} s; none arrived.", record)
     return record.events[index]
 
@@ -80,7 +89,9 @@ def expect_in_order(record: RunRecord, expected: list[str]) -> None:
 def expect_terminal(record: RunRecord, terminal_type: str, timeout: float) -> dict[str, Any]:
     terminal = expect_finished(record, timeout)
     if terminal.get("type") != terminal_type:
-        raise fail(f"Expected the run to end with {terminal_type!r}, but it ended with {terminal.get('type')!r}.", record)
+        raise fail(
+            f"Expected the run to end with {terminal_type!r}, but it ended with {terminal.get('type')!r}.", record
+        )
     return terminal
 
 
@@ -111,9 +122,13 @@ def expect_ids_on_every_event(record: RunRecord, thread_id: str) -> None:
     for event in record.events:
         missing = [key for key in ("run_id", "thread_id", "seq") if not event.get(key)]
         if missing:
-            raise fail(f"Expected run_id, thread_id and seq on every event; {event.get('type')} lacks {missing}.", record)
+            raise fail(
+                f"Expected run_id, thread_id and seq on every event; {event.get('type')} lacks {missing}.", record
+            )
         if event["thread_id"] != thread_id:
-            raise fail(f"Expected thread_id {thread_id} on every event; {event['type']} has {event['thread_id']}.", record)
+            raise fail(
+                f"Expected thread_id {thread_id} on every event; {event['type']} has {event['thread_id']}.", record
+            )
     if len(run_ids) != 1:
         raise fail(f"Expected one run_id across the run; got {sorted(map(str, run_ids))}.", record)
 

@@ -75,8 +75,7 @@ class ScenarioEvidence:
 
     def socket_transcript(self) -> str:
         return "\n".join(
-            f"+{frame.at - self.started:7.3f}s {frame.connection} {frame.direction} "
-            f"{self.redactor.body(frame.payload)}"
+            f"+{frame.at - self.started:7.3f}s {frame.connection} {frame.direction} {self.redactor.body(frame.payload)}"
             for frame in self.frames
         )
 

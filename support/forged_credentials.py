@@ -20,7 +20,7 @@ def with_alg_none(real_token: str) -> str:
     """Same header and claims as the real token, with the signature stripped and alg set to none."""
     header = jwt.get_unverified_header(real_token)
     claims = jwt.decode(real_token, options={"verify_signature": False})
-    return jwt.encode(claims, None, algorithm="none", headers={**header, "alg": "none"})
+    return jwt.encode(claims, "", algorithm="none", headers={**header, "alg": "none"})
 
 
 def signed_by_stranger(real_token: str) -> str:
@@ -51,6 +51,8 @@ async def handshake_credentials(kind: str, victim: "Actor") -> HandshakeCredenti
         case "a ticket that was already used":
             ticket = await victim.chat_ticket()
             await victim.try_connect(ticket=ticket)
-            assert victim.connection is not None, f"{victim.name} could not use her own ticket: {victim.handshake_refusal}"
+            assert victim.connection is not None, (
+                f"{victim.name} could not use her own ticket: {victim.handshake_refusal}"
+            )
             return HandshakeCredentials(ticket=ticket)
     raise ValueError(f"unknown kind of handshake credentials: {kind!r}")

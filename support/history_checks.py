@@ -11,7 +11,10 @@ def _expected_exchange(run: RunRecord) -> list[tuple[str, str]]:
 
 
 def _describe(messages: list[dict[str, Any]]) -> str:
-    return "\n".join(f"  {m.get('role')}: {str(m.get('content'))[:120]!r} run={m.get('run_id')}" for m in messages) or "  (none)"
+    return (
+        "\n".join(f"  {m.get('role')}: {str(m.get('content'))[:120]!r} run={m.get('run_id')}" for m in messages)
+        or "  (none)"
+    )
 
 
 def _expect_exchange(run: RunRecord, messages: list[dict[str, Any]], where: str) -> None:

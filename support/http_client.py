@@ -32,9 +32,7 @@ class PlatformApi:
         self.http = http
         self.evidence = evidence
 
-    async def request(
-        self, method: str, path: str, *, token: str | None = None, json_body: Any = None
-    ) -> ApiResponse:
+    async def request(self, method: str, path: str, *, token: str | None = None, json_body: Any = None) -> ApiResponse:
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
         request = self.http.build_request(method, path, headers=headers, json=json_body)
         started = time.monotonic()

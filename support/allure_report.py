@@ -1,0 +1,121 @@
+# mypy: disable-error-code="no-untyped-call,has-type"
+# (allure-behave and allure-commons ship no type information.)
+"""allure-behave with statuses that tell the truth under behave 1.3.
+
+allure-behave 2.16 does not know behave 1.3's hook_error, cleanup_error, error and pending:
+a broken hook shows as *skipped* and a pending step has no status. Here:
+- an assertion failure in a step is **failed** (a product defect);
+- any other exception, an undefined or pending step, a hook or clean-up error is **broken**;
+- only a scenario left out by explicit selection (tags, names) is **skipped**.
+Every status message and trace goes through the run's Redactor. Epic and story labels
+read `_` as a space, since Gherkin tags cannot hold spaces.
+"""
+
+from typing import Any
+
+import allure_commons
+from allure_behave.formatter import AllureFormatter
+from allure_behave.listener import AllureListener
+from allure_behave.utils import TEST_PLAN_SKIP_REASON
+from allure_commons.model2 import Label, Status, StatusDetails
+from allure_commons.utils import format_exception, format_traceback, now
+from behave.model import Scenario, Step
+from behave.model_type import Status as BehaveStatus
+
+from .redaction import RUN_REDACTOR
+
+PRODUCT_FAILURE = {BehaveStatus.failed}
+BROKEN = {
+    BehaveStatus.error,
+    BehaveStatus.hook_error,
+    BehaveStatus.cleanup_error,
+    BehaveStatus.undefined,
+    BehaveStatus.pending,
+    BehaveStatus.untested_undefined,
+    BehaveStatus.untested_pending,
+}
+SPACED_LABELS = {"epic", "feature", "story", "suite", "subSuite", "parentSuite"}
+
+
+def _details(message: str, trace: str | None = None) -> StatusDetails:
+    return StatusDetails(message=RUN_REDACTOR.text(message), trace=RUN_REDACTOR.text(trace) if trace else None)
+
+
+def step_verdict(step: Step) -> tuple[str | None, StatusDetails | None]:
+    """The Allure status of one behave step, with its redacted reason."""
+    status = step.status
+    if status == BehaveStatus.passed:
+        return Status.PASSED, None
+    if status in (BehaveStatus.skipped, BehaveStatus.untested):
+        return Status.SKIPPED, None
+    if status in (BehaveStatus.undefined, BehaveStatus.untested_undefined):
+        return Status.BROKEN, _details(f"Undefined step: {step.keyword} {step.name}")
+    if status in (BehaveStatus.pending, BehaveStatus.untested_pending, BehaveStatus.pending_warn):
+        return Status.BROKEN, _details(f"Pending step (not implemented): {step.keyword} {step.name}")
+    exception = step.exception
+    trace = "\n".join(step.exc_traceback) if isinstance(step.exc_traceback, list) else None
+    if trace is None and step.exc_traceback is not None:
+        trace = format_traceback(step.exc_traceback)
+    message = format_exception(type(exception), exception) if exception else step.error_message or str(status)
+    verdict = Status.FAILED if isinstance(exception, AssertionError) else Status.BROKEN
+    return verdict, _details(message, trace)
+
+
+def scenario_verdict(scenario: Scenario) -> tuple[str, StatusDetails | None]:
+    """A failed step decides; otherwise a hook or clean-up error makes the scenario broken."""
+    hook_problem = scenario.hook_failed or scenario.status in (BehaveStatus.hook_error, BehaveStatus.cleanup_error)
+    hook_message = scenario.error_message or f"{scenario.status.name} (a hook or clean-up failed)"
+    for step in scenario.all_steps:
+        verdict, details = step_verdict(step)
+        if verdict in (Status.FAILED, Status.BROKEN):
+            if hook_problem and details is not None:
+                details.message = f"{details.message}\nAlso: {RUN_REDACTOR.text(hook_message)}"
+            return verdict, details
+    if hook_problem or scenario.status in BROKEN:
+        return Status.BROKEN, _details(hook_message)
+    if scenario.status == BehaveStatus.skipped:
+        return Status.SKIPPED, None
+    return Status.PASSED, None
+
+
+class HonestAllureListener(AllureListener):  # type: ignore[misc]
+    def start_scenario(self, scenario: Scenario) -> None:
+        super().start_scenario(scenario)
+        result = self.logger.get_test(self.current_scenario_uuid)
+        result.labels = [
+            Label(name=label.name, value=label.value.replace("_", " ")) if label.name in SPACED_LABELS else label
+            for label in result.labels
+        ]
+
+    def stop_behave_step(self, result: Step) -> None:
+        status, details = step_verdict(result)
+        self.logger.stop_step(self.current_step_uuid, stop=now(), status=status, statusDetails=details)
+
+    def stop_scenario(self, scenario: Scenario) -> None:
+        """As AllureListener.stop_scenario, with the verdict computed by scenario_verdict."""
+        selected = scenario.should_run_with_tags(self.behave_config.tag_expression) and (
+            scenario.should_run_with_name_select(self.behave_config)
+        )
+        left_out = scenario.status == BehaveStatus.skipped and not self.behave_config.show_skipped
+        if left_out or (self.hide_excluded and (scenario.skip_reason == TEST_PLAN_SKIP_REASON or not selected)):
+            self.logger.drop_test(self.current_scenario_uuid)
+        else:
+            status, details = scenario_verdict(scenario)
+            self.flush_steps()
+            test_result = self.logger.get_test(self.current_scenario_uuid)
+            test_result.stop = now()
+            test_result.status = status
+            test_result.statusDetails = details
+            self.logger.close_test(self.current_scenario_uuid)
+            self.current_step_uuid = None
+            self.group_context.append_test(self.current_scenario_uuid)
+            self.group_context.exit()
+        self.current_scenario_uuid = None
+
+
+class HonestAllureFormatter(AllureFormatter):  # type: ignore[misc]
+    def __init__(self, stream_opener: Any, config: Any) -> None:
+        super().__init__(stream_opener, config)
+        allure_commons.plugin_manager.unregister(self.listener)
+        self.listener = HonestAllureListener(config)
+        allure_commons.plugin_manager.register(self.listener)
