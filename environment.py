@@ -3,6 +3,7 @@
 
 import os
 import sys
+from pathlib import Path
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from support.evidence import ScenarioEvidence
 from support.http_client import PlatformApi
 from support.preflight import PREFLIGHT_TIMEOUT, check_services
 from support.redaction import RUN_REDACTOR
+from support.safety import refuse_if_unsafe
 from support.service_errors import ServiceUnavailable
 
 T = TypeVar("T")
@@ -66,6 +68,7 @@ async def open_http_client(base_url: str, timeout: float) -> httpx.AsyncClient:
 
 
 def before_scenario(context: Context, scenario: Scenario) -> None:
+    refuse_if_unsafe(scenario.effective_tags, context.target)
     if context.outage:
         # A service failed in an earlier scenario: end this one at once as broken unless it is back.
         context.loop.run(check_services(context.target), PREFLIGHT_TIMEOUT + 2, "preflight after an outage")
@@ -95,6 +98,10 @@ def after_scenario(context: Context, scenario: Scenario) -> None:
 
 def after_all(context: Context) -> None:
     loop, http, stack = (getattr(context, name, None) for name in ("loop", "http", "stack"))
+    secrets_dump = context.config.userdata.get("secrets_dump")
+    if secrets_dump:
+        # Only the project's own tests ask for this: they scan the report for every secret the run used.
+        Path(secrets_dump).write_text("\n".join(RUN_REDACTOR.known_secrets()))
     try:
         if loop is not None and http is not None:
             loop.run(http.aclose(), 5, "closing the HTTP client")

@@ -15,6 +15,7 @@ from typing import Any
 
 import allure_commons
 from allure_behave.formatter import AllureFormatter
+from allure_commons.logger import AllureFileLogger
 from allure_behave.listener import AllureListener
 from allure_behave.utils import TEST_PLAN_SKIP_REASON
 from allure_commons.model2 import Label, Status, StatusDetails
@@ -119,3 +120,10 @@ class HonestAllureFormatter(AllureFormatter):  # type: ignore[misc]
         allure_commons.plugin_manager.unregister(self.listener)
         self.listener = HonestAllureListener(config)
         allure_commons.plugin_manager.register(self.listener)
+        # behave appends command-line formatters to behave.ini's, so a second allure formatter
+        # would report every result twice; `-D allure_results=DIR` moves the one there is instead.
+        results_dir = config.userdata.get("allure_results")
+        if results_dir:
+            allure_commons.plugin_manager.unregister(self.file_logger)
+            self.file_logger = AllureFileLogger(results_dir)
+            allure_commons.plugin_manager.register(self.file_logger)

@@ -26,6 +26,9 @@ class Redactor:
             if secret and len(secret) >= MIN_SECRET_LENGTH:
                 self._secrets.add(secret)
 
+    def known_secrets(self) -> list[str]:
+        return sorted(self._secrets)
+
     def text(self, text: str) -> str:
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, MASK)

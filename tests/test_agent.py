@@ -1,0 +1,44 @@
+import asyncio
+
+import pytest
+
+from reference_platform.agent import Planner
+from reference_platform.app import Blueprint
+from reference_platform.faults import FAULTS, with_faults
+from reference_platform.tools import Calculator, CostEstimator, ToolError
+
+
+@pytest.mark.parametrize(
+    ("question", "tool", "arguments"),
+    [
+        ("What would 1M tokens a day cost per month?", "cost_estimator", {"tokens_per_day": 1e6, "days": 30}),
+        ("and 250k tokens per day for a week?", "cost_estimator", {"tokens_per_day": 250e3, "days": 7}),
+        ("What is (3 + 4) * 6?", "calculator", {"expression": "(3 + 4) * 6"}),
+    ],
+)
+def test_the_planner_picks_a_tool_and_its_arguments(question: str, tool: str, arguments: dict[str, object]) -> None:
+    [call] = Planner().plan(question)
+    assert (call.tool, call.arguments) == (tool, arguments)
+    assert call.id.startswith("call_")
+
+
+def test_a_question_without_numbers_needs_no_tool() -> None:
+    assert Planner().plan("Hello, who are you?") == []
+
+
+def test_the_tools_compute_and_fail_loudly() -> None:
+    assert asyncio.run(Calculator().run({"expression": "(3 + 4) * 6"}))["value"] == 42
+    assert asyncio.run(CostEstimator(2.5).run({"tokens_per_day": 1e6, "days": 30}))["cost_usd"] == 75.0
+    with pytest.raises(ToolError, match="division by zero"):
+        asyncio.run(Calculator().run({"expression": "1 / 0"}))
+    with pytest.raises(ToolError, match="unsupported expression"):
+        asyncio.run(Calculator().run({"expression": "__import__('os')"}))
+
+
+def test_every_fault_swaps_exactly_one_part_and_unknown_faults_are_refused() -> None:
+    for name in FAULTS:
+        changed = [field for field, value in vars(with_faults(Blueprint(), [name])).items()
+                   if value is not getattr(Blueprint(), field)]  # fmt: skip
+        assert len(changed) == 1, (name, changed)
+    with pytest.raises(SystemExit, match="unknown fault"):
+        with_faults(Blueprint(), ["no_such_fault"])

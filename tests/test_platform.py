@@ -1,0 +1,118 @@
+"""The reference platform's own contract, checked over real HTTP and WebSocket against the embedded stack."""
+
+import json
+import secrets
+import uuid
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from support.embedded_stack import EmbeddedStack
+
+
+def new_account(client: httpx.Client) -> dict[str, str]:
+    email, password = f"t-{uuid.uuid4().hex[:8]}@platform-test.test", secrets.token_urlsafe(16)
+    assert client.post("/auth/signup", json={"email": email, "password": password}).status_code == 201
+    tokens = client.post("/auth/login", json={"email": email, "password": password}).json()
+    return {"email": email, "password": password, **tokens}
+
+
+@pytest.fixture
+def client(stack: EmbeddedStack) -> httpx.Client:
+    return httpx.Client(base_url=stack.base_url, timeout=10)
+
+
+def bearer(account: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {account['access_token']}"}
+
+
+def test_access_tokens_follow_the_jwt_profile_and_verify_against_the_jwks(client: httpx.Client) -> None:
+    account = new_account(client)
+    token = account["access_token"]
+    header = jwt.get_unverified_header(token)
+    assert header["alg"] == "RS256" and header["typ"] == "at+jwt"
+    [key] = client.get("/.well-known/jwks.json").json()["keys"]
+    assert key["kid"] == header["kid"] and "d" not in key
+    claims = jwt.decode(token, jwt.PyJWK(key).key, algorithms=["RS256"], audience="chat-api")
+    assert {"iss", "aud", "sub", "exp", "iat", "jti", "client_id"} <= claims.keys()
+    assert claims["iss"] == str(client.base_url).rstrip("/")
+    assert account["refresh_token"] and account["token_type"] == "Bearer"
+
+
+def test_requests_without_a_valid_token_get_a_problem_and_a_bearer_challenge(client: httpx.Client) -> None:
+    for headers in ({}, {"Authorization": "Bearer nonsense"}):
+        response = client.get("/me", headers=headers)
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+        assert response.json()["type"] == "/problems/unauthorized"
+
+
+def test_a_weak_password_lists_every_reason(client: httpx.Client) -> None:
+    response = client.post("/auth/signup", json={"email": "weak@platform-test.test", "password": "weak"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["type"] == "/problems/weak-password"
+    assert [error["reason"] for error in body["errors"]] == [
+        "must be at least 12 characters long",
+        "must not contain the email address",
+    ]
+    assert "at least 12 characters" in body["detail"]
+
+
+def test_a_login_refusal_is_identical_for_unknown_and_known_emails(client: httpx.Client) -> None:
+    account = new_account(client)
+    wrong = client.post("/auth/login", json={"email": account["email"], "password": "wrong-password-1"})
+    unknown = client.post("/auth/login", json={"email": "ghost@platform-test.test", "password": "wrong-password-1"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+
+
+def test_another_users_thread_is_not_found(client: httpx.Client) -> None:
+    owner, stranger = new_account(client), new_account(client)
+    thread = client.post("/threads", headers=bearer(owner), json={"title": "mine"}).json()
+    assert client.get(f"/threads/{thread['id']}/messages", headers=bearer(owner)).status_code == 200
+    assert client.get(f"/threads/{thread['id']}/messages", headers=bearer(stranger)).status_code == 404
+    assert client.get("/threads", headers=bearer(stranger)).json() == {"threads": []}
+
+
+def test_every_http_response_carries_a_request_id(client: httpx.Client) -> None:
+    ids = {client.get(path).headers["x-request-id"] for path in ("/health/live", "/health/ready", "/me")}
+    assert len(ids) == 3
+
+
+def test_a_ticket_opens_one_chat_and_only_one(client: httpx.Client, stack: EmbeddedStack) -> None:
+    account = new_account(client)
+    thread = client.post("/threads", headers=bearer(account)).json()
+    ticket = client.post("/ws-tickets", headers=bearer(account)).json()["ticket"]
+    url = stack.base_url.replace("http", "ws") + "/chat?ticket=" + ticket
+    with connect(url, open_timeout=5) as socket:
+        socket.send(json.dumps({"type": "user_message", "thread_id": thread["id"], "content": "What is 6 * 7?"}))
+        events = [json.loads(socket.recv(timeout=5)) for _ in range(5)]
+    assert [event["type"] for event in events][-1] == "agent_completed"
+    assert "42" in events[-1]["content"]
+    with pytest.raises(InvalidStatus) as refused, connect(url, open_timeout=5):
+        pass
+    assert refused.value.response.status_code == 401
+
+
+def test_a_message_to_someone_elses_thread_is_refused_on_the_socket(client: httpx.Client, stack: EmbeddedStack) -> None:
+    owner, stranger = new_account(client), new_account(client)
+    thread = client.post("/threads", headers=bearer(owner)).json()
+    url = stack.base_url.replace("http", "ws") + "/chat"
+    with connect(url, additional_headers=bearer(stranger), open_timeout=5) as socket:
+        socket.send(json.dumps({"type": "user_message", "thread_id": thread["id"], "content": "hi"}))
+        reply: dict[str, Any] = json.loads(socket.recv(timeout=5))
+    assert reply == {"type": "error", "code": "thread_not_found", "detail": "No such thread."}
+
+
+def test_a_deleted_account_loses_its_tokens_and_its_data(client: httpx.Client) -> None:
+    account = new_account(client)
+    assert client.delete("/me", headers=bearer(account)).status_code == 204
+    assert client.get("/me", headers=bearer(account)).status_code == 401
+    relogin = client.post("/auth/login", json={"email": account["email"], "password": account["password"]})
+    assert relogin.status_code == 401
