@@ -34,8 +34,8 @@ report: install
 	@echo "Serving the Allure report on http://127.0.0.1:$(REPORT_PORT)/ (Ctrl-C to stop)"
 	$(BIN)/python -m http.server $(REPORT_PORT) --bind 127.0.0.1 --directory allure-report
 
-## The project's own checks: lint, types, unit and platform tests, and the suite on the embedded stack.
-test: lint typecheck unit
+## The project's own checks: lint, types, the kill matrix, then unit, platform and suite tests.
+test: lint typecheck faults unit
 
 lint: install
 	$(BIN)/ruff check .
@@ -46,6 +46,10 @@ typecheck: install
 
 unit: install
 	$(BIN)/pytest
+
+## Run the suite once per named platform defect; every defect must be caught.
+faults: install
+	$(BIN)/python -m tests.fault_matrix
 
 clean:
 	rm -rf allure-results allure-report reports

@@ -15,9 +15,9 @@ from typing import Any
 
 import allure_commons
 from allure_behave.formatter import AllureFormatter
-from allure_commons.logger import AllureFileLogger
 from allure_behave.listener import AllureListener
 from allure_behave.utils import TEST_PLAN_SKIP_REASON
+from allure_commons.logger import AllureFileLogger
 from allure_commons.model2 import Label, Status, StatusDetails
 from allure_commons.utils import format_exception, format_traceback, now
 from behave.model import Scenario, Step

@@ -1,0 +1,15 @@
+# mypy: disable-error-code="untyped-decorator"
+"""Hooks that break on purpose, to show how the report formatter labels them."""
+
+from behave.model import Scenario
+from behave.runner import Context
+
+
+def before_scenario(context: Context, scenario: Scenario) -> None:
+    if "broken_before_scenario" in scenario.tags:
+        raise RuntimeError("before_scenario broke on purpose")
+
+
+def after_scenario(context: Context, scenario: Scenario) -> None:
+    if "broken_after_scenario" in scenario.tags:
+        raise RuntimeError("after_scenario broke on purpose")

@@ -1,0 +1,54 @@
+"""The report formatter gives every outcome its true status, against a real behave run."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.behave_runs import SuiteRun
+
+PROJECT = Path(__file__).parent / "honest_statuses"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> SuiteRun:
+    results = tmp_path_factory.mktemp("allure-results")
+    completed = subprocess.run(
+        [sys.executable, "-m", "behave", "--no-capture", "-f", "support.allure_report:HonestAllureFormatter",
+         "-o", str(results), "features"],
+        cwd=PROJECT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    return SuiteRun(completed.returncode, completed.stdout + completed.stderr, results, 0)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "status", "message"),
+    [
+        ("passes", "passed", None),
+        ("an assertion fails", "failed", "Expected 1 event, got 2"),
+        ("an unexpected exception", "broken", "ConnectionError: platform API at http://127.0.0.1:9"),
+        ("an undefined step", "broken", "Undefined step: Given a step that nobody wrote"),
+        ("a pending step", "broken", "Pending step (not implemented): Given a step that is still pending"),
+        ("the before_scenario hook breaks", "broken", "before_scenario broke on purpose"),
+        ("the after_scenario hook breaks", "broken", "after_scenario broke on purpose"),
+    ],
+)
+def test_each_outcome_has_its_true_status(run: SuiteRun, scenario: str, status: str, message: str | None) -> None:
+    result = run.by_name()[scenario]
+    assert result["status"] == status
+    if message:
+        assert message in result["statusDetails"]["message"]
+
+
+def test_nothing_is_reported_as_skipped(run: SuiteRun) -> None:
+    assert {result["status"] for result in run.results()} == {"passed", "failed", "broken"}
+
+
+def test_the_run_fails(run: SuiteRun) -> None:
+    assert run.exit_code != 0
+
+
+def test_failure_messages_are_redacted(run: SuiteRun) -> None:
+    message = run.by_name()["a secret in a failure message"]["statusDetails"]["message"]
+    assert "eyJ" not in message and "«redacted»" in message

@@ -1,0 +1,139 @@
+"""The behave suite itself, run as a user runs it, against real services."""
+
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from support.database_probe import DatabaseProbe
+from support.embedded_stack import EmbeddedStack
+from support.redaction import JWT_SHAPE
+from tests.behave_runs import ROOT, SuiteRun, behave_command, run_suite
+
+MIN_SCENARIOS = 12
+EXPECTED_ATTACHMENTS = {"HTTP exchanges", "Server request ids", "WebSocket frames"}
+
+
+def stack_processes() -> set[int]:
+    """PostgreSQL servers and reference platforms on this machine."""
+    found = set()
+    for process in psutil.process_iter(["name", "cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if process.info["name"] == "postgres" or "reference_platform serve" in cmdline:
+            found.add(process.pid)
+    return found
+
+
+@pytest.fixture(scope="module")
+def embedded_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SuiteRun, set[int]]]:
+    before = stack_processes()
+    run = run_suite(tmp_path_factory.mktemp("embedded-results"))
+    yield run, stack_processes() - before
+
+
+def test_the_suite_passes_on_the_embedded_stack(embedded_run: tuple[SuiteRun, set[int]]) -> None:
+    run, _ = embedded_run
+    counts = run.scenario_counts()
+    assert run.exit_code == 0, run.output[-3000:]
+    assert counts["passed"] >= MIN_SCENARIOS and counts["failed"] == counts["error"] == counts["skipped"] == 0
+    assert "undefined" not in run.output
+
+
+def test_every_scenario_has_a_passed_allure_result_with_evidence(embedded_run: tuple[SuiteRun, set[int]]) -> None:
+    run, _ = embedded_run
+    results = run.results()
+    assert len(results) == run.scenario_counts()["passed"]
+    assert {result["status"] for result in results} == {"passed"}
+    for result in results:
+        labels = {label["name"]: label["value"] for label in result["labels"]}
+        assert {"epic", "feature", "story", "severity"} <= labels.keys(), result["name"]
+        names = {attachment["name"] for attachment in result.get("attachments", [])}
+        assert "HTTP exchanges" in names and "Server request ids" in names, result["name"]
+    chats = [r for r in results if any(a["name"].startswith("Event timeline") for a in r.get("attachments", []))]
+    assert len(chats) >= 6
+
+
+def test_no_stack_process_outlives_the_run(embedded_run: tuple[SuiteRun, set[int]]) -> None:
+    _, leftovers = embedded_run
+    assert not leftovers, [psutil.Process(pid).cmdline() for pid in leftovers if psutil.pid_exists(pid)]
+
+
+@pytest.fixture(scope="module")
+def targeted_run(
+    stack: EmbeddedStack, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[SuiteRun, list[str], Path]]:
+    """The suite pointed at an already running deployment, the way it is pointed at staging."""
+    workdir = tmp_path_factory.mktemp("targeted")
+    secrets_file = workdir / "secrets.txt"
+    run = run_suite(
+        workdir / "allure-results",
+        "-D", f"base_url={stack.base_url}",
+        "-D", f"database_url={stack.database_url}",
+        "-D", f"secrets_dump={secrets_file}",
+    )  # fmt: skip
+    report = workdir / "allure-report"
+    subprocess.run(
+        [str(ROOT / "node_modules/.bin/allure"), "generate", str(workdir / "allure-results"), "-o", str(report),
+         "--config", str(ROOT / "allurerc.mjs")],
+        cwd=ROOT, check=True, capture_output=True, timeout=120,
+        env={**os.environ, "PATH": f"{ROOT / '.venv/bin'}:{os.environ['PATH']}"},
+    )  # fmt: skip
+    yield run, secrets_file.read_text().splitlines(), report
+
+
+def test_the_suite_passes_against_a_configured_target(targeted_run: tuple[SuiteRun, list[str], Path]) -> None:
+    run, _, report = targeted_run
+    assert run.exit_code == 0, run.output[-3000:]
+    assert "Embedded stack" not in run.output
+    assert (report / "index.html").is_file()
+
+
+def test_no_secret_reaches_the_results_or_the_report(targeted_run: tuple[SuiteRun, list[str], Path]) -> None:
+    run, secrets, report = targeted_run
+    assert len(secrets) >= MIN_SCENARIOS, "the run should have used passwords, tokens and tickets"
+    files = [path for path in [*run.results_dir.rglob("*"), *report.rglob("*")] if path.is_file()]
+    for path in files:
+        text = path.read_text(errors="replace")
+        assert not JWT_SHAPE.search(text), f"JWT-shaped string in {path}"
+        leaked = [secret[:4] + "…" for secret in secrets if secret in text]
+        assert not leaked, f"{len(leaked)} secret(s) of the run in {path}: {leaked}"
+
+
+def test_the_database_holds_no_suite_users_after_a_run(
+    targeted_run: tuple[SuiteRun, list[str], Path], stack: EmbeddedStack
+) -> None:
+    import asyncio
+
+    assert asyncio.run(DatabaseProbe(stack.database_url).suite_users()) == []
+
+
+def test_an_unreachable_target_fails_fast_naming_the_service(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "-D", "base_url=http://127.0.0.1:9")
+    assert run.exit_code != 0
+    assert run.seconds < 5, f"took {run.seconds:.1f} s"
+    assert "platform API at http://127.0.0.1:9/health/ready is unreachable" in run.output
+    assert not re.search(r"[1-9]\d* skipped", run.output)
+
+
+def test_a_platform_that_dies_mid_run_breaks_the_rest_promptly(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    suite = subprocess.Popen(behave_command(results), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while len(list(results.glob("*-result.json"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    [platform] = [child for child in psutil.Process(suite.pid).children(recursive=True)
+                  if "reference_platform serve" in " ".join(child.cmdline())]  # fmt: skip
+    killed_at = time.monotonic()
+    platform.send_signal(signal.SIGKILL)
+    output, _ = suite.communicate(timeout=60)
+    assert time.monotonic() - killed_at < 30
+    assert suite.returncode != 0
+    statuses = [json_result["status"] for json_result in SuiteRun(0, "", results, 0).results()]
+    assert "broken" in statuses and "skipped" not in statuses, statuses
+    assert len(statuses) >= MIN_SCENARIOS, output.decode()[-2000:]
