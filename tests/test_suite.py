@@ -15,6 +15,7 @@ from support.database_probe import DatabaseProbe
 from support.embedded_stack import EmbeddedStack
 from support.redaction import JWT_SHAPE
 from tests.behave_runs import ROOT, SuiteRun, behave_command, run_suite
+from tests.report_browser import dom, report_test_id, screenshot, serve
 
 MIN_SCENARIOS = 12
 EXPECTED_ATTACHMENTS = {"HTTP exchanges", "Server request ids", "WebSocket frames"}
@@ -137,3 +138,17 @@ def test_a_platform_that_dies_mid_run_breaks_the_rest_promptly(tmp_path: Path) -
     statuses = [json_result["status"] for json_result in SuiteRun(0, "", results, 0).results()]
     assert "broken" in statuses and "skipped" not in statuses, statuses
     assert len(statuses) >= MIN_SCENARIOS, output.decode()[-2000:]
+
+
+def test_the_report_renders_in_a_browser(targeted_run: tuple[SuiteRun, list[str], Path]) -> None:
+    _, _, report = targeted_run
+    first_chat = report_test_id(report, "A new customer sees the agent work through their first question")
+    with serve(report) as url:
+        home = dom(url)
+        page = dom(f"{url}#{first_chat}")
+        screenshot(f"{url}#{first_chat}", report / "screenshot-first-chat.png")
+    assert "Onboarding" in home and "Agent chat" in home, home[-2000:]
+    assert "First chat after signup" in page
+    assert "Given Alice has signed up and logged in" in page
+    assert "Event timeline: Alice asks" in page and "HTTP exchanges" in page
+    assert (report / "screenshot-first-chat.png").stat().st_size > 10_000
