@@ -45,7 +45,7 @@ def before_all(context: Context) -> None:
     if target.embedded:
         context.stack = EmbeddedStack(target.platform_faults).start()
         target = target.targeting(context.stack.base_url, context.stack.database_url)
-        print(f"Embedded stack: platform {target.base_url}, PostgreSQL {context.stack.postgres.url}", file=sys.stderr)
+        print(f"Embedded stack in {context.stack.workdir}: {context.stack.describe()}", file=sys.stderr)
     context.target = target
     context.loop.run(check_services(target), PREFLIGHT_TIMEOUT + 2, "preflight")
     context.redactor = RUN_REDACTOR
@@ -90,10 +90,13 @@ def after_step(context: Context, step: Step) -> None:
 
 
 def after_scenario(context: Context, scenario: Scenario) -> None:
+    cast, evidence = getattr(context, "cast", None), getattr(context, "evidence", None)
     try:
-        context.loop.run(context.cast.dismiss(), CLEANUP_TIMEOUT, "scenario clean-up")
+        if cast is not None:
+            context.loop.run(cast.dismiss(), CLEANUP_TIMEOUT, "scenario clean-up")
     finally:
-        context.evidence.attach_all()
+        if evidence is not None:
+            evidence.attach_all()
 
 
 def after_all(context: Context) -> None:

@@ -12,8 +12,6 @@ from typing import Any, Protocol
 
 from .tools import Tool
 
-TERMINAL_EVENTS = ("agent_completed", "agent_error")
-
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Close = Callable[[int, str], Awaitable[None]]
 

@@ -16,14 +16,15 @@ from starlette.websockets import WebSocket
 
 from .accounts import Accounts, RefreshTokenStore, UserStore
 from .agent import Agent, Planner, PlannerAgent, RunEvents, RunEventsFactory
+from .bearer import BearerAuth
 from .chat_socket import ChatSessions, HandshakeAuthenticator, refuse_handshake
 from .chats import ChatStore
 from .database import Database
 from .passwords import PasswordHashing, PasswordPolicy
-from .problems import Problem, problem_handler, unauthorized
+from .problems import Problem, problem_handler
 from .settings import Settings
 from .tickets import TicketStore
-from .tokens import AccessTokens, InvalidToken
+from .tokens import AccessTokens
 from .tools import Calculator, CostEstimator
 
 
@@ -40,6 +41,7 @@ class Parts:
     tickets: TicketStore
     agent: Agent
     run_events: RunEventsFactory
+    bearer: BearerAuth
     handshake: HandshakeAuthenticator
 
 
@@ -62,6 +64,7 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
     )
     users = blueprint.users(database)
     tickets = TicketStore(database, settings.ticket_ttl_seconds)
+    bearer = BearerAuth(access_tokens, users)
     return Parts(
         settings=settings,
         database=database,
@@ -78,7 +81,8 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
         tickets=tickets,
         agent=PlannerAgent(Planner(), [Calculator(), CostEstimator()]),
         run_events=blueprint.run_events,
-        handshake=blueprint.handshake(tickets, access_tokens, users),
+        bearer=bearer,
+        handshake=blueprint.handshake(tickets, bearer),
     )
 
 
@@ -116,16 +120,7 @@ async def json_body(request: Request, *fields: str) -> dict[str, Any]:
 
 def create_app(parts: Parts) -> Starlette:
     async def current_user(request: Request) -> uuid.UUID:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise unauthorized("A bearer access token is required.")
-        try:
-            user_id = uuid.UUID(parts.access_tokens.verify(token).subject)
-        except (InvalidToken, ValueError) as error:
-            raise unauthorized(f"The access token is invalid: {error}") from error
-        if await parts.users.get(user_id) is None:
-            raise unauthorized("The account no longer exists.")
-        return user_id
+        return await parts.bearer.user_for(request.headers.get("authorization", ""))
 
     async def sign_up(request: Request) -> Response:
         body = await json_body(request, "email", "password")

@@ -6,26 +6,22 @@ import uuid
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from .accounts import UserStore
 from .agent import Agent, RunEventsFactory
+from .bearer import BearerAuth
 from .chats import ChatStore
 from .problems import Problem, unauthorized
 from .tickets import TicketStore
-from .tokens import AccessTokens, InvalidToken
 from .tools import ToolError
 
 log = logging.getLogger(__name__)
-
-POLICY_VIOLATION = 1008
 
 
 class HandshakeAuthenticator:
     """Browsers present a one-time ticket (`?ticket=`); other clients may send `Authorization: Bearer`."""
 
-    def __init__(self, tickets: TicketStore, access_tokens: AccessTokens, users: UserStore) -> None:
+    def __init__(self, tickets: TicketStore, bearer: BearerAuth) -> None:
         self.tickets = tickets
-        self.access_tokens = access_tokens
-        self.users = users
+        self.bearer = bearer
 
     async def authenticate(self, websocket: WebSocket) -> uuid.UUID:
         ticket = websocket.query_params.get("ticket")
@@ -34,16 +30,9 @@ class HandshakeAuthenticator:
             if owner is None:
                 raise unauthorized("The ticket is unknown, already used or expired.")
             return owner
-        scheme, _, token = websocket.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
+        if "authorization" not in websocket.headers:
             raise unauthorized("The handshake carries no ticket and no bearer token.")
-        try:
-            subject = uuid.UUID(self.access_tokens.verify(token).subject)
-        except (InvalidToken, ValueError) as error:
-            raise unauthorized(f"The access token is invalid: {error}") from error
-        if await self.users.get(subject) is None:
-            raise unauthorized("The account no longer exists.")
-        return subject
+        return await self.bearer.user_for(websocket.headers["authorization"])
 
 
 class ChatSessions:

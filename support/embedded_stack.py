@@ -17,6 +17,8 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from subprocess import Popen
+from typing import Any
 
 import httpx
 
@@ -35,6 +37,20 @@ def die_with_parent(sig: signal.Signals) -> Callable[[], None]:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
 
     return set_parent_death_signal
+
+
+def spawn(command: list[str], log_path: Path, on_parent_death: signal.Signals, **options: Any) -> Popen[bytes]:
+    """Start a server in its own session, logging to a file, and have the kernel signal it if we die."""
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=die_with_parent(on_parent_death),
+            **options,
+        )
 
 
 def free_port() -> int:
@@ -97,25 +113,21 @@ class EmbeddedPostgres:
             timeout=60,
         )
         self.port = free_port()
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    str(self.bin / "postgres"),
-                    "-D", str(self.data),
-                    "-h", "127.0.0.1",
-                    "-p", str(self.port),
-                    "-k", str(self.sockets),
-                    "-c", "fsync=off",
-                    "-c", "synchronous_commit=off",
-                    "-c", "full_page_writes=off",
-                ],
-                user=self.user,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                preexec_fn=die_with_parent(signal.SIGINT),
-            )  # fmt: skip
+        self.process = spawn(
+            [
+                str(self.bin / "postgres"),
+                "-D", str(self.data),
+                "-h", "127.0.0.1",
+                "-p", str(self.port),
+                "-k", str(self.sockets),
+                "-c", "fsync=off",
+                "-c", "synchronous_commit=off",
+                "-c", "full_page_writes=off",
+            ],
+            self.log,
+            signal.SIGINT,
+            user=self.user,
+        )  # fmt: skip
         self._wait_ready()
         subprocess.run(
             [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", DATABASE_NAME],
@@ -170,16 +182,13 @@ class PlatformProcess:
         port = listening.getsockname()[1]
         self.base_url = f"http://127.0.0.1:{port}"
         fault_args = [arg for fault in self.faults for arg in ("--fault", fault)]
-        with open(self.log, "wb") as log, listening:
-            self.process = subprocess.Popen(
+        with listening:
+            self.process = spawn(
                 [sys.executable, "-m", "reference_platform", "serve", "--database-url", self.database_url,
                  "--fd", str(listening.fileno()), *fault_args],
+                self.log,
+                signal.SIGTERM,
                 pass_fds=[listening.fileno()],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                preexec_fn=die_with_parent(signal.SIGTERM),
             )  # fmt: skip
         self._wait_ready()
 
@@ -232,6 +241,9 @@ class EmbeddedStack:
     @property
     def database_url(self) -> str:
         return self.postgres.url
+
+    def describe(self) -> str:
+        return f"platform {self.base_url}, PostgreSQL {self.postgres.url}"
 
     def start(self) -> "EmbeddedStack":
         try:

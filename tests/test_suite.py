@@ -3,6 +3,7 @@
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,33 +22,41 @@ MIN_SCENARIOS = 12
 EXPECTED_ATTACHMENTS = {"HTTP exchanges", "Server request ids", "WebSocket frames"}
 
 
-def stack_processes() -> set[int]:
-    """PostgreSQL servers and reference platforms on this machine."""
-    found = set()
-    for process in psutil.process_iter(["name", "cmdline"]):
+EMBEDDED = re.compile(r"Embedded stack in (\S+): platform http://127.0.0.1:(\d+), PostgreSQL \S+127.0.0.1:(\d+)/")
+
+
+def leftovers(output: str) -> list[str]:
+    """Processes or listening ports that the run's embedded stack left behind."""
+    match = EMBEDDED.search(output)
+    assert match, f"the run did not report its embedded stack:\n{output[-2000:]}"
+    workdir, platform_port, postgres_port = match.groups()
+    found = [f"temp dir {workdir} is still there"] if Path(workdir).exists() else []
+    for process in psutil.process_iter(["pid", "cmdline"]):
         cmdline = " ".join(process.info["cmdline"] or [])
-        if process.info["name"] == "postgres" or "reference_platform serve" in cmdline:
-            found.add(process.pid)
+        if workdir in cmdline or f"127.0.0.1:{postgres_port}/" in cmdline:
+            found.append(f"pid {process.info['pid']}: {cmdline}")
+    for port in (platform_port, postgres_port):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", int(port))) == 0:
+                found.append(f"something still listens on 127.0.0.1:{port}")
     return found
 
 
 @pytest.fixture(scope="module")
-def embedded_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SuiteRun, set[int]]]:
-    before = stack_processes()
-    run = run_suite(tmp_path_factory.mktemp("embedded-results"))
-    yield run, stack_processes() - before
+def embedded_run(tmp_path_factory: pytest.TempPathFactory) -> SuiteRun:
+    return run_suite(tmp_path_factory.mktemp("embedded-results"))
 
 
-def test_the_suite_passes_on_the_embedded_stack(embedded_run: tuple[SuiteRun, set[int]]) -> None:
-    run, _ = embedded_run
+def test_the_suite_passes_on_the_embedded_stack(embedded_run: SuiteRun) -> None:
+    run = embedded_run
     counts = run.scenario_counts()
     assert run.exit_code == 0, run.output[-3000:]
     assert counts["passed"] >= MIN_SCENARIOS and counts["failed"] == counts["error"] == counts["skipped"] == 0
     assert "undefined" not in run.output
 
 
-def test_every_scenario_has_a_passed_allure_result_with_evidence(embedded_run: tuple[SuiteRun, set[int]]) -> None:
-    run, _ = embedded_run
+def test_every_scenario_has_a_passed_allure_result_with_evidence(embedded_run: SuiteRun) -> None:
+    run = embedded_run
     results = run.results()
     assert len(results) == run.scenario_counts()["passed"]
     assert {result["status"] for result in results} == {"passed"}
@@ -60,9 +69,8 @@ def test_every_scenario_has_a_passed_allure_result_with_evidence(embedded_run: t
     assert len(chats) >= 6
 
 
-def test_no_stack_process_outlives_the_run(embedded_run: tuple[SuiteRun, set[int]]) -> None:
-    _, leftovers = embedded_run
-    assert not leftovers, [psutil.Process(pid).cmdline() for pid in leftovers if psutil.pid_exists(pid)]
+def test_no_stack_process_outlives_the_run(embedded_run: SuiteRun) -> None:
+    assert not leftovers(embedded_run.output)
 
 
 @pytest.fixture(scope="module")
