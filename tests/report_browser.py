@@ -3,6 +3,7 @@
 import contextlib
 import functools
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -10,6 +11,8 @@ import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from tests.behave_runs import ROOT
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -22,6 +25,17 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
     "--virtual-time-budget=15000",
 ]
+
+
+def generate_report(results: Path, report: Path) -> Path:
+    """Render Allure results to HTML with the project's Allure 3 and config."""
+    subprocess.run(
+        [str(ROOT / "node_modules/.bin/allure"), "generate", str(results), "-o", str(report),
+         "--config", str(ROOT / "allurerc.mjs")],
+        cwd=ROOT, check=True, capture_output=True, timeout=120,
+        env={**os.environ, "PATH": f"{ROOT / '.venv/bin'}:{os.environ['PATH']}"},
+    )  # fmt: skip
+    return report
 
 
 def chromium() -> str:

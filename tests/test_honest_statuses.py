@@ -1,5 +1,6 @@
 """The report formatter gives every outcome its true status, against a real behave run."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.behave_runs import SuiteRun
+from tests.report_browser import generate_report
 
 PROJECT = Path(__file__).parent / "honest_statuses"
 
@@ -52,3 +54,17 @@ def test_the_run_fails(run: SuiteRun) -> None:
 def test_failure_messages_are_redacted(run: SuiteRun) -> None:
     message = run.by_name()["a secret in a failure message"]["statusDetails"]["message"]
     assert "eyJ" not in message and "«redacted»" in message
+
+
+def test_the_report_files_failures_under_product_defects_and_the_rest_under_environment(
+    run: SuiteRun, tmp_path: Path
+) -> None:
+    report = generate_report(run.results_dir, tmp_path / "report")
+    categories = {}
+    for path in (report / "data" / "test-results").glob("*.json"):
+        result = json.loads(path.read_text())
+        categories[result["name"]] = [category["name"] for category in result.get("categories", [])]
+    assert categories["an assertion fails"] == ["Product defects"]
+    assert categories["the before_scenario hook breaks"] == ["Environment"]
+    assert categories["an undefined step"] == ["Environment"]
+    assert categories["passes"] == []

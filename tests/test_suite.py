@@ -1,6 +1,5 @@
 """The behave suite itself, run as a user runs it, against real services."""
 
-import os
 import re
 import signal
 import socket
@@ -16,7 +15,7 @@ from support.database_probe import DatabaseProbe
 from support.embedded_stack import EmbeddedStack
 from support.redaction import JWT_SHAPE
 from tests.behave_runs import ROOT, SuiteRun, behave_command, run_suite
-from tests.report_browser import dom, report_test_id, screenshot, serve
+from tests.report_browser import dom, generate_report, report_test_id, screenshot, serve
 
 MIN_SCENARIOS = 12
 EXPECTED_ATTACHMENTS = {"HTTP exchanges", "Server request ids", "WebSocket frames"}
@@ -86,13 +85,7 @@ def targeted_run(
         "-D", f"database_url={stack.database_url}",
         "-D", f"secrets_dump={secrets_file}",
     )  # fmt: skip
-    report = workdir / "allure-report"
-    subprocess.run(
-        [str(ROOT / "node_modules/.bin/allure"), "generate", str(workdir / "allure-results"), "-o", str(report),
-         "--config", str(ROOT / "allurerc.mjs")],
-        cwd=ROOT, check=True, capture_output=True, timeout=120,
-        env={**os.environ, "PATH": f"{ROOT / '.venv/bin'}:{os.environ['PATH']}"},
-    )  # fmt: skip
+    report = generate_report(workdir / "allure-results", workdir / "allure-report")
     yield run, secrets_file.read_text().splitlines(), report
 
 
