@@ -153,3 +153,22 @@ def test_the_report_renders_in_a_browser(targeted_run: tuple[SuiteRun, list[str]
     assert "Given Alice has signed up and logged in" in page
     assert "Event timeline: Alice asks" in page and "HTTP exchanges" in page
     assert (report / "screenshot-first-chat.png").stat().st_size > 10_000
+
+
+def test_ctrl_c_stops_the_run_and_the_stack(tmp_path: Path) -> None:
+    suite = subprocess.Popen(
+        behave_command(tmp_path),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("*-result.json")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    suite.send_signal(signal.SIGINT)
+    output, _ = suite.communicate(timeout=30)
+    assert suite.returncode != 0
+    assert "ABORTED" in output
+    assert not leftovers(output)
