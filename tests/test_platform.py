@@ -1,5 +1,6 @@
 """The reference platform's own contract, checked over real HTTP and WebSocket against the embedded stack."""
 
+import asyncio
 import json
 import secrets
 import uuid
@@ -11,6 +12,8 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from reference_platform.database import Database
+from reference_platform.tickets import TicketStore
 from support.embedded_stack import EmbeddedStack
 
 
@@ -116,3 +119,26 @@ def test_a_deleted_account_loses_its_tokens_and_its_data(client: httpx.Client) -
     assert client.get("/me", headers=bearer(account)).status_code == 401
     relogin = client.post("/auth/login", json={"email": account["email"], "password": account["password"]})
     assert relogin.status_code == 401
+
+
+def test_a_ticket_expires_after_its_time_to_live(client: httpx.Client, stack: EmbeddedStack) -> None:
+    user_id = uuid.UUID(new_account_id(client))
+
+    async def issue_then_redeem_late() -> uuid.UUID | None:
+        database = Database(stack.database_url)
+        await database.open()
+        try:
+            tickets = TicketStore(database, ttl_seconds=1)
+            ticket = await tickets.issue(user_id)
+            await asyncio.sleep(1.2)
+            return await tickets.redeem(ticket)
+        finally:
+            await database.close()
+
+    assert asyncio.run(issue_then_redeem_late()) is None
+
+
+def new_account_id(client: httpx.Client) -> str:
+    account = new_account(client)
+    me: str = client.get("/me", headers=bearer(account)).json()["id"]
+    return me
