@@ -55,9 +55,7 @@ def step_exchange_in_history(context: Context, person: str, owner: str) -> None:
 @then("{person:Person} question and the agent's answer are stored in the platform's database")
 def step_exchange_stored(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    assert actor.thread_id is not None
-    stored = context.run(context.database.stored_messages(actor.thread_id))
-    expect_exchange_stored(context.run(actor.latest_run()), stored)
+    expect_exchange_stored(context.run(actor.latest_run()), context.run(actor.stored_history(context.database)))
 
 
 @then("the run starts with a single agent_started and ends with a single terminal event")

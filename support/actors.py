@@ -123,6 +123,13 @@ class Actor:
         messages: list[dict[str, Any]] = listed.body["messages"]
         return messages
 
+    async def stored_history(self, database: DatabaseProbe) -> list[dict[str, Any]]:
+        """Her thread's messages as the platform's database holds them."""
+        assert self.thread_id, f"{self.name} has no chat"
+        rows = await database.stored_messages(self.thread_id)
+        self.evidence.record_rows(f"Database: messages of {self.name}'s thread", rows)
+        return rows
+
     async def leave(self) -> None:
         """Close the chat and erase the account this scenario created, whatever happened before."""
         if self.connection is not None:

@@ -45,6 +45,7 @@ class ScenarioEvidence:
     http: list[HttpExchange] = field(default_factory=list)
     frames: list[SocketFrame] = field(default_factory=list)
     timelines: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    queries: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
 
     def record_http(self, exchange: HttpExchange) -> None:
         self.http.append(exchange)
@@ -54,6 +55,9 @@ class ScenarioEvidence:
 
     def record_timeline(self, title: str, events: list[dict[str, Any]]) -> None:
         self.timelines.append((title, events))
+
+    def record_rows(self, title: str, rows: list[dict[str, Any]]) -> None:
+        self.queries.append((title, rows))
 
     def http_transcript(self) -> str:
         blocks = []
@@ -94,6 +98,9 @@ class ScenarioEvidence:
             allure.attach(self.socket_transcript(), "WebSocket frames", allure.attachment_type.TEXT)
         for title, events in self.timelines:
             allure.attach(format_timeline(events, self.redactor), title, allure.attachment_type.TEXT)
+        for title, rows in self.queries:
+            rows_json = json.dumps(self.redactor.data(rows), indent=2, ensure_ascii=False, default=str)
+            allure.attach(rows_json, title, allure.attachment_type.JSON)
 
 
 def format_timeline(events: list[dict[str, Any]], redactor: Redactor | None = None) -> str:
