@@ -13,9 +13,7 @@ def step_signed_up(context: Context, person: str) -> None:
 
 @given("{person:Person} has signed up and logged in")
 def step_signed_up_and_logged_in(context: Context, person: str) -> None:
-    actor = context.cast.actor(person)
-    context.run(actor.sign_up())
-    context.run(actor.log_in())
+    context.run(context.cast.actor(person).sign_up_and_log_in())
 
 
 @when("{person:Person} tries to sign up with {owner:Person}'s email address")

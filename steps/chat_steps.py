@@ -16,8 +16,7 @@ def step_opened_chat(context: Context, person: str) -> None:
 @given("{person:Person} is in a chat with the agent")
 def step_in_chat(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    context.run(actor.sign_up())
-    context.run(actor.log_in())
+    context.run(actor.sign_up_and_log_in())
     context.run(actor.open_chat())
 
 

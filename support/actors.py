@@ -54,6 +54,10 @@ class Actor:
     async def sign_up(self) -> None:
         expect_status(await self.try_sign_up(), 201, f"{self.name} signs up as {self.email}")
 
+    async def sign_up_and_log_in(self) -> None:
+        await self.sign_up()
+        await self.log_in()
+
     async def try_log_in(self, email: str | None = None, password: str | None = None) -> ApiResponse:
         response = await self.api.log_in(email or self.email, password or self.password)
         if response.status == 200 and isinstance(response.body, dict):
