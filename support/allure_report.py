@@ -35,7 +35,7 @@ BROKEN = {
     BehaveStatus.untested_undefined,
     BehaveStatus.untested_pending,
 }
-SPACED_LABELS = {"epic", "feature", "story", "suite", "subSuite", "parentSuite"}
+SPACED_LABELS = {"epic", "story"}  # set by tags, which cannot hold spaces
 
 
 def _details(message: str, trace: str | None = None) -> StatusDetails:
