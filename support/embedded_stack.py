@@ -26,6 +26,7 @@ PR_SET_PDEATHSIG = 1
 POSTGRES_USER = "embedded_postgres"
 DATABASE_NAME = "chat_platform"
 START_TIMEOUT = 30.0
+PORT_ATTEMPTS = 3
 
 
 class StackError(Exception):
@@ -112,23 +113,30 @@ class EmbeddedPostgres:
             capture_output=True,
             timeout=60,
         )
-        self.port = free_port()
-        self.process = spawn(
-            [
-                str(self.bin / "postgres"),
-                "-D", str(self.data),
-                "-h", "127.0.0.1",
-                "-p", str(self.port),
-                "-k", str(self.sockets),
-                "-c", "fsync=off",
-                "-c", "synchronous_commit=off",
-                "-c", "full_page_writes=off",
-            ],
-            self.log,
-            signal.SIGINT,
-            user=self.user,
-        )  # fmt: skip
-        self._wait_ready()
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            # PostgreSQL cannot take an open socket, so its free port may be taken before it binds: retry.
+            self.port = free_port()
+            self.process = spawn(
+                [
+                    str(self.bin / "postgres"),
+                    "-D", str(self.data),
+                    "-h", "127.0.0.1",
+                    "-p", str(self.port),
+                    "-k", str(self.sockets),
+                    "-c", "fsync=off",
+                    "-c", "synchronous_commit=off",
+                    "-c", "full_page_writes=off",
+                ],
+                self.log,
+                signal.SIGINT,
+                user=self.user,
+            )  # fmt: skip
+            try:
+                self._wait_ready()
+                break
+            except StackError:
+                if attempt == PORT_ATTEMPTS or "could not bind" not in log_tail(self.log):
+                    raise
         subprocess.run(
             [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", DATABASE_NAME],
             check=True,
@@ -143,7 +151,7 @@ class EmbeddedPostgres:
             if self.process.poll() is not None:
                 raise StackError(f"PostgreSQL exited with code {self.process.returncode}:\n{log_tail(self.log)}")
             ready = subprocess.run(
-                [str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-t", "1"],
+                [str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-t", "1"],
                 capture_output=True,
                 timeout=5,
             )
