@@ -57,16 +57,19 @@ class UserStore:
     async def create(self, email: str, password_hash: str) -> User | None:
         """Insert a user; None when the email is already registered."""
         try:
-            row = await self.database.pool.fetchrow(
-                "INSERT INTO users (id, email, email_normalized, password_hash) VALUES ($1, $2, $3, $4)"
-                " RETURNING id, email, created_at",
-                uuid.uuid4(),
-                email.strip(),
-                normalize_email(email),
-                password_hash,
-            )
+            return await self.insert(email.strip(), normalize_email(email), password_hash)
         except asyncpg.UniqueViolationError:
             return None
+
+    async def insert(self, email: str, email_normalized: str, password_hash: str) -> User:
+        row = await self.database.pool.fetchrow(
+            "INSERT INTO users (id, email, email_normalized, password_hash) VALUES ($1, $2, $3, $4)"
+            " RETURNING id, email, created_at",
+            uuid.uuid4(),
+            email,
+            email_normalized,
+            password_hash,
+        )
         assert row is not None, "INSERT ... RETURNING returned no row"
         return User(**dict(row))
 

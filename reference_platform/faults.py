@@ -7,7 +7,7 @@ unless the platform is started with `--fault NAME`, which only the test harness 
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import jwt
 from starlette.websockets import WebSocket
@@ -98,16 +98,7 @@ class AllowsDuplicateEmails(UserStore):
         user = await super().create(email, password_hash)
         if user is not None:
             return user
-        row = await self.database.pool.fetchrow(
-            "INSERT INTO users (id, email, email_normalized, password_hash) VALUES ($1, $2, $3, $4)"
-            " RETURNING id, email, created_at",
-            uuid.uuid4(),
-            email,
-            f"{normalize_email(email)}#{uuid.uuid4().hex[:6]}",
-            password_hash,
-        )
-        assert row is not None
-        return User(**dict(row))
+        return await self.insert(email, f"{normalize_email(email)}#{uuid.uuid4().hex[:6]}", password_hash)
 
 
 class RevealsUnknownEmails(Accounts):
@@ -117,25 +108,32 @@ class RevealsUnknownEmails(Accounts):
         return await super().log_in(email, password)
 
 
-FAULTS: dict[str, tuple[str, dict[str, Any]]] = {
-    "drop_agent_thinking": ("agent_thinking is never sent", {"run_events": SkipsThinking}),
-    "tool_completed_before_executing": (
+class Fault(NamedTuple):
+    description: str
+    parts: dict[str, Any]
+
+
+FAULTS: dict[str, Fault] = {
+    "drop_agent_thinking": Fault("agent_thinking is never sent", {"run_events": SkipsThinking}),
+    "tool_completed_before_executing": Fault(
         "tool_completed is sent before its tool_executing",
         {"run_events": CompletesToolsBeforeStarting},
     ),
-    "event_after_terminal": ("an event follows agent_completed", {"run_events": TalksAfterTheEnd}),
-    "seq_gap": ("seq skips a number before tool_completed", {"run_events": SkipsASeq}),
-    "missing_run_id": ("agent_thinking carries no run_id", {"run_events": ForgetsRunIdOnThinking}),
-    "silent_close_on_tool_failure": (
+    "event_after_terminal": Fault("an event follows agent_completed", {"run_events": TalksAfterTheEnd}),
+    "seq_gap": Fault("seq skips a number before tool_completed", {"run_events": SkipsASeq}),
+    "missing_run_id": Fault("agent_thinking carries no run_id", {"run_events": ForgetsRunIdOnThinking}),
+    "silent_close_on_tool_failure": Fault(
         "a tool failure closes the socket instead of sending agent_error",
         {"run_events": ClosesSilentlyOnFailure},
     ),
-    "handshake_without_credentials": ("the chat handshake accepts no credentials", {"handshake": LetsAnyoneIn}),
-    "alg_none_accepted": ("an access token with alg none is accepted", {"access_tokens": AcceptsAlgNone}),
-    "answer_not_saved": ("the agent's answer is not saved", {"chats": ForgetsAnswers}),
-    "answer_in_other_thread": ("the agent's answer is saved to another thread", {"chats": MisfilesAnswers}),
-    "duplicate_email_accepted": ("a second account with a taken email is created", {"users": AllowsDuplicateEmails}),
-    "login_reveals_unknown_email": (
+    "handshake_without_credentials": Fault("the chat handshake accepts no credentials", {"handshake": LetsAnyoneIn}),
+    "alg_none_accepted": Fault("an access token with alg none is accepted", {"access_tokens": AcceptsAlgNone}),
+    "answer_not_saved": Fault("the agent's answer is not saved", {"chats": ForgetsAnswers}),
+    "answer_in_other_thread": Fault("the agent's answer is saved to another thread", {"chats": MisfilesAnswers}),
+    "duplicate_email_accepted": Fault(
+        "a second account with a taken email is created", {"users": AllowsDuplicateEmails}
+    ),
+    "login_reveals_unknown_email": Fault(
         "a login with an unknown email says so",
         {"accounts": RevealsUnknownEmails},
     ),
@@ -145,7 +143,8 @@ FAULTS: dict[str, tuple[str, dict[str, Any]]] = {
 def with_faults(blueprint: Blueprint, names: list[str]) -> Blueprint:
     unknown = sorted(set(names) - FAULTS.keys())
     if unknown:
-        raise SystemExit(f"unknown fault(s) {unknown}; known: {sorted(FAULTS)}")
+        known = "\n".join(f"  {name}: {fault.description}" for name, fault in sorted(FAULTS.items()))
+        raise SystemExit(f"unknown fault(s) {unknown}; known faults:\n{known}")
     for name in names:
-        blueprint = replace(blueprint, **FAULTS[name][1])
+        blueprint = replace(blueprint, **FAULTS[name].parts)
     return blueprint

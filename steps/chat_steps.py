@@ -40,8 +40,7 @@ def step_sees_first_chat_events(context: Context, person: str) -> None:
 
 @then("{person:Person} receives an answer")
 def step_receives_answer(context: Context, person: str) -> None:
-    actor = context.cast.actor(person)
-    answer = stream.expect_terminal(context.run(actor.latest_run()), "agent_completed", actor.event_timeout)
+    answer = stream.expect_terminal(context.run(context.cast.actor(person).latest_run()), "agent_completed")
     assert str(answer.get("content", "")).strip(), f"Expected agent_completed to carry the answer; got {answer}"
 
 
@@ -59,14 +58,12 @@ def step_exchange_stored(context: Context, person: str) -> None:
 
 @then("the run starts with a single agent_started and ends with a single terminal event")
 def step_bracketed(context: Context) -> None:
-    actor = context.cast.current
-    stream.expect_bracketed(context.run(actor.latest_run()), actor.event_timeout)
+    stream.expect_bracketed(context.run(context.cast.current.latest_run()))
 
 
 @then("nothing arrives after the terminal event")
 def step_nothing_after_terminal(context: Context) -> None:
-    actor = context.cast.current
-    stream.expect_nothing_after_terminal(context.run(actor.latest_run()), actor.event_timeout)
+    stream.expect_nothing_after_terminal(context.run(context.cast.current.latest_run()))
 
 
 @then("every event carries the run id and {person:Person} thread id")
@@ -88,10 +85,9 @@ def step_tool_calls_paired(context: Context) -> None:
 
 @then("the run ends with agent_error")
 def step_ends_with_error(context: Context) -> None:
-    actor = context.cast.current
-    stream.expect_terminal(context.run(actor.latest_run()), "agent_error", actor.event_timeout)
+    stream.expect_terminal(context.run(context.cast.current.latest_run()), "agent_error")
 
 
 @then("each question is answered by a run with its own run id")
 def step_distinct_runs(context: Context) -> None:
-    stream.expect_distinct_runs(context.cast.current.runs, context.cast.current.event_timeout)
+    stream.expect_distinct_runs(context.cast.current.runs)

@@ -84,9 +84,8 @@ class Actor:
             await self.api.create_thread(self.token, "First chat"), 201, f"{self.name} opens a chat"
         )
         self.thread_id = created.body["id"]
-        self.connection = await ChatConnection.open(
-            self.chat_url, self.name, self.evidence, ticket=await self.chat_ticket(), timeout=self.event_timeout
-        )
+        await self.try_connect(ticket=await self.chat_ticket())
+        assert self.connection is not None, f"{self.name} could not open her chat: {self.handshake_refusal}"
 
     async def try_connect(self, ticket: str | None = None, bearer: str | None = None) -> None:
         """Attempt a chat handshake; a refusal is kept for the steps to judge."""
@@ -190,6 +189,9 @@ class Cast:
                     continue
                 # The product would not let the account go (it may be the defect under test);
                 # remove the suite's own user directly so no scenario leaves data behind.
-                await self.database.purge_suite_user(actor.user_id)
+                try:
+                    await self.database.purge_suite_user(actor.user_id)
+                except Exception as purge_error:
+                    errors.append(f"{actor.name}: {error}; direct removal failed too: {purge_error}")
         if errors:
             raise RuntimeError("clean-up failed: " + "; ".join(errors))

@@ -25,7 +25,6 @@ from behave.model_type import Status as BehaveStatus
 
 from .redaction import RUN_REDACTOR
 
-PRODUCT_FAILURE = {BehaveStatus.failed}
 BROKEN = {
     BehaveStatus.error,
     BehaveStatus.hook_error,

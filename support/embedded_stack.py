@@ -54,6 +54,19 @@ def spawn(command: list[str], log_path: Path, on_parent_death: signal.Signals, *
         )
 
 
+def wait_until_ready(process: Popen[bytes] | None, log: Path, server: str, is_ready: Callable[[], bool]) -> None:
+    """Poll until the server is ready; fail with its log if it exits or takes longer than START_TIMEOUT."""
+    assert process is not None
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StackError(f"{server} exited with code {process.returncode}:\n{log_tail(log)}")
+        if is_ready():
+            return
+        time.sleep(0.1)
+    raise StackError(f"{server} not ready after {START_TIMEOUT:g} s")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -145,20 +158,11 @@ class EmbeddedPostgres:
         )
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise StackError(f"PostgreSQL exited with code {self.process.returncode}:\n{log_tail(self.log)}")
-            ready = subprocess.run(
-                [str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-t", "1"],
-                capture_output=True,
-                timeout=5,
-            )
-            if ready.returncode == 0:
-                return
-            time.sleep(0.1)
-        raise StackError(f"PostgreSQL on 127.0.0.1:{self.port} not ready after {START_TIMEOUT:g} s")
+        def accepts_connections() -> bool:
+            probe = [str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-t", "1"]
+            return subprocess.run(probe, capture_output=True, timeout=5).returncode == 0
+
+        wait_until_ready(self.process, self.log, f"PostgreSQL on 127.0.0.1:{self.port}", accepts_connections)
 
     def stop(self) -> None:
         # SIGINT is PostgreSQL's "fast shutdown": it ends client sessions and exits cleanly.
@@ -201,20 +205,13 @@ class PlatformProcess:
         self._wait_ready()
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise StackError(
-                    f"reference platform exited with code {self.process.returncode}:\n{log_tail(self.log)}"
-                )
+        def is_ready() -> bool:
             try:
-                if httpx.get(f"{self.base_url}/health/ready", timeout=1).status_code == 200:
-                    return
+                return httpx.get(f"{self.base_url}/health/ready", timeout=1).status_code == 200
             except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise StackError(f"reference platform at {self.base_url} not ready after {START_TIMEOUT:g} s")
+                return False
+
+        wait_until_ready(self.process, self.log, f"reference platform at {self.base_url}", is_ready)
 
     def stop(self) -> None:
         stop_process(self.process, signal.SIGTERM)

@@ -59,14 +59,14 @@ def fail(expectation: str, record: RunRecord) -> AssertionError:
     return AssertionError(f"{expectation}\n{record.received()}")
 
 
-def expect_finished(record: RunRecord, timeout: float) -> dict[str, Any]:
+def expect_finished(record: RunRecord) -> dict[str, Any]:
     index = record.terminal_index
     if index is None:
         if record.closed:
             raise fail(
                 "Expected the run to end with agent_completed or agent_error, but the socket closed first.", record
             )
-        raise fail(f"Expected agent_completed or agent_error within {timeout:g} s; none arrived.", record)
+        raise fail(f"Expected agent_completed or agent_error within {record.waited:.1f} s; none arrived.", record)
     return record.events[index]
 
 
@@ -86,8 +86,8 @@ def expect_in_order(record: RunRecord, expected: list[str]) -> None:
         position = found + 1
 
 
-def expect_terminal(record: RunRecord, terminal_type: str, timeout: float) -> dict[str, Any]:
-    terminal = expect_finished(record, timeout)
+def expect_terminal(record: RunRecord, terminal_type: str) -> dict[str, Any]:
+    terminal = expect_finished(record)
     if terminal.get("type") != terminal_type:
         raise fail(
             f"Expected the run to end with {terminal_type!r}, but it ended with {terminal.get('type')!r}.", record
@@ -95,9 +95,9 @@ def expect_terminal(record: RunRecord, terminal_type: str, timeout: float) -> di
     return terminal
 
 
-def expect_bracketed(record: RunRecord, timeout: float) -> None:
+def expect_bracketed(record: RunRecord) -> None:
     """Exactly one agent_started, and it comes first; exactly one terminal event."""
-    expect_finished(record, timeout)
+    expect_finished(record)
     counts = Counter(record.types)
     if record.types[0] != "agent_started" or counts["agent_started"] != 1:
         raise fail(
@@ -110,8 +110,8 @@ def expect_bracketed(record: RunRecord, timeout: float) -> None:
         raise fail(f"Expected exactly one terminal event; got {terminals}.", record)
 
 
-def expect_nothing_after_terminal(record: RunRecord, timeout: float) -> None:
-    expect_finished(record, timeout)
+def expect_nothing_after_terminal(record: RunRecord) -> None:
+    expect_finished(record)
     after = record.types[(record.terminal_index or 0) + 1 :]
     if after:
         raise fail(f"Expected nothing after the terminal event; got {', '.join(after)}.", record)
@@ -161,12 +161,12 @@ def expect_tool_calls_paired(record: RunRecord) -> None:
         raise fail(f"Expected every tool call to complete; still open: {sorted(open_calls)}.", record)
 
 
-def expect_distinct_runs(records: list[RunRecord], timeout: float) -> None:
+def expect_distinct_runs(records: list[RunRecord]) -> None:
     """Each question got a finished run of its own."""
     assert len(records) >= 2, f"Expected at least two runs, got {len(records)}"
     run_ids = []
     for record in records:
-        expect_finished(record, timeout)
+        expect_finished(record)
         run_ids.append(record.events[0].get("run_id"))
     if None in run_ids or len(set(run_ids)) != len(run_ids):
         timelines = "\n".join(record.received() for record in records)

@@ -61,8 +61,8 @@ class ScenarioEvidence:
 
     def http_transcript(self) -> str:
         blocks = []
+        redact = self.redactor
         for exchange in self.http:
-            redact = self.redactor
             lines = [f"{exchange.method} {redact.text(exchange.url)}"]
             lines += [f"{name}: {value}" for name, value in redact.headers(exchange.request_headers).items()]
             if exchange.request_body:

@@ -6,7 +6,7 @@ from .event_stream import RunRecord, expect_terminal
 
 
 def _expected_exchange(run: RunRecord) -> list[tuple[str, str]]:
-    answer = expect_terminal(run, "agent_completed", run.waited)
+    answer = expect_terminal(run, "agent_completed")
     return [("user", run.question), ("assistant", str(answer.get("content")))]
 
 

@@ -31,12 +31,12 @@ FIVE = ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "
 def test_a_good_run_meets_the_whole_contract() -> None:
     run = good_run()
     stream.expect_in_order(run, FIVE)
-    stream.expect_bracketed(run, 5)
-    stream.expect_nothing_after_terminal(run, 5)
+    stream.expect_bracketed(run)
+    stream.expect_nothing_after_terminal(run)
     stream.expect_ids_on_every_event(run, THREAD)
     stream.expect_contiguous_seq(run)
     stream.expect_tool_calls_paired(run)
-    assert stream.expect_terminal(run, "agent_completed", 5)["content"] == "answer"
+    assert stream.expect_terminal(run, "agent_completed")["content"] == "answer"
 
 
 def test_in_order_lists_expected_and_received_when_an_event_is_missing() -> None:
@@ -67,21 +67,22 @@ def test_an_event_after_the_terminal_is_reported_by_type() -> None:
     run = good_run()
     run.events.append(event("agent_thinking", 6))
     with pytest.raises(AssertionError, match="nothing after the terminal event; got agent_thinking"):
-        stream.expect_nothing_after_terminal(run, 5)
+        stream.expect_nothing_after_terminal(run)
 
 
 def test_two_starts_break_the_bracket() -> None:
     run = good_run()
     run.events.insert(1, event("agent_started", 2))
     with pytest.raises(AssertionError, match="exactly one agent_started"):
-        stream.expect_bracketed(run, 5)
+        stream.expect_bracketed(run)
 
 
 def test_a_run_with_no_terminal_says_how_long_it_waited() -> None:
     run = good_run()
     run.events.pop()
-    with pytest.raises(AssertionError, match="within 5 s; none arrived"):
-        stream.expect_bracketed(run, 5)
+    run.waited = 5.0
+    with pytest.raises(AssertionError, match=r"within 5\.0 s; none arrived"):
+        stream.expect_bracketed(run)
 
 
 def test_a_seq_gap_shows_both_sequences() -> None:
@@ -122,9 +123,9 @@ def test_an_open_tool_call_is_caught() -> None:
 
 def test_the_wrong_terminal_is_named() -> None:
     with pytest.raises(AssertionError, match="end with 'agent_error', but it ended with 'agent_completed'"):
-        stream.expect_terminal(good_run(), "agent_error", 5)
+        stream.expect_terminal(good_run(), "agent_error")
 
 
 def test_runs_sharing_a_run_id_are_caught() -> None:
     with pytest.raises(AssertionError, match="distinct run_id"):
-        stream.expect_distinct_runs([good_run(), good_run()], 5)
+        stream.expect_distinct_runs([good_run(), good_run()])
