@@ -14,16 +14,16 @@ from behave.model import Scenario, Step
 from behave.runner import Context
 
 from support.actors import Cast
-from support.config import load_config
-from support.database_probe import DatabaseProbe
-from support.embedded_stack import EmbeddedStack
+from support.clients.database_probe import DatabaseProbe
+from support.clients.http_client import PlatformApi
 from support.event_loop import LoopThread
-from support.evidence import ScenarioEvidence
-from support.http_client import PlatformApi
-from support.preflight import PREFLIGHT_TIMEOUT, check_services
-from support.redaction import RUN_REDACTOR
-from support.safety import refuse_if_unsafe
-from support.service_errors import ServiceUnavailable
+from support.report.evidence import ScenarioEvidence
+from support.report.redaction import RUN_REDACTOR
+from support.stack.config import load_config
+from support.stack.embedded_stack import EmbeddedStack
+from support.stack.preflight import PREFLIGHT_TIMEOUT, check_services
+from support.stack.safety import refuse_if_unsafe
+from support.stack.service_errors import ServiceUnavailable
 
 T = TypeVar("T")
 CLEANUP_TIMEOUT = 30.0

@@ -7,9 +7,9 @@ import socket
 
 import uvicorn
 
-from .app import Blueprint, assemble, create_app
-from .database import migrate
-from .settings import Settings
+from reference_platform.app import Blueprint, assemble, create_app
+from reference_platform.database import migrate
+from reference_platform.settings import Settings
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -38,7 +38,7 @@ def serve(args: argparse.Namespace) -> None:
     settings = Settings(database_url=args.database_url, issuer=args.issuer or f"http://{host}:{port}")
     blueprint = Blueprint()
     if args.fault:
-        from .faults import with_faults
+        from reference_platform.faults import with_faults
 
         blueprint = with_faults(blueprint, args.fault)
     config = uvicorn.Config(

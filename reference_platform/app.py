@@ -14,18 +14,18 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from .accounts import Accounts, RefreshTokenStore, UserStore
-from .agent import Agent, Planner, PlannerAgent, RunEvents, RunEventsFactory
-from .bearer import BearerAuth
-from .chat_socket import ChatSessions, HandshakeAuthenticator, refuse_handshake
-from .chats import ChatStore
-from .database import Database
-from .passwords import PasswordHashing, PasswordPolicy
-from .problems import Problem, problem_handler
-from .settings import Settings
-from .tickets import TicketStore
-from .tokens import AccessTokens
-from .tools import Calculator, CostEstimator
+from reference_platform.chat.agent import Agent, Planner, PlannerAgent, RunEvents, RunEventsFactory
+from reference_platform.chat.socket import ChatSessions, HandshakeAuthenticator, refuse_handshake
+from reference_platform.chat.threads import ChatStore
+from reference_platform.chat.tools import Calculator, CostEstimator
+from reference_platform.database import Database
+from reference_platform.identity.accounts import Accounts, RefreshTokenStore, UserStore
+from reference_platform.identity.bearer import BearerAuth
+from reference_platform.identity.passwords import PasswordHashing, PasswordPolicy
+from reference_platform.identity.tickets import TicketStore
+from reference_platform.identity.tokens import AccessTokens
+from reference_platform.problems import Problem, problem_handler
+from reference_platform.settings import Settings
 
 
 @dataclass

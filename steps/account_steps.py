@@ -3,7 +3,7 @@ from behave import given, then, when
 from behave.runner import Context
 
 from support.actors import suite_email
-from support.signup_checks import expect_same_refusal, expect_signup_refused
+from support.checks.signup import expect_same_refusal, expect_signup_refused
 
 
 @given("{person:Person} has signed up")

@@ -2,8 +2,8 @@
 from behave import given, then, when
 from behave.runner import Context
 
-from support import event_stream as stream
-from support.history_checks import expect_exchange_in_history, expect_exchange_stored
+from support.checks import event_stream as stream
+from support.checks.history import expect_exchange_in_history, expect_exchange_stored
 
 FIRST_CHAT_EVENTS = ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"]
 

@@ -5,11 +5,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from .chat_connection import ChatConnection, HandshakeRefused
-from .database_probe import SUITE_EMAIL_DOMAIN, DatabaseProbe
-from .event_stream import RunRecord, collect_run
-from .evidence import ScenarioEvidence
-from .http_client import ApiResponse, PlatformApi, expect_status
+from support.checks.event_stream import RunRecord, collect_run
+from support.clients.chat_connection import ChatConnection, HandshakeRefused
+from support.clients.database_probe import SUITE_EMAIL_DOMAIN, DatabaseProbe
+from support.clients.http_client import ApiResponse, PlatformApi, expect_status
+from support.report.evidence import ScenarioEvidence
 
 PRONOUNS = frozenset({"she", "he", "they", "her", "his", "their", "him", "them"})
 

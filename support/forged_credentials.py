@@ -7,7 +7,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 if TYPE_CHECKING:
-    from .actors import Actor
+    from support.actors import Actor
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from support.embedded_stack import EmbeddedStack
+from support.stack.embedded_stack import EmbeddedStack
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reference_platform.faults import FAULTS
-
-from .behave_runs import SuiteRun, run_suite
+from tests.behave_runs import SuiteRun, run_suite
 
 CLEAN = "(none)"
 

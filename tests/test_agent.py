@@ -2,10 +2,10 @@ import asyncio
 
 import pytest
 
-from reference_platform.agent import Planner
 from reference_platform.app import Blueprint
+from reference_platform.chat.agent import Planner
+from reference_platform.chat.tools import Calculator, CostEstimator, ToolError
 from reference_platform.faults import FAULTS, with_faults
-from reference_platform.tools import Calculator, CostEstimator, ToolError
 
 
 @pytest.mark.parametrize(

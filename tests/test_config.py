@@ -1,7 +1,7 @@
 import pytest
 
-from support.config import ConfigError, TargetConfig, load_config
-from support.safety import UnsafeTarget, refuse_if_unsafe
+from support.stack.config import ConfigError, TargetConfig, load_config
+from support.stack.safety import UnsafeTarget, refuse_if_unsafe
 
 
 def test_no_target_means_the_embedded_stack() -> None:

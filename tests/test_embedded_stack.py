@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from support import embedded_stack
-from support.embedded_stack import EmbeddedPostgres
+from support.stack import embedded_stack
+from support.stack.embedded_stack import EmbeddedPostgres
 
 
 def test_postgres_moves_to_another_port_when_its_first_pick_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,8 +2,8 @@ from typing import Any
 
 import pytest
 
-from support import event_stream as stream
-from support.event_stream import RunRecord
+from support.checks import event_stream as stream
+from support.checks.event_stream import RunRecord
 
 THREAD = "thread-1"
 

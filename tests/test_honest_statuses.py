@@ -17,7 +17,7 @@ PROJECT = Path(__file__).parent / "honest_statuses"
 def run(tmp_path_factory: pytest.TempPathFactory) -> SuiteRun:
     results = tmp_path_factory.mktemp("allure-results")
     completed = subprocess.run(
-        [sys.executable, "-m", "behave", "--no-capture", "-f", "support.allure_report:HonestAllureFormatter",
+        [sys.executable, "-m", "behave", "--no-capture", "-f", "support.report.allure_report:HonestAllureFormatter",
          "-o", str(results), "features"],
         cwd=PROJECT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip

@@ -13,8 +13,8 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from reference_platform.database import Database
-from reference_platform.tickets import TicketStore
-from support.embedded_stack import EmbeddedStack
+from reference_platform.identity.tickets import TicketStore
+from support.stack.embedded_stack import EmbeddedStack
 
 
 def new_account(client: httpx.Client) -> dict[str, str]:

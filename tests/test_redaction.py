@@ -1,6 +1,6 @@
 import json
 
-from support.redaction import MASK, Redactor
+from support.report.redaction import MASK, Redactor
 
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl"
 

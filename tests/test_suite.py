@@ -11,9 +11,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from support.database_probe import DatabaseProbe
-from support.embedded_stack import EmbeddedStack
-from support.redaction import JWT_SHAPE
+from support.clients.database_probe import DatabaseProbe
+from support.report.redaction import JWT_SHAPE
+from support.stack.embedded_stack import EmbeddedStack
 from tests.behave_runs import ROOT, SuiteRun, behave_command, run_suite
 from tests.report_browser import dom, generate_report, report_test_id, screenshot, serve
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from .database import Database
-from .passwords import PasswordHashing, PasswordPolicy
-from .problems import Problem
-from .tokens import AccessTokens
+from reference_platform.database import Database
+from reference_platform.identity.passwords import PasswordHashing, PasswordPolicy
+from reference_platform.identity.tokens import AccessTokens
+from reference_platform.problems import Problem
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

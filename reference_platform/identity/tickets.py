@@ -4,8 +4,8 @@ import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from .accounts import secret_digest
-from .database import Database
+from reference_platform.database import Database
+from reference_platform.identity.accounts import secret_digest
 
 
 class TicketStore:

@@ -10,7 +10,7 @@ from typing import Any
 
 import allure
 
-from .redaction import Redactor
+from support.report.redaction import Redactor
 
 
 @dataclass

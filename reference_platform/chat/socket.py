@@ -6,12 +6,12 @@ import uuid
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from .agent import Agent, RunEventsFactory
-from .bearer import BearerAuth
-from .chats import ChatStore
-from .problems import Problem, unauthorized
-from .tickets import TicketStore
-from .tools import ToolError
+from reference_platform.chat.agent import Agent, RunEventsFactory
+from reference_platform.chat.threads import ChatStore
+from reference_platform.chat.tools import ToolError
+from reference_platform.identity.bearer import BearerAuth
+from reference_platform.identity.tickets import TicketStore
+from reference_platform.problems import Problem, unauthorized
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .chat_connection import ChatConnection, Closed
-from .evidence import format_timeline
-from .service_errors import ServiceUnavailable
+from support.clients.chat_connection import ChatConnection, Closed
+from support.report.evidence import format_timeline
+from support.stack.service_errors import ServiceUnavailable
 
 TERMINAL_TYPES = ("agent_completed", "agent_error")
 SETTLE_SECONDS = 0.3  # how long to keep listening after the terminal event, to catch anything sent after it

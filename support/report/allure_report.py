@@ -23,7 +23,7 @@ from allure_commons.utils import format_exception, format_traceback, now
 from behave.model import Scenario, Step
 from behave.model_type import Status as BehaveStatus
 
-from .redaction import RUN_REDACTOR
+from support.report.redaction import RUN_REDACTOR
 
 BROKEN = {
     BehaveStatus.error,

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from .config import TargetConfig
+from support.stack.config import TargetConfig
 
 DESTRUCTIVE_TAG = "destructive"
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from .evidence import HttpExchange, ScenarioEvidence
-from .service_errors import ServiceUnavailable, describe
+from support.report.evidence import HttpExchange, ScenarioEvidence
+from support.stack.service_errors import ServiceUnavailable, describe
 
 
 @dataclass(frozen=True)

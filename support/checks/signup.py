@@ -1,6 +1,6 @@
 """Expectations on account responses: refusals are problem details with the right type and a usable reason."""
 
-from .http_client import ApiResponse
+from support.clients.http_client import ApiResponse
 
 
 def expect_signup_refused(response: ApiResponse | None, status: int, problem: str, reason: str | None = None) -> None:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from .event_stream import RunRecord, expect_terminal
+from support.checks.event_stream import RunRecord, expect_terminal
 
 
 def _expected_exchange(run: RunRecord) -> list[tuple[str, str]]:

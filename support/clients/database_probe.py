@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from .service_errors import NotConfigured, ServiceUnavailable, describe
+from support.stack.service_errors import NotConfigured, ServiceUnavailable, describe
 
 SUITE_EMAIL_DOMAIN = "chat-acceptance.test"
 

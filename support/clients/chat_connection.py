@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from .evidence import ScenarioEvidence
-from .service_errors import ServiceUnavailable, describe
+from support.report.evidence import ScenarioEvidence
+from support.stack.service_errors import ServiceUnavailable, describe
 
 
 class HandshakeRefused(Exception):

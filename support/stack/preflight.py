@@ -2,9 +2,9 @@
 
 import httpx
 
-from .config import TargetConfig
-from .database_probe import DatabaseProbe
-from .service_errors import ServiceUnavailable, describe
+from support.clients.database_probe import DatabaseProbe
+from support.stack.config import TargetConfig
+from support.stack.service_errors import ServiceUnavailable, describe
 
 PREFLIGHT_TIMEOUT = 3.0
 

@@ -2,9 +2,9 @@
 
 import uuid
 
-from .accounts import UserStore
-from .problems import unauthorized
-from .tokens import AccessTokens, InvalidToken
+from reference_platform.identity.accounts import UserStore
+from reference_platform.identity.tokens import AccessTokens, InvalidToken
+from reference_platform.problems import unauthorized
 
 
 class BearerAuth:

@@ -12,13 +12,13 @@ from typing import Any, NamedTuple
 import jwt
 from starlette.websockets import WebSocket
 
-from .accounts import Accounts, TokenSet, User, UserStore, normalize_email
-from .agent import RunEvents
-from .app import Blueprint
-from .chat_socket import HandshakeAuthenticator
-from .chats import ChatStore, Message
-from .problems import Problem
-from .tokens import AccessClaims, AccessTokens
+from reference_platform.app import Blueprint
+from reference_platform.chat.agent import RunEvents
+from reference_platform.chat.socket import HandshakeAuthenticator
+from reference_platform.chat.threads import ChatStore, Message
+from reference_platform.identity.accounts import Accounts, TokenSet, User, UserStore, normalize_email
+from reference_platform.identity.tokens import AccessClaims, AccessTokens
+from reference_platform.problems import Problem
 
 
 class SkipsThinking(RunEvents):

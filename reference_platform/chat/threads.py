@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .database import Database
+from reference_platform.database import Database
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The chat socket, threads and messages, the agent and its tools."""

@@ -1,0 +1,1 @@
+"""Accounts, passwords, access tokens, refresh tokens and chat tickets."""

@@ -1,0 +1,1 @@
+"""What a Then verifies: the event stream, the chat history, account answers."""

@@ -1,0 +1,1 @@
+"""What reaches the report: evidence, redaction, Allure statuses and labels."""
