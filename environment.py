@@ -43,7 +43,7 @@ def before_all(context: Context) -> None:
     context.loop = LoopThread()
     context.stack = None
     if target.embedded:
-        context.stack = EmbeddedStack(target.platform_faults).start()
+        context.stack = EmbeddedStack(target.platform_faults, target.database_url).start()
         target = target.targeting(context.stack.base_url, context.stack.database_url)
         print(f"Embedded stack in {context.stack.workdir}: {context.stack.describe()}", file=sys.stderr)
     context.target = target

@@ -1,20 +1,30 @@
 @allure.label.epic:Agent_chat
 Feature: The agent's event stream
   While the agent works on a question, the customer's app shows its progress
-  from a stream of events: agent_started, agent_thinking, tool_executing,
-  tool_completed, and one terminal event, agent_completed or agent_error.
+  from a stream of events. Apps build their screens from this stream, so it is
+  a contract: every run is bracketed by one start and one end, every event says
+  which run and thread it belongs to and where it falls in the run, tool calls
+  pair up, failures end the run visibly, and only the account holder can open
+  the stream or write into her chat.
 
-  Apps build their screens from this stream, so it is a contract: every run
-  is bracketed by one start and one end, every event says which run and thread
-  it belongs to and where it falls in the run, tool calls pair up, failures
-  end the run visibly, and only the account holder can open the stream.
+  Words used here:
+  - a run is the agent's work on one question, from agent_started to its end;
+  - the terminal event is the event that ends a run: agent_completed or agent_error;
+  - seq is the number each event of a run carries: 1, 2, 3 and so on;
+  - a ticket is a one-time pass the app asks for, to open the chat connection;
+  - Mallory is an attacker: she may have an account of her own, never Alice's password.
 
   @critical @allure.label.story:Run_lifecycle
-  Scenario: A run opens with one agent_started and closes with one terminal event
+  Scenario: A run opens with one agent_started and closes with one terminal event, which comes last
     Given Alice is in a chat with the agent
     When she asks the agent "What is 12 * 7?"
-    Then the run starts with a single agent_started and ends with a single terminal event
-    And nothing arrives after the terminal event
+    Then the run starts with a single agent_started and ends with a single terminal event, which comes last
+
+  @critical @allure.label.story:Run_lifecycle
+  Scenario: Nothing arrives after the terminal event, not even a moment later
+    Given Alice is in a chat with the agent
+    When she asks the agent "What is 12 * 7?"
+    Then nothing arrives on her chat in the 2 seconds after the terminal event
 
   @critical @allure.label.story:Run_lifecycle
   Scenario: Every event names its run and thread, and seq has no gaps
@@ -30,16 +40,16 @@ Feature: The agent's event stream
     Then every tool_completed pairs with an earlier tool_executing by tool call id
 
   @critical @allure.label.story:Failures
-  Scenario: A failing tool ends the run with agent_error instead of silence
+  Scenario: A failing tool ends the run with agent_error that says what went wrong
     Given Alice is in a chat with the agent
     When she asks the agent "What is 1 / 0?"
-    Then the run ends with agent_error
+    Then the tool call that failed is followed by agent_error "tool_failed" with a message, as the last event
 
   @normal @allure.label.story:Run_lifecycle
-  Scenario: Each question starts a run of its own
+  Scenario: Each question is answered by a run of its own
     Given Alice is in a chat with the agent
     When she asks the agent two questions, one after the other
-    Then each question is answered by a run with its own run id
+    Then each question is answered with agent_completed by a run whose every event carries its own run id
 
   @blocker @allure.label.story:Handshake
   Scenario Outline: A chat connection with <credentials> is refused before it opens
@@ -48,10 +58,17 @@ Feature: The agent's event stream
     Then the connection is refused as unauthorized before it opens
 
     Examples:
-      | credentials                         |
-      | no credentials                      |
-      | a garbage access token              |
-      | an access token with alg none       |
-      | an access token signed by a stranger |
-      | a made-up ticket                    |
-      | a ticket that was already used      |
+      | credentials                                        |
+      | no credentials                                     |
+      | a garbage access token                             |
+      | Alice's access token re-signed with alg none       |
+      | Alice's access token re-signed by a stranger's key |
+      | a made-up ticket                                   |
+      | a ticket Alice has already used                    |
+
+  @blocker @allure.label.story:Handshake
+  Scenario: A customer signed in as herself cannot write into another customer's chat
+    Given Alice is in a chat with the agent
+    And Mallory is in a chat with the agent
+    When Mallory asks the agent "What is 2 + 2?" in Alice's thread
+    Then she is refused with "thread_not_found", no run starts, and nothing reaches Alice's thread

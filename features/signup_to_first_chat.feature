@@ -1,19 +1,30 @@
 @allure.label.epic:Onboarding
 Feature: First chat after signup
-  A new customer should be able to create an account, log in and get a useful
+  A new customer should be able to create an account, log in and get a right
   answer from the agent within seconds, and see the agent working while it does.
   What they asked and what the agent answered is kept in their chat history.
 
   Accounts are protected: an email address belongs to one account, passwords
-  must be strong, and a failed login never tells a stranger whether an account exists.
+  must be strong, and a failed login never tells a stranger whether an account
+  exists, neither by what it answers nor by how long it takes.
+
+  Words used here:
+  - a run is the agent's work on one question, from agent_started to its end;
+  - Mallory is an attacker: she may have an account of her own, never Alice's password.
 
   @critical @allure.label.story:First_answer
   Scenario: A new customer sees the agent work through their first question
     Given Alice has signed up and logged in
     And she has opened a chat with the agent
     When she asks the agent "What would 1M tokens a day cost per month?"
-    Then she sees the agent start, think, use a tool and finish, in that order
-    And she receives an answer
+    Then within 2 seconds she sees these events, in this order:
+      | event           |
+      | agent_started   |
+      | agent_thinking  |
+      | tool_executing  |
+      | tool_completed  |
+      | agent_completed |
+    And the answer says it costs about "$75.00" a month at "$2.50" per million tokens
 
   @critical @allure.label.story:Chat_history
   Scenario: The first question and its answer are kept in the chat history
@@ -42,6 +53,6 @@ Feature: First chat after signup
   @critical @allure.label.story:Login
   Scenario: A failed login does not reveal whether the account exists
     Given Alice has signed up
-    When Mallory tries to log in as Alice with a wrong password
-    And Mallory tries to log in with an email address nobody has registered
-    Then both logins are refused with the same answer
+    When Mallory tries 3 times each to log in as Alice with a wrong password and with an email nobody has registered
+    Then every refusal has the same status, body and headers
+    And neither kind of refusal comes back in less than half the time of the other

@@ -40,7 +40,7 @@ class Parts:
     chats: ChatStore
     tickets: TicketStore
     agent: Agent
-    run_events: RunEventsFactory
+    sessions: ChatSessions
     bearer: BearerAuth
     handshake: HandshakeAuthenticator
 
@@ -52,8 +52,11 @@ class Blueprint:
     access_tokens: type[AccessTokens] = AccessTokens
     users: type[UserStore] = UserStore
     accounts: type[Accounts] = Accounts
+    password_policy: type[PasswordPolicy] = PasswordPolicy
     chats: type[ChatStore] = ChatStore
+    agent: type[PlannerAgent] = PlannerAgent
     run_events: RunEventsFactory = RunEvents
+    sessions: type[ChatSessions] = ChatSessions
     handshake: type[HandshakeAuthenticator] = HandshakeAuthenticator
 
 
@@ -65,6 +68,8 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
     users = blueprint.users(database)
     tickets = TicketStore(database, settings.ticket_ttl_seconds)
     bearer = BearerAuth(access_tokens, users)
+    chats = blueprint.chats(database)
+    agent = blueprint.agent(Planner(), [Calculator(), CostEstimator()])
     return Parts(
         settings=settings,
         database=database,
@@ -74,13 +79,13 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
             users,
             RefreshTokenStore(database, settings.refresh_token_ttl_seconds),
             PasswordHashing(),
-            PasswordPolicy(settings.min_password_length),
+            blueprint.password_policy(settings.min_password_length),
             access_tokens,
         ),
-        chats=blueprint.chats(database),
+        chats=chats,
         tickets=tickets,
-        agent=PlannerAgent(Planner(), [Calculator(), CostEstimator()]),
-        run_events=blueprint.run_events,
+        agent=agent,
+        sessions=blueprint.sessions(chats, agent, blueprint.run_events),
         bearer=bearer,
         handshake=blueprint.handshake(tickets, bearer),
     )
@@ -184,15 +189,13 @@ def create_app(parts: Parts) -> Starlette:
             raise Problem(503, "not-ready", "The database is unreachable", type(error).__name__) from error
         return JSONResponse({"status": "ready"})
 
-    sessions = ChatSessions(parts.chats, parts.agent, parts.run_events)
-
     async def chat(websocket: WebSocket) -> None:
         try:
             user_id = await parts.handshake.authenticate(websocket)
         except Problem as problem:
             await refuse_handshake(websocket, problem)
             return
-        await sessions.serve(websocket, user_id)
+        await parts.sessions.serve(websocket, user_id)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

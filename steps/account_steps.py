@@ -3,7 +3,9 @@ from behave import given, then, when
 from behave.runner import Context
 
 from support.actors import suite_email
-from support.checks.signup import expect_same_refusal, expect_signup_refused
+from support.checks.signup import expect_same_refusal, expect_signup_refused, expect_similar_timing
+
+WRONG_PASSWORD = "Wrong-password-42!"
 
 
 @given("{person:Person} has signed up")
@@ -37,17 +39,23 @@ def step_refused_weak_password(context: Context, person: str, reason: str) -> No
     expect_signup_refused(context.cast.actor(person).last_response, 422, "weak-password", reason)
 
 
-@when("{person:Person} tries to log in as {owner:Person} with a wrong password")
-def step_log_in_with_wrong_password(context: Context, person: str, owner: str) -> None:
+@when(
+    "{person:Person} tries {times:d} times each to log in as {owner:Person} with a wrong password"
+    " and with an email nobody has registered"
+)
+def step_log_in_wrongly(context: Context, person: str, times: int, owner: str) -> None:
     email = context.cast.actor(owner).email
-    context.run(context.cast.actor(person).try_log_in(email=email, password="Wrong-password-42!"))
+    actor = context.cast.actor(person)
+    for _ in range(times):  # interleaved, so that both kinds meet the same load
+        context.run(actor.try_log_in_repeatedly("wrong password", email, WRONG_PASSWORD, 1))
+        context.run(actor.try_log_in_repeatedly("unknown email", suite_email("nobody"), WRONG_PASSWORD, 1))
 
 
-@when("{person:Person} tries to log in with an email address nobody has registered")
-def step_log_in_unknown_email(context: Context, person: str) -> None:
-    context.run(context.cast.actor(person).try_log_in(email=suite_email("nobody"), password="Wrong-password-42!"))
-
-
-@then("both logins are refused with the same answer")
+@then("every refusal has the same status, body and headers")
 def step_same_refusal(context: Context) -> None:
-    expect_same_refusal(context.cast.current.login_attempts)
+    expect_same_refusal(context.cast.current.refused_logins)
+
+
+@then("neither kind of refusal comes back in less than half the time of the other")
+def step_similar_timing(context: Context) -> None:
+    expect_similar_timing(context.cast.current.refused_logins, max_ratio=2)

@@ -3,9 +3,7 @@ from behave import given, then, when
 from behave.runner import Context
 
 from support.checks import event_stream as stream
-from support.checks.history import expect_exchange_in_history, expect_exchange_stored
-
-FIRST_CHAT_EVENTS = ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"]
+from support.checks.history import expect_exchange_in_history, expect_exchange_stored, expect_nothing_from
 
 
 @given("{person:Person} has opened a chat with the agent")
@@ -25,6 +23,12 @@ def step_ask(context: Context, person: str, question: str) -> None:
     context.run(context.cast.actor(person).ask(question))
 
 
+@when('{person:Person} asks the agent "{question}" in {owner:Person}\'s thread')
+def step_ask_in_thread_of(context: Context, person: str, question: str, owner: str) -> None:
+    thread_id = context.cast.actor(owner).thread_id
+    context.run(context.cast.actor(person).ask(question, thread_id=thread_id))
+
+
 @when("{person:Person} asks the agent two questions, one after the other")
 def step_ask_twice(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
@@ -33,15 +37,16 @@ def step_ask_twice(context: Context, person: str) -> None:
         context.run(actor.latest_run())
 
 
-@then("{person:Person} sees the agent start, think, use a tool and finish, in that order")
-def step_sees_first_chat_events(context: Context, person: str) -> None:
-    stream.expect_in_order(context.run(context.cast.actor(person).latest_run()), FIRST_CHAT_EVENTS)
+@then("within {seconds:d} seconds {person:Person} sees these events, in this order:")
+def step_sees_events(context: Context, seconds: int, person: str) -> None:
+    run = context.run(context.cast.actor(person).latest_run())
+    stream.expect_in_order(run, [row["event"] for row in context.table])
+    stream.expect_finished_within(run, seconds)
 
 
-@then("{person:Person} receives an answer")
-def step_receives_answer(context: Context, person: str) -> None:
-    answer = stream.expect_terminal(context.run(context.cast.actor(person).latest_run()), "agent_completed")
-    assert str(answer.get("content", "")).strip(), f"Expected agent_completed to carry the answer; got {answer}"
+@then('the answer says it costs about "{cost}" a month at "{price}" per million tokens')
+def step_answer_states_cost(context: Context, cost: str, price: str) -> None:
+    stream.expect_answer_mentions(context.run(context.cast.current.latest_run()), [cost, price])
 
 
 @then("{person:Person} question and the agent's answer are in {owner:Person} chat history")
@@ -56,14 +61,17 @@ def step_exchange_stored(context: Context, person: str) -> None:
     expect_exchange_stored(context.run(actor.latest_run()), context.run(actor.stored_history(context.database)))
 
 
-@then("the run starts with a single agent_started and ends with a single terminal event")
+@then("the run starts with a single agent_started and ends with a single terminal event, which comes last")
 def step_bracketed(context: Context) -> None:
     stream.expect_bracketed(context.run(context.cast.current.latest_run()))
 
 
-@then("nothing arrives after the terminal event")
-def step_nothing_after_terminal(context: Context) -> None:
-    stream.expect_nothing_after_terminal(context.run(context.cast.current.latest_run()))
+@then("nothing arrives on {person:Person} chat in the {seconds:d} seconds after the terminal event")
+def step_nothing_after_terminal(context: Context, person: str, seconds: int) -> None:
+    run = context.run(
+        context.cast.actor(person).keep_listening(seconds), timeout=context.target.event_timeout + seconds
+    )
+    stream.expect_nothing_after_terminal(run, seconds)
 
 
 @then("every event carries the run id and {person:Person} thread id")
@@ -83,11 +91,18 @@ def step_tool_calls_paired(context: Context) -> None:
     stream.expect_tool_calls_paired(context.run(context.cast.current.latest_run()))
 
 
-@then("the run ends with agent_error")
-def step_ends_with_error(context: Context) -> None:
-    stream.expect_terminal(context.run(context.cast.current.latest_run()), "agent_error")
+@then('the tool call that failed is followed by agent_error "{code}" with a message, as the last event')
+def step_failed_tool_call(context: Context, code: str) -> None:
+    stream.expect_failed_tool_call(context.run(context.cast.current.latest_run()), code)
 
 
-@then("each question is answered by a run with its own run id")
+@then("each question is answered with agent_completed by a run whose every event carries its own run id")
 def step_distinct_runs(context: Context) -> None:
     stream.expect_distinct_runs(context.cast.current.runs)
+
+
+@then('{person:Person} is refused with "{code}", no run starts, and nothing reaches {owner:Person}\'s thread')
+def step_refused_in_foreign_thread(context: Context, person: str, code: str, owner: str) -> None:
+    intruder, victim = context.cast.actor(person), context.cast.actor(owner)
+    stream.expect_refused(context.run(intruder.latest_run()), code)
+    expect_nothing_from(intruder.runs[-1], context.run(victim.stored_history(context.database)))

@@ -7,8 +7,7 @@ from support.forged_credentials import handshake_credentials
 
 @when("{person:Person} connects to the chat with {credentials}")
 def step_connect_with(context: Context, person: str, credentials: str) -> None:
-    victim = context.cast.current
-    presented = context.run(handshake_credentials(credentials, victim))
+    presented = context.run(handshake_credentials(credentials, context.cast))
     context.run(context.cast.actor(person).try_connect(presented.ticket, presented.bearer))
 
 

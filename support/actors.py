@@ -1,11 +1,12 @@
 """Personas: what a person has (credentials, tokens, an open chat, the runs seen), acting through clients."""
 
 import secrets
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from support.checks.event_stream import RunRecord, collect_run
+from support.checks.event_stream import RunRecord, collect_run, listen
 from support.clients.chat_connection import ChatConnection, HandshakeRefused
 from support.clients.database_probe import SUITE_EMAIL_DOMAIN, DatabaseProbe
 from support.clients.http_client import ApiResponse, PlatformApi, expect_status
@@ -34,8 +35,9 @@ class Actor:
     connection: ChatConnection | None = None
     runs: list[RunRecord] = field(default_factory=list)
     pending_question: str | None = None
+    asked_at: float = 0.0
     last_response: ApiResponse | None = None
-    login_attempts: list[ApiResponse] = field(default_factory=list)
+    refused_logins: dict[str, list[ApiResponse]] = field(default_factory=dict)
     handshake_refusal: HandshakeRefused | None = None
 
     def __post_init__(self) -> None:
@@ -67,8 +69,12 @@ class Actor:
             if email is None and password is None:
                 self.access_token = response.body.get("access_token")
         self.last_response = response
-        self.login_attempts.append(response)
         return response
+
+    async def try_log_in_repeatedly(self, kind: str, email: str, password: str, times: int) -> None:
+        """Attempts that are expected to be refused, kept by kind so their answers can be compared."""
+        for _ in range(times):
+            self.refused_logins.setdefault(kind, []).append(await self.try_log_in(email, password))
 
     async def log_in(self) -> None:
         expect_status(await self.try_log_in(), 200, f"{self.name} logs in")
@@ -102,16 +108,30 @@ class Actor:
         self.evidence.redactor.remember(ticket)
         return ticket
 
-    async def ask(self, question: str) -> None:
+    async def ask(self, question: str, thread_id: str | None = None) -> None:
+        """Send a question into her chat, or into the thread named."""
         assert self.connection is not None and self.thread_id, f"{self.name} has no open chat"
-        await self.connection.send({"type": "user_message", "thread_id": self.thread_id, "content": question})
+        self.asked_at = time.monotonic()
+        await self.connection.send(
+            {"type": "user_message", "thread_id": thread_id or self.thread_id, "content": question}
+        )
         self.pending_question = question
+
+    async def keep_listening(self, seconds: float) -> RunRecord:
+        """Go on listening to her chat until `seconds` after the latest run's terminal event (or the question)."""
+        run = await self.latest_run()
+        assert self.connection is not None
+        index = run.terminal_index
+        since = run.arrivals[index] if index is not None else time.monotonic()
+        await listen(self.connection, run, since + seconds)
+        self.evidence.record_timeline(f"Event timeline: {self.name}'s chat, {seconds:g} s after the run", run.events)
+        return run
 
     async def latest_run(self) -> RunRecord:
         """The run answering the latest question, collected from the socket the first time it is needed."""
         if self.pending_question is not None:
             assert self.connection is not None
-            run = await collect_run(self.connection, self.pending_question, self.event_timeout)
+            run = await collect_run(self.connection, self.pending_question, self.event_timeout, self.asked_at)
             self.evidence.record_timeline(f"Event timeline: {self.name} asks {self.pending_question!r}", run.events)
             self.runs.append(run)
             self.pending_question = None

@@ -1,13 +1,14 @@
-"""Credentials an attacker might present at the chat handshake, built from a real victim's token."""
+"""Credentials an attacker might present at the chat handshake, forged from a real victim's session."""
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import jwt
+import parse
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 if TYPE_CHECKING:
-    from support.actors import Actor
+    from support.actors import Cast
 
 
 @dataclass(frozen=True)
@@ -35,24 +36,23 @@ GARBAGE_TOKEN = "not-a-token"
 MADE_UP_TICKET = "tkt-made-up-0000000000000000000000000000"
 
 
-async def handshake_credentials(kind: str, victim: "Actor") -> HandshakeCredentials:
-    """The credentials named in a scenario, built from the victim's real session where that makes them convincing."""
+async def handshake_credentials(kind: str, cast: "Cast") -> HandshakeCredentials:
+    """The credentials a scenario names; forgeries start from the real session of the person they name."""
     match kind:
         case "no credentials":
             return HandshakeCredentials()
         case "a garbage access token":
             return HandshakeCredentials(bearer=GARBAGE_TOKEN)
-        case "an access token with alg none":
-            return HandshakeCredentials(bearer=with_alg_none(victim.token))
-        case "an access token signed by a stranger":
-            return HandshakeCredentials(bearer=signed_by_stranger(victim.token))
         case "a made-up ticket":
             return HandshakeCredentials(ticket=MADE_UP_TICKET)
-        case "a ticket that was already used":
-            ticket = await victim.chat_ticket()
-            await victim.try_connect(ticket=ticket)
-            assert victim.connection is not None, (
-                f"{victim.name} could not use her own ticket: {victim.handshake_refusal}"
-            )
-            return HandshakeCredentials(ticket=ticket)
+    if found := parse.parse("{owner}'s access token re-signed with alg none", kind):
+        return HandshakeCredentials(bearer=with_alg_none(cast.actor(found["owner"]).token))
+    if found := parse.parse("{owner}'s access token re-signed by a stranger's key", kind):
+        return HandshakeCredentials(bearer=signed_by_stranger(cast.actor(found["owner"]).token))
+    if found := parse.parse("a ticket {owner} has already used", kind):
+        owner = cast.actor(found["owner"])
+        ticket = await owner.chat_ticket()
+        await owner.try_connect(ticket=ticket)
+        assert owner.connection is not None, f"{owner.name} could not use her own ticket: {owner.handshake_refusal}"
+        return HandshakeCredentials(ticket=ticket)
     raise ValueError(f"unknown kind of handshake credentials: {kind!r}")

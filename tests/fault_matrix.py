@@ -2,9 +2,11 @@
 
 `python -m tests.fault_matrix` (or `make faults`) prints defect x catching scenarios, then
 `caught N/M faults`, and exits non-zero if a defect escapes or the clean platform fails.
+The clean platform runs every feature; each defect runs only the features that can catch it.
 """
 
 import argparse
+import re
 import sys
 import tempfile
 import time
@@ -13,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reference_platform.faults import FAULTS
+from support.stack.embedded_stack import EmbeddedPostgres
 from tests.behave_runs import SuiteRun, run_suite
+from tests.feature_index import scenarios
 
 CLEAN = "(none)"
 
@@ -24,47 +28,80 @@ class Expectation:
     message: str
 
 
-# Which scenario must catch each defect, and what its failure message must say.
-CATALOGUE: dict[str, Expectation] = {
-    "drop_agent_thinking": Expectation(
-        "A new customer sees the agent work through their first question", "no 'agent_thinking' came after that"
+FIRST_CHAT = "A new customer sees the agent work through their first question"
+HISTORY = "The first question and its answer are kept in the chat history"
+BRACKETED = "A run opens with one agent_started and closes with one terminal event, which comes last"
+LOGIN_REFUSAL = "A failed login does not reveal whether the account exists"
+
+
+def expect(scenario: str, message: str) -> tuple[Expectation, ...]:
+    return (Expectation(scenario, message),)
+
+
+# Which scenarios must catch each defect, and what each failure message must say.
+CATALOGUE: dict[str, tuple[Expectation, ...]] = {
+    "drop_agent_thinking": expect(FIRST_CHAT, "no 'agent_thinking' came after that"),
+    "slow_answer": expect(FIRST_CHAT, "Expected the run to finish within 2 s of the question"),
+    "answer_ignores_question": expect(FIRST_CHAT, "Expected the answer to state $75.00, $2.50"),
+    "tool_completed_before_executing": (
+        Expectation("Every completed tool call matches a tool call that started", "has no earlier tool_executing"),
+        Expectation(FIRST_CHAT, "no 'tool_completed' came after that"),
     ),
-    "tool_completed_before_executing": Expectation(
-        "Every completed tool call matches a tool call that started", "has no earlier tool_executing"
+    "event_after_terminal": (
+        Expectation(BRACKETED, "Expected the terminal event to come last"),
+        Expectation("Nothing arrives after the terminal event, not even a moment later", "Expected nothing in the 2 s"),
     ),
-    "event_after_terminal": Expectation(
-        "A run opens with one agent_started and closes with one terminal event",
-        "Expected nothing after the terminal event",
+    "late_event_after_terminal": expect(
+        "Nothing arrives after the terminal event, not even a moment later", "Expected nothing in the 2 s"
     ),
-    "seq_gap": Expectation("Every event names its run and thread, and seq has no gaps", "Expected seq to rise by one"),
-    "missing_run_id": Expectation(
+    "seq_gap": expect("Every event names its run and thread, and seq has no gaps", "Expected seq to rise by one"),
+    "missing_run_id": expect(
         "Every event names its run and thread, and seq has no gaps", "agent_thinking lacks ['run_id']"
     ),
-    "silent_close_on_tool_failure": Expectation(
-        "A failing tool ends the run with agent_error instead of silence", "the socket closed first"
+    "silent_close_on_tool_failure": expect(
+        "A failing tool ends the run with agent_error that says what went wrong", "the socket closed first"
     ),
-    "handshake_without_credentials": Expectation(
+    "agent_error_without_code": expect(
+        "A failing tool ends the run with agent_error that says what went wrong",
+        "Expected agent_error to carry the code 'tool_failed'",
+    ),
+    "second_question_fails": expect(
+        "Each question is answered by a run of its own", "Expected the run to end with 'agent_completed'"
+    ),
+    "handshake_without_credentials": expect(
         "A chat connection with no credentials is refused before it opens", "Expected the handshake to be refused"
     ),
-    "alg_none_accepted": Expectation(
-        "A chat connection with an access token with alg none is refused before it opens",
+    "alg_none_accepted": expect(
+        "A chat connection with Alice's access token re-signed with alg none is refused before it opens",
         "Expected the handshake to be refused",
     ),
-    "answer_not_saved": Expectation(
-        "The first question and its answer are kept in the chat history",
-        "Expected the chat history (REST) to hold the question and the agent's answer",
+    "socket_ignores_thread_owner": expect(
+        "A customer signed in as herself cannot write into another customer's chat",
+        "Expected the message to be refused with 'thread_not_found', but a run started",
     ),
-    "answer_in_other_thread": Expectation(
-        "The first question and its answer are kept in the chat history",
-        "Expected the chat history (REST) to hold the question and the agent's answer",
+    "answer_not_saved": expect(HISTORY, "Expected the chat history (REST) to hold the question and the agent's answer"),
+    "answer_in_other_thread": expect(
+        HISTORY, "Expected the chat history (REST) to hold the question and the agent's answer"
     ),
-    "duplicate_email_accepted": Expectation(
+    "duplicate_email_accepted": expect(
         "An email address can be registered only once", "refused with HTTP 409 and problem type 'email-taken'"
     ),
-    "login_reveals_unknown_email": Expectation(
-        "A failed login does not reveal whether the account exists", "Expected the login to be refused with HTTP 401"
+    "common_passwords_accepted": expect(
+        'A weak password such as "password1234" is refused with a reason the customer can act on',
+        "refused with HTTP 422 and problem type 'weak-password'",
     ),
+    "login_reveals_unknown_email": expect(LOGIN_REFUSAL, "Expected the login to be refused with HTTP 401"),
+    "login_refusal_header_differs": expect(LOGIN_REFUSAL, "the headers differ"),
+    "login_fast_for_unknown_email": expect(LOGIN_REFUSAL, "Expected refusals to take a similar time"),
 }
+
+
+def selection(fault: str) -> list[str]:
+    """Only the defect's catching scenarios, in the features that hold them, so the matrix stays fast as it grows."""
+    expectations = CATALOGUE[fault]
+    features = sorted({str(scenarios()[expectation.scenario].feature) for expectation in expectations})
+    names = [arg for expected in expectations for arg in ("-n", f"^{re.escape(expected.scenario)}$")]
+    return [*names, *features]
 
 
 @dataclass
@@ -87,26 +124,34 @@ def judge(fault: str, run: SuiteRun) -> Verdict:
         if run.exit_code != 0 or failed or not results:
             verdict.problem = f"the clean platform did not pass: exit {run.exit_code}, failing {failed}"
         return verdict
-    expected = CATALOGUE[fault]
-    catcher = run.by_name().get(expected.scenario)
     if run.exit_code == 0:
         verdict.problem = "the run passed"
-    elif catcher is None or catcher["status"] != "failed":
-        status = catcher["status"] if catcher else "no result"
-        verdict.problem = f"'{expected.scenario}' should fail as a product defect; it is {status}"
-    elif expected.message not in (catcher.get("statusDetails") or {}).get("message", ""):
-        verdict.problem = f"'{expected.scenario}' failed without saying {expected.message!r}"
+    for expected in CATALOGUE[fault]:
+        catcher = run.by_name().get(expected.scenario)
+        if catcher is None or catcher["status"] != "failed":
+            status = catcher["status"] if catcher else "no result"
+            verdict.problem = f"'{expected.scenario}' should fail as a product defect; it is {status}"
+        elif expected.message not in (catcher.get("statusDetails") or {}).get("message", ""):
+            verdict.problem = f"'{expected.scenario}' failed without saying {expected.message!r}"
     return verdict
 
 
-def run_fault(fault: str, workdir: Path) -> Verdict:
-    args = [] if fault == CLEAN else ["-D", f"platform_faults={fault}"]
+def run_fault(fault: str, workdir: Path, database_url: str) -> Verdict:
+    args = ["-D", f"database_url={database_url}"]
+    if fault != CLEAN:
+        args += ["-D", f"platform_faults={fault}", *selection(fault)]
     return judge(fault, run_suite(workdir / fault.strip("()"), *args))
 
 
 def run_matrix(faults: list[str], workers: int = 2) -> list[Verdict]:
+    """Every run starts its own platform, with its defect, on one PostgreSQL that the whole matrix shares."""
     with tempfile.TemporaryDirectory(prefix="fault-matrix-") as workdir, ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(lambda fault: run_fault(fault, Path(workdir)), [CLEAN, *faults]))
+        postgres = EmbeddedPostgres(Path(workdir))
+        try:
+            postgres.start()
+            return list(pool.map(lambda fault: run_fault(fault, Path(workdir), postgres.url), [CLEAN, *faults]))
+        finally:
+            postgres.stop()
 
 
 def report(verdicts: list[Verdict]) -> str:

@@ -12,17 +12,23 @@ def event(kind: str, seq: int, **extra: Any) -> dict[str, Any]:
     return {"type": kind, "run_id": "run-1", "thread_id": THREAD, "seq": seq, **extra}
 
 
-def good_run() -> RunRecord:
-    return RunRecord(
-        "q",
-        [
-            event("agent_started", 1),
-            event("agent_thinking", 2),
-            event("tool_executing", 3, tool_call_id="c1"),
-            event("tool_completed", 4, tool_call_id="c1"),
-            event("agent_completed", 5, content="answer"),
-        ],
-    )
+def good_run(listened: float = 3.0) -> RunRecord:
+    """A clean five-event run, each event 10 ms after the last, listened to for `listened` s after the question."""
+    events = [
+        event("agent_started", 1),
+        event("agent_thinking", 2),
+        event("tool_executing", 3, tool_call_id="c1"),
+        event("tool_completed", 4, tool_call_id="c1"),
+        event("agent_completed", 5, content="It costs about $75.00 at $2.50 per million tokens."),
+    ]
+    return RunRecord("q", events, asked_at=100.0, arrivals=[100.01 + 0.01 * i for i in range(5)], waited=listened)
+
+
+def failed_tool_run(**error: Any) -> RunRecord:
+    run = good_run()
+    run.events[3:] = [event("agent_error", 4, **error)]
+    run.arrivals = run.arrivals[:4]
+    return run
 
 
 FIVE = ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"]
@@ -32,11 +38,13 @@ def test_a_good_run_meets_the_whole_contract() -> None:
     run = good_run()
     stream.expect_in_order(run, FIVE)
     stream.expect_bracketed(run)
-    stream.expect_nothing_after_terminal(run)
+    stream.expect_nothing_after_terminal(run, 2)
+    stream.expect_finished_within(run, 2)
+    stream.expect_answer_mentions(run, ["$75.00", "$2.50"])
     stream.expect_ids_on_every_event(run, THREAD)
     stream.expect_contiguous_seq(run)
     stream.expect_tool_calls_paired(run)
-    assert stream.expect_terminal(run, "agent_completed")["content"] == "answer"
+    assert stream.expect_terminal(run, "agent_completed")["content"].startswith("It costs")
 
 
 def test_in_order_lists_expected_and_received_when_an_event_is_missing() -> None:
@@ -66,8 +74,67 @@ def test_in_order_allows_other_events_in_between() -> None:
 def test_an_event_after_the_terminal_is_reported_by_type() -> None:
     run = good_run()
     run.events.append(event("agent_thinking", 6))
-    with pytest.raises(AssertionError, match="nothing after the terminal event; got agent_thinking"):
-        stream.expect_nothing_after_terminal(run)
+    run.arrivals.append(101.05)
+    with pytest.raises(
+        AssertionError, match=r"nothing in the 2 s after the terminal event; got agent_thinking 1\.0\d s"
+    ):
+        stream.expect_nothing_after_terminal(run, 2)
+
+
+def test_nothing_after_the_terminal_needs_the_full_listening_window() -> None:
+    with pytest.raises(AssertionError, match=r"listened only 0\.95 s"):
+        stream.expect_nothing_after_terminal(good_run(listened=1.0), 2)
+
+
+def test_an_event_after_the_terminal_breaks_the_bracket() -> None:
+    run = good_run()
+    run.events.append(event("agent_thinking", 6))
+    with pytest.raises(AssertionError, match="terminal event to come last; agent_thinking came after it"):
+        stream.expect_bracketed(run)
+
+
+def test_a_slow_run_says_how_long_it_took() -> None:
+    run = good_run()
+    run.arrivals[-1] = 103.5
+    with pytest.raises(AssertionError, match=r"within 2 s of the question; it took 3\.50 s"):
+        stream.expect_finished_within(run, 2)
+
+
+def test_an_answer_without_the_figures_names_what_is_missing() -> None:
+    run = good_run()
+    run.events[-1]["content"] = "I can estimate token costs and do arithmetic."
+    with pytest.raises(AssertionError, match=r"does not say \$75\.00, \$2\.50"):
+        stream.expect_answer_mentions(run, ["$75.00", "$2.50"])
+
+
+def test_a_failed_tool_call_with_code_and_message_passes() -> None:
+    stream.expect_failed_tool_call(failed_tool_run(code="tool_failed", message="division by zero"), "tool_failed")
+
+
+@pytest.mark.parametrize(
+    ("error", "complaint"),
+    [
+        ({"message": "division by zero"}, "carry the code 'tool_failed'; it carries None"),
+        ({"code": "tool_failed"}, "carry a message"),
+    ],
+)
+def test_agent_error_without_code_or_message_is_caught(error: dict[str, str], complaint: str) -> None:
+    with pytest.raises(AssertionError, match=complaint):
+        stream.expect_failed_tool_call(failed_tool_run(**error), "tool_failed")
+
+
+def test_agent_error_with_no_failed_tool_call_before_it_is_caught() -> None:
+    run = failed_tool_run(code="tool_failed", message="boom")
+    del run.events[2]
+    with pytest.raises(AssertionError, match="follow a tool call that started and did not complete"):
+        stream.expect_failed_tool_call(run, "tool_failed")
+
+
+def test_a_refusal_with_a_run_is_caught() -> None:
+    with pytest.raises(AssertionError, match="a run started"):
+        stream.expect_refused(good_run(), "thread_not_found")
+    refused = RunRecord("q", [{"type": "error", "code": "thread_not_found"}])
+    stream.expect_refused(refused, "thread_not_found")
 
 
 def test_two_starts_break_the_bracket() -> None:
@@ -129,3 +196,17 @@ def test_the_wrong_terminal_is_named() -> None:
 def test_runs_sharing_a_run_id_are_caught() -> None:
     with pytest.raises(AssertionError, match="distinct run_id"):
         stream.expect_distinct_runs([good_run(), good_run()])
+
+
+def test_a_question_answered_by_agent_error_is_not_answered() -> None:
+    with pytest.raises(AssertionError, match="end with 'agent_completed', but it ended with 'agent_error'"):
+        stream.expect_distinct_runs([good_run(), failed_tool_run(code="agent_failed", message="busy")])
+
+
+def test_a_run_whose_events_disagree_on_the_run_id_is_caught() -> None:
+    second = good_run()
+    for item in second.events:
+        item["run_id"] = "run-2"
+    second.events[2]["run_id"] = "run-3"
+    with pytest.raises(AssertionError, match="same run_id"):
+        stream.expect_distinct_runs([good_run(), second])

@@ -60,10 +60,14 @@ class ChatSessions:
         if kind != "user_message":
             await self.send_error(websocket, "unsupported_type", f"Unknown message type {kind!r}.")
             return
-        if await self.chats.owned_thread(user_id, thread_id) is None:
+        if not await self.may_write(user_id, thread_id):
             await self.send_error(websocket, "thread_not_found", "No such thread.")
             return
         await self.run(websocket, thread_id, content)
+
+    async def may_write(self, user_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
+        """Only a thread's owner may post into it; anyone else is told it does not exist."""
+        return await self.chats.owned_thread(user_id, thread_id) is not None
 
     async def run(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
         run_id = uuid.uuid4()

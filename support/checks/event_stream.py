@@ -10,7 +10,8 @@ from support.report.evidence import format_timeline
 from support.stack.service_errors import ServiceUnavailable
 
 TERMINAL_TYPES = ("agent_completed", "agent_error")
-SETTLE_SECONDS = 0.3  # how long to keep listening after the terminal event, to catch anything sent after it
+REFUSAL_TYPE = "error"  # the platform refuses a message with an error frame; no run follows it
+SETTLE_SECONDS = 0.3  # how long to keep listening after a terminal event or a refusal, to catch a stray event
 
 
 @dataclass
@@ -18,6 +19,8 @@ class RunRecord:
     question: str
     events: list[dict[str, Any]] = field(default_factory=list)
     closed: Closed | None = None
+    asked_at: float = field(default_factory=time.monotonic)
+    arrivals: list[float] = field(default_factory=list)
     waited: float = 0.0
 
     @property
@@ -28,19 +31,29 @@ class RunRecord:
     def types(self) -> list[str]:
         return [str(event.get("type")) for event in self.events]
 
+    def seconds_to(self, index: int) -> float:
+        """Seconds from the question to the arrival of event `index`."""
+        return self.arrivals[index] - self.asked_at if index < len(self.arrivals) else self.waited
+
     def received(self) -> str:
         ending = (
             f"\nthen the socket closed (code={self.closed.code}, reason={self.closed.reason!r})" if self.closed else ""
         )
-        return f"received for {self.question!r}:\n{format_timeline(self.events)}{ending}"
+        offsets = [at - self.asked_at for at in self.arrivals]
+        return f"received for {self.question!r}:\n{format_timeline(self.events, offsets=offsets)}{ending}"
 
 
-async def collect_run(connection: ChatConnection, question: str, timeout: float) -> RunRecord:
-    """Read frames until a terminal event (plus a short settle window), the socket closes, or `timeout` passes."""
-    record = RunRecord(question)
-    started = time.monotonic()
-    deadline = started + timeout
-    while (frame := await connection.next_frame(deadline)) is not None:
+async def collect_run(connection: ChatConnection, question: str, timeout: float, asked_at: float) -> RunRecord:
+    """Read frames until a terminal event or a refusal (plus a short settle window), a close, or `timeout`."""
+    record = RunRecord(question, asked_at=asked_at)
+    await listen(connection, record, asked_at + timeout, settle=True)
+    return record
+
+
+async def listen(connection: ChatConnection, record: RunRecord, deadline: float, settle: bool = False) -> None:
+    """Add what arrives on the connection to `record` until the monotonic `deadline` or a close."""
+    while record.closed is None and (arrival := await connection.next_frame(deadline)) is not None:
+        frame = arrival.frame
         if isinstance(frame, Closed):
             if frame.code is None:
                 raise ServiceUnavailable(
@@ -49,10 +62,11 @@ async def collect_run(connection: ChatConnection, question: str, timeout: float)
             record.closed = frame
             break
         record.events.append(frame)
-        if frame.get("type") in TERMINAL_TYPES and deadline > time.monotonic() + SETTLE_SECONDS:
+        record.arrivals.append(arrival.at)
+        ends_run = frame.get("type") in (*TERMINAL_TYPES, REFUSAL_TYPE)
+        if settle and ends_run and deadline > time.monotonic() + SETTLE_SECONDS:
             deadline = time.monotonic() + SETTLE_SECONDS
-    record.waited = time.monotonic() - started
-    return record
+    record.waited = time.monotonic() - record.asked_at
 
 
 def fail(expectation: str, record: RunRecord) -> AssertionError:
@@ -95,8 +109,15 @@ def expect_terminal(record: RunRecord, terminal_type: str) -> dict[str, Any]:
     return terminal
 
 
+def expect_finished_within(record: RunRecord, seconds: float) -> None:
+    expect_finished(record)
+    took = record.seconds_to(record.terminal_index or 0)
+    if took > seconds:
+        raise fail(f"Expected the run to finish within {seconds:g} s of the question; it took {took:.2f} s.", record)
+
+
 def expect_bracketed(record: RunRecord) -> None:
-    """Exactly one agent_started, and it comes first; exactly one terminal event."""
+    """Exactly one agent_started, and it comes first; exactly one terminal event, and it comes last."""
     expect_finished(record)
     counts = Counter(record.types)
     if record.types[0] != "agent_started" or counts["agent_started"] != 1:
@@ -108,13 +129,24 @@ def expect_bracketed(record: RunRecord) -> None:
     terminals = sum(counts[kind] for kind in TERMINAL_TYPES)
     if terminals != 1:
         raise fail(f"Expected exactly one terminal event; got {terminals}.", record)
-
-
-def expect_nothing_after_terminal(record: RunRecord) -> None:
-    expect_finished(record)
     after = record.types[(record.terminal_index or 0) + 1 :]
     if after:
-        raise fail(f"Expected nothing after the terminal event; got {', '.join(after)}.", record)
+        raise fail(f"Expected the terminal event to come last; {', '.join(after)} came after it.", record)
+
+
+def expect_nothing_after_terminal(record: RunRecord, seconds: float) -> None:
+    """Nothing arrived in the `seconds` after the terminal event (the record must have been listened to that long)."""
+    index = record.terminal_index
+    expect_finished(record)
+    assert index is not None
+    listened = record.waited - record.seconds_to(index)
+    assert listened >= seconds, f"the suite listened only {listened:.2f} s after the terminal event, not {seconds:g} s"
+    after = [
+        f"{record.types[i]} {record.seconds_to(i) - record.seconds_to(index):.2f} s after it"
+        for i in range(index + 1, len(record.events))
+    ]
+    if after:
+        raise fail(f"Expected nothing in the {seconds:g} s after the terminal event; got {', '.join(after)}.", record)
 
 
 def expect_ids_on_every_event(record: RunRecord, thread_id: str) -> None:
@@ -142,12 +174,18 @@ def expect_contiguous_seq(record: RunRecord) -> None:
 
 def expect_tool_calls_paired(record: RunRecord) -> None:
     """Every tool_completed follows a tool_executing with the same tool_call_id, and none is left open."""
+    open_calls = _open_tool_calls(record, record.events)
+    if not any(kind == "tool_executing" for kind in record.types):
+        raise fail("Expected at least one tool call in this run.", record)
+    if open_calls:
+        raise fail(f"Expected every tool call to complete; still open: {sorted(open_calls)}.", record)
+
+
+def _open_tool_calls(record: RunRecord, events: list[dict[str, Any]]) -> set[str]:
     open_calls: set[str] = set()
-    executed = 0
-    for event in record.events:
+    for event in events:
         call_id = event.get("tool_call_id")
         if event.get("type") == "tool_executing":
-            executed += 1
             if not call_id:
                 raise fail("Expected a tool_call_id on every tool_executing event.", record)
             open_calls.add(call_id)
@@ -155,19 +193,51 @@ def expect_tool_calls_paired(record: RunRecord) -> None:
             if call_id not in open_calls:
                 raise fail(f"tool_completed {call_id!r} has no earlier tool_executing with that tool_call_id.", record)
             open_calls.discard(call_id)
-    if executed == 0:
-        raise fail("Expected at least one tool call in this run.", record)
-    if open_calls:
-        raise fail(f"Expected every tool call to complete; still open: {sorted(open_calls)}.", record)
+    return open_calls
+
+
+def expect_failed_tool_call(record: RunRecord, code: str) -> dict[str, Any]:
+    """The run ends, last and once, with agent_error `code` and a message, after a tool call that never completed."""
+    terminal = expect_terminal(record, "agent_error")
+    expect_bracketed(record)
+    if not _open_tool_calls(record, record.events[: record.terminal_index]):
+        raise fail("Expected agent_error to follow a tool call that started and did not complete.", record)
+    if terminal.get("code") != code:
+        raise fail(f"Expected agent_error to carry the code {code!r}; it carries {terminal.get('code')!r}.", record)
+    if not str(terminal.get("message") or "").strip():
+        raise fail("Expected agent_error to carry a message saying what went wrong; it has none.", record)
+    return terminal
+
+
+def expect_answer_mentions(record: RunRecord, figures: list[str]) -> None:
+    answer = str(expect_terminal(record, "agent_completed").get("content") or "")
+    missing = [figure for figure in figures if figure not in answer]
+    if missing:
+        raise fail(f"Expected the answer to state {', '.join(figures)}; it does not say {', '.join(missing)}.", record)
+
+
+def expect_refused(record: RunRecord, code: str) -> None:
+    """The message got an error frame with `code`, and no run started."""
+    refusals = [event for event in record.events if event.get("type") == REFUSAL_TYPE]
+    if "agent_started" in record.types:
+        raise fail(f"Expected the message to be refused with {code!r}, but a run started.", record)
+    if not refusals or refusals[0].get("code") != code:
+        got = refusals[0].get("code") if refusals else "no error frame"
+        raise fail(f"Expected an error frame with code {code!r}; got {got!r}.", record)
 
 
 def expect_distinct_runs(records: list[RunRecord]) -> None:
-    """Each question got a finished run of its own."""
+    """Each question was answered (agent_completed) by a run of its own, whose id every one of its events carries."""
     assert len(records) >= 2, f"Expected at least two runs, got {len(records)}"
     run_ids = []
     for record in records:
-        expect_finished(record)
-        run_ids.append(record.events[0].get("run_id"))
-    if None in run_ids or len(set(run_ids)) != len(run_ids):
+        expect_terminal(record, "agent_completed")
+        ids = {event.get("run_id") for event in record.events}
+        if len(ids) != 1 or None in ids:
+            raise fail(
+                f"Expected every event of the run to carry the same run_id; got {sorted(map(str, ids))}.", record
+            )
+        run_ids.append(ids.pop())
+    if len(set(run_ids)) != len(run_ids):
         timelines = "\n".join(record.received() for record in records)
         raise AssertionError(f"Expected a distinct run_id for each question; got {run_ids}.\n{timelines}")

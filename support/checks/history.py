@@ -34,3 +34,14 @@ def expect_exchange_in_history(run: RunRecord, messages: list[dict[str, Any]]) -
 
 def expect_exchange_stored(run: RunRecord, rows: list[dict[str, Any]]) -> None:
     _expect_exchange(run, rows, "the messages table")
+
+
+def expect_nothing_from(intruder_run: RunRecord, victim_rows: list[dict[str, Any]]) -> None:
+    """None of the victim's stored messages is the intruder's question or belongs to a run the intruder saw."""
+    intruder_runs = {str(event.get("run_id")) for event in intruder_run.events if event.get("run_id")}
+    planted = [
+        row for row in victim_rows if row.get("content") == intruder_run.question or row.get("run_id") in intruder_runs
+    ]
+    assert not planted, (
+        f"Expected nothing of the intruder's to reach the other customer's thread; it now holds:\n{_describe(planted)}"
+    )

@@ -32,13 +32,19 @@ class Closed:
 Frame = dict[str, Any] | Closed
 
 
+@dataclass(frozen=True)
+class Arrival:
+    at: float  # time.monotonic() when the recorder took the frame off the socket
+    frame: Frame
+
+
 class ChatConnection:
     def __init__(self, socket: ClientConnection, url: str, name: str, evidence: ScenarioEvidence) -> None:
         self.socket = socket
         self.url = url
         self.name = name
         self.evidence = evidence
-        self.frames: asyncio.Queue[Frame] = asyncio.Queue()
+        self.frames: asyncio.Queue[Arrival] = asyncio.Queue()
         self._recorder = asyncio.create_task(self._record(), name=f"record {name}")
 
     @classmethod
@@ -75,22 +81,23 @@ class ChatConnection:
                     frame = json.loads(text)
                 except ValueError:
                     frame = {"type": "<not json>", "raw": text}
-                await self.frames.put(frame if isinstance(frame, dict) else {"type": "<not an object>", "raw": frame})
+                received = frame if isinstance(frame, dict) else {"type": "<not an object>", "raw": frame}
+                await self.frames.put(Arrival(time.monotonic(), received))
         except ConnectionClosed:
             pass
         finally:
             close = self.socket.protocol.close_rcvd
             closed = Closed(close.code if close else None, close.reason if close else "no close frame received")
             self.evidence.record_frame(self.name, "closed", f"code={closed.code} reason={closed.reason!r}")
-            await self.frames.put(closed)
+            await self.frames.put(Arrival(time.monotonic(), closed))
 
     async def send(self, message: dict[str, Any]) -> None:
         text = json.dumps(message)
         self.evidence.record_frame(self.name, "->", text)
         await self.socket.send(text)
 
-    async def next_frame(self, deadline: float) -> Frame | None:
-        """The next frame, or None if none arrives before the monotonic `deadline`."""
+    async def next_frame(self, deadline: float) -> Arrival | None:
+        """The next frame and when it came, or None if none arrives before the monotonic `deadline`."""
         try:
             return await asyncio.wait_for(self.frames.get(), max(0.0, deadline - time.monotonic()))
         except TimeoutError:

@@ -18,6 +18,7 @@ class ApiResponse:
     status: int
     body: Any
     headers: httpx.Headers
+    elapsed_ms: float = 0.0
 
     @property
     def problem_type(self) -> str:
@@ -44,16 +45,16 @@ class PlatformApi:
                              "", (time.monotonic() - started) * 1000, describe(error))
             )  # fmt: skip
             raise ServiceUnavailable("platform API", str(request.url), describe(error)) from error
+        elapsed_ms = (time.monotonic() - started) * 1000
         self.evidence.record_http(
             HttpExchange(method, str(request.url), dict(request.headers), request.content.decode(),
-                         response.status_code, dict(response.headers), response.text,
-                         (time.monotonic() - started) * 1000)
+                         response.status_code, dict(response.headers), response.text, elapsed_ms)
         )  # fmt: skip
         try:
             body: Any = response.json()
         except ValueError:
             body = response.text
-        return ApiResponse(method, str(request.url), response.status_code, body, response.headers)
+        return ApiResponse(method, str(request.url), response.status_code, body, response.headers, elapsed_ms)
 
     async def sign_up(self, email: str, password: str) -> ApiResponse:
         return await self.request("POST", "/auth/signup", json_body={"email": email, "password": password})

@@ -54,7 +54,7 @@ class ScenarioEvidence:
         self.frames.append(SocketFrame(connection, direction, time.monotonic(), payload))
 
     def record_timeline(self, title: str, events: list[dict[str, Any]]) -> None:
-        self.timelines.append((title, events))
+        self.timelines.append((title, list(events)))
 
     def record_rows(self, title: str, rows: list[dict[str, Any]]) -> None:
         self.queries.append((title, rows))
@@ -103,16 +103,19 @@ class ScenarioEvidence:
             allure.attach(rows_json, title, allure.attachment_type.JSON)
 
 
-def format_timeline(events: list[dict[str, Any]], redactor: Redactor | None = None) -> str:
-    """One line per event: seq, type, and the fields that identify it."""
+def format_timeline(
+    events: list[dict[str, Any]], redactor: Redactor | None = None, offsets: list[float] | None = None
+) -> str:
+    """One line per event: when it came (seconds after the question), seq, type, and the fields that identify it."""
     if not events:
         return "(no events)"
     lines = []
-    for event in events:
+    for index, event in enumerate(events):
         details = {key: value for key, value in event.items() if key not in ("type", "seq", "run_id", "thread_id")}
         text = json.dumps(details, ensure_ascii=False) if details else ""
         if redactor is not None:
             text = redactor.text(text)
         run = str(event.get("run_id", "-"))[:8]
-        lines.append(f"seq={event.get('seq', '?')!s:>3}  run={run}  {event.get('type', '?'):<15} {text}")
+        at = f"+{offsets[index]:6.3f}s  " if offsets and index < len(offsets) else ""
+        lines.append(f"{at}seq={event.get('seq', '?')!s:>3}  run={run}  {event.get('type', '?'):<15} {text}")
     return "\n".join(lines)

@@ -229,11 +229,15 @@ def stop_process(process: subprocess.Popen[bytes] | None, sig: signal.Signals, g
 
 
 class EmbeddedStack:
-    """Starts PostgreSQL, applies migrations and serves the reference platform; `stop()` undoes all of it."""
+    """Starts PostgreSQL, applies migrations and serves the reference platform; `stop()` undoes all of it.
 
-    def __init__(self, faults: tuple[str, ...] = ()) -> None:
+    Given a `database_url`, it serves the platform on that PostgreSQL instead of starting its own.
+    """
+
+    def __init__(self, faults: tuple[str, ...] = (), database_url: str | None = None) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="chat-acceptance-"))
-        self.postgres = EmbeddedPostgres(self.workdir)
+        self.postgres = EmbeddedPostgres(self.workdir) if database_url is None else None
+        self._database_url = database_url
         self.platform: PlatformProcess | None = None
         self.faults = faults
         atexit.register(self.stop)
@@ -245,15 +249,16 @@ class EmbeddedStack:
 
     @property
     def database_url(self) -> str:
-        return self.postgres.url
+        return self.postgres.url if self.postgres else str(self._database_url)
 
     def describe(self) -> str:
-        return f"platform {self.base_url}, PostgreSQL {self.postgres.url}"
+        return f"platform {self.base_url}, PostgreSQL {self.database_url}"
 
     def start(self) -> "EmbeddedStack":
         try:
-            self.postgres.start()
-            self.platform = PlatformProcess(self.workdir, self.postgres.url, self.faults)
+            if self.postgres:
+                self.postgres.start()
+            self.platform = PlatformProcess(self.workdir, self.database_url, self.faults)
             self.platform.migrate()
             self.platform.start()
         except BaseException:
@@ -264,6 +269,7 @@ class EmbeddedStack:
     def stop(self) -> None:
         if self.platform is not None:
             self.platform.stop()
-        self.postgres.stop()
+        if self.postgres:
+            self.postgres.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
         atexit.unregister(self.stop)

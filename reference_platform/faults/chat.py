@@ -1,0 +1,128 @@
+"""Defects in the chat: the event stream, the agent, the socket and the stored history."""
+
+import asyncio
+import uuid
+import weakref
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.websockets import WebSocket
+
+from reference_platform.chat.agent import PlannerAgent, RunEvents, phrase_answer
+from reference_platform.chat.socket import ChatSessions, HandshakeAuthenticator
+from reference_platform.chat.threads import ChatStore, Message
+
+
+class SkipsThinking(RunEvents):
+    async def thinking(self, summary: str) -> None:
+        return None
+
+
+class CompletesToolsBeforeStarting(RunEvents):
+    async def tool_executing(self, call_id: str, tool: str, arguments: dict[str, Any]) -> None:
+        self._held = (call_id, tool, arguments)
+
+    async def tool_completed(self, call_id: str, tool: str, result: dict[str, Any]) -> None:
+        await super().tool_completed(call_id, tool, result)
+        await super().tool_executing(*self._held)
+
+
+class TalksAfterTheEnd(RunEvents):
+    async def completed(self, message_id: uuid.UUID, content: str) -> None:
+        await super().completed(message_id, content)
+        await self.thinking("one more thought")
+
+
+class SkipsASeq(RunEvents):
+    async def tool_completed(self, call_id: str, tool: str, result: dict[str, Any]) -> None:
+        self.seq += 1
+        await super().tool_completed(call_id, tool, result)
+
+
+class ForgetsRunIdOnThinking(RunEvents):
+    async def thinking(self, summary: str) -> None:
+        self.seq += 1
+        await self._send({"type": "agent_thinking", "thread_id": str(self.thread_id), "seq": self.seq})
+
+
+class ClosesSilentlyOnFailure(RunEvents):
+    async def failed(self, code: str, message: str) -> None:
+        await self._close(1000, "")
+
+
+class ForgetsAnswers(ChatStore):
+    async def add_message(self, thread_id: uuid.UUID, role: str, content: str, run_id: uuid.UUID | None) -> Message:
+        if role != "assistant":
+            return await super().add_message(thread_id, role, content, run_id)
+        return Message(uuid.uuid4(), thread_id, role, content, run_id, created_at=datetime.now(UTC))
+
+
+class MisfilesAnswers(ChatStore):
+    async def add_message(self, thread_id: uuid.UUID, role: str, content: str, run_id: uuid.UUID | None) -> Message:
+        if role != "assistant":
+            return await super().add_message(thread_id, role, content, run_id)
+        other_thread = uuid.uuid4()
+        await self.database.pool.execute(
+            "INSERT INTO threads (id, user_id, title) SELECT $1, user_id, 'misfiled' FROM threads WHERE id = $2",
+            other_thread,
+            thread_id,
+        )
+        return await super().add_message(other_thread, role, content, run_id)
+
+
+class LetsAnyoneIn(HandshakeAuthenticator):
+    async def authenticate(self, websocket: WebSocket) -> uuid.UUID:
+        if "ticket" in websocket.query_params or "authorization" in websocket.headers:
+            return await super().authenticate(websocket)
+        return uuid.UUID(int=0)
+
+
+class TalksAMomentAfterTheEnd(RunEvents):
+    async def completed(self, message_id: uuid.UUID, content: str) -> None:
+        await super().completed(message_id, content)
+        self._late = asyncio.create_task(self._late_thought())
+
+    async def _late_thought(self) -> None:
+        await asyncio.sleep(1.0)
+        try:
+            await self.thinking("an afterthought")
+        except Exception:
+            return  # the socket may be gone by now
+
+
+class ErrorsWithoutCode(RunEvents):
+    async def failed(self, code: str, message: str) -> None:
+        await self.emit("agent_error", message=message)
+
+
+class FailsFollowUpQuestions(ChatSessions):
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.answered: weakref.WeakSet[WebSocket] = weakref.WeakSet()
+
+    async def run(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
+        if websocket not in self.answered:
+            self.answered.add(websocket)
+            await super().run(websocket, thread_id, question)
+            return
+        events = self.run_events(websocket.send_json, websocket.close, uuid.uuid4(), thread_id)
+        await events.started()
+        await events.failed("agent_failed", "busy")
+
+
+class LetsAnyoneWrite(ChatSessions):
+    async def may_write(self, user_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
+        return await self.chats.database.pool.fetchval("SELECT true FROM threads WHERE id = $1", thread_id) or False
+
+
+class IgnoresTheQuestion(PlannerAgent):
+    async def answer(self, question: str, events: RunEvents) -> str:
+        await super().answer(question, events)
+        return phrase_answer([])
+
+
+class AnswersSlowly(PlannerAgent):
+    async def answer(self, question: str, events: RunEvents) -> str:
+        answer = await super().answer(question, events)
+        await asyncio.sleep(2.5)
+        return answer
