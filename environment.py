@@ -11,6 +11,7 @@ import httpx
 import parse
 from behave import register_type
 from behave.model import Scenario, Step
+from behave.model_type import Status
 from behave.runner import Context
 
 from support.actors import Cast
@@ -21,9 +22,9 @@ from support.report.evidence import ScenarioEvidence
 from support.report.redaction import RUN_REDACTOR
 from support.stack.config import load_config
 from support.stack.embedded_stack import EmbeddedStack
-from support.stack.preflight import PREFLIGHT_TIMEOUT, check_services
+from support.stack.preflight import OUTAGE_CHECK_TIMEOUT, PREFLIGHT_TIMEOUT, check_services, outage_cause
 from support.stack.safety import refuse_if_unsafe
-from support.stack.service_errors import ServiceUnavailable
+from support.stack.service_errors import Outage
 
 T = TypeVar("T")
 CLEANUP_TIMEOUT = 30.0
@@ -60,7 +61,7 @@ def before_all(context: Context) -> None:
 
     context.run = run
     context.step_name = "step"
-    context.outage = []  # the test-bed failures seen so far; mutated in place, so it outlives each scenario
+    context.outage = []  # the outage that broke the run, once there is one; kept in place across scenarios
 
 
 async def open_http_client(base_url: str, timeout: float) -> httpx.AsyncClient:
@@ -68,11 +69,10 @@ async def open_http_client(base_url: str, timeout: float) -> httpx.AsyncClient:
 
 
 def before_scenario(context: Context, scenario: Scenario) -> None:
+    context.cast = context.evidence = None
     refuse_if_unsafe(scenario.effective_tags, context.target)
     if context.outage:
-        # A service failed in an earlier scenario: end this one at once as broken unless it is back.
-        context.loop.run(check_services(context.target), PREFLIGHT_TIMEOUT + 2, "preflight after an outage")
-        context.outage.clear()
+        raise Outage.earlier(context.outage[0])
     context.evidence = ScenarioEvidence(context.redactor)
     api = PlatformApi(context.http, context.evidence)
     context.cast = Cast(
@@ -85,8 +85,14 @@ def before_step(context: Context, step: Step) -> None:
 
 
 def after_step(context: Context, step: Step) -> None:
-    if isinstance(step.exception, ServiceUnavailable | TimeoutError):
-        context.outage.append(str(step.exception))
+    """A failed step asks the test bed once whether it is up: if not, the step is broken by an outage."""
+    if step.status not in (Status.failed, Status.error) or isinstance(step.exception, Outage):
+        return
+    cause = context.loop.run(outage_cause(context.target), OUTAGE_CHECK_TIMEOUT + 2, "the readiness check")
+    if cause is not None:
+        context.outage.append(cause)
+        step.exception = Outage.during_step(cause, step.exception)
+        step.status = Status.error
 
 
 def after_scenario(context: Context, scenario: Scenario) -> None:

@@ -6,10 +6,13 @@ import logging
 import socket
 
 import uvicorn
+from asgi_correlation_id import CorrelationIdFilter
 
 from reference_platform.app import Blueprint, assemble, create_app
 from reference_platform.database import migrate
 from reference_platform.settings import Settings
+
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -46,7 +49,8 @@ def serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         fd=args.fd,
-        log_level="warning",
+        log_level="info",
+        log_config=None,  # uvicorn's loggers go through ours, so every line carries the request id
         ws_ping_interval=20,
         ws_ping_timeout=20,
     )
@@ -54,7 +58,9 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.addFilter(CorrelationIdFilter(default_value="-"))
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, handlers=[handler])
     args = parse_args(argv)
     if args.command == "migrate":
         for name in asyncio.run(migrate(args.database_url)):

@@ -2,30 +2,42 @@
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
 
 from reference_platform.chat.agent import Agent, Planner, PlannerAgent, RunEvents, RunEventsFactory
 from reference_platform.chat.socket import ChatSessions, HandshakeAuthenticator, refuse_handshake
 from reference_platform.chat.threads import ChatStore
 from reference_platform.chat.tools import Calculator, CostEstimator
-from reference_platform.database import Database
+from reference_platform.database import DATABASE_OUTAGES, Database
 from reference_platform.identity.accounts import Accounts, RefreshTokenStore, UserStore
 from reference_platform.identity.bearer import BearerAuth
 from reference_platform.identity.passwords import PasswordHashing, PasswordPolicy
 from reference_platform.identity.tickets import TicketStore
 from reference_platform.identity.tokens import AccessTokens
-from reference_platform.problems import Problem, problem_handler
+from reference_platform.problems import (
+    Problem,
+    database_unavailable,
+    http_error_handler,
+    internal_error_handler,
+    outage_handler,
+    problem_handler,
+)
 from reference_platform.settings import Settings
+from reference_platform.version import platform_version
+
+REQUEST_ID_HEADER = "X-Request-Id"
+READINESS_TIMEOUT = 2.0
 
 
 @dataclass
@@ -91,26 +103,6 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
     )
 
 
-class RequestIdMiddleware:
-    """Gives every HTTP response an X-Request-Id, so a client's evidence can name the server's record."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = uuid.uuid4().hex
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
-
-
 async def json_body(request: Request, *fields: str) -> dict[str, Any]:
     try:
         body = await request.json()
@@ -123,7 +115,22 @@ async def json_body(request: Request, *fields: str) -> dict[str, Any]:
     return body
 
 
-def create_app(parts: Parts) -> Starlette:
+def by_method(path: str, **endpoints: Callable[[Request], Awaitable[Response]]) -> Route:
+    """One route for every method of a path, so that a 405 lists every method the path allows."""
+
+    async def dispatch(request: Request) -> Response:
+        return await endpoints["GET" if request.method == "HEAD" else request.method](request)
+
+    return Route(path, dispatch, methods=list(endpoints))
+
+
+def create_app(parts: Parts) -> ASGIApp:
+    """The platform as an ASGI app. Every request and socket gets an X-Request-Id that its log lines carry,
+    the outermost layer, so that even an unhandled error's answer names it."""
+    return CorrelationIdMiddleware(routes(parts), header_name=REQUEST_ID_HEADER)
+
+
+def routes(parts: Parts) -> Starlette:
     async def current_user(request: Request) -> uuid.UUID:
         return await parts.bearer.user_for(request.headers.get("authorization", ""))
 
@@ -184,10 +191,16 @@ def create_app(parts: Parts) -> Starlette:
 
     async def ready(request: Request) -> Response:
         try:
-            await parts.database.pool.fetchval("SELECT 1")
-        except Exception as error:
-            raise Problem(503, "not-ready", "The database is unreachable", type(error).__name__) from error
-        return JSONResponse({"status": "ready"})
+            await parts.database.pool.fetchval("SELECT 1", timeout=READINESS_TIMEOUT)
+        except DATABASE_OUTAGES as error:
+            lost = database_unavailable(error)
+            raise Problem(
+                503, "not-ready", "A dependency is down", lost.detail, lost.headers, dependencies={"database": "down"}
+            ) from error
+        return JSONResponse({"status": "ready", "dependencies": {"database": "up"}})
+
+    async def version(request: Request) -> Response:
+        return JSONResponse(platform_version())
 
     async def chat(websocket: WebSocket) -> None:
         try:
@@ -195,7 +208,15 @@ def create_app(parts: Parts) -> Starlette:
         except Problem as problem:
             await refuse_handshake(websocket, problem)
             return
+        except DATABASE_OUTAGES as error:
+            await refuse_handshake(websocket, database_unavailable(error))
+            return
         await parts.sessions.serve(websocket, user_id)
+
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        if await parts.database.lost(exc):
+            return await outage_handler(request, exc)
+        return await internal_error_handler(request, exc)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -210,17 +231,20 @@ def create_app(parts: Parts) -> Starlette:
             Route("/auth/signup", sign_up, methods=["POST"]),
             Route("/auth/login", log_in, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks),
-            Route("/me", me),
-            Route("/me", delete_me, methods=["DELETE"]),
+            by_method("/me", GET=me, DELETE=delete_me),
             Route("/ws-tickets", issue_ticket, methods=["POST"]),
-            Route("/threads", create_thread, methods=["POST"]),
-            Route("/threads", list_threads),
+            by_method("/threads", GET=list_threads, POST=create_thread),
             Route("/threads/{thread_id}/messages", list_messages),
             Route("/health/live", live),
             Route("/health/ready", ready),
+            Route("/version", version),
             WebSocketRoute("/chat", chat),
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
-        exception_handlers={Problem: problem_handler},
+        exception_handlers={
+            Problem: problem_handler,
+            HTTPException: http_error_handler,
+            **dict.fromkeys(DATABASE_OUTAGES, outage_handler),
+            Exception: unexpected_error,
+        },
         lifespan=lifespan,
     )

@@ -6,6 +6,20 @@ import asyncpg
 
 MIGRATIONS_PACKAGE = "reference_platform.migrations"
 
+# What a lost database looks like to asyncpg: refused or dropped connections, a server shutting
+# down or starting up, and a command or pool acquire that times out.
+DATABASE_OUTAGES: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
+# What asyncpg may raise instead while a connection dies under it ("another operation is in progress").
+CLIENT_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError)
+UNREACHABLE: tuple[type[BaseException], ...] = (*DATABASE_OUTAGES, asyncpg.PostgresError)
+LIVENESS_TIMEOUT = 1.0
+
 
 class Database:
     """A pool opened when the application starts and closed when it stops."""
@@ -20,6 +34,19 @@ class Database:
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()
+
+    async def lost(self, error: BaseException) -> bool:
+        """Whether `error` means the database is gone: a known outage, or a client error while it does not answer."""
+        if isinstance(error, DATABASE_OUTAGES):
+            return True
+        if not isinstance(error, CLIENT_ERRORS):
+            return False
+        try:
+            connection = await asyncpg.connect(self.url, timeout=LIVENESS_TIMEOUT)
+            await connection.close(timeout=LIVENESS_TIMEOUT)
+        except UNREACHABLE:
+            return True
+        return False
 
     @property
     def pool(self) -> asyncpg.Pool:

@@ -35,6 +35,16 @@ def test_the_tools_compute_and_fail_loudly() -> None:
         asyncio.run(Calculator().run({"expression": "__import__('os')"}))
 
 
+@pytest.mark.parametrize("expression", ["(10**100)**100", "10 ** 400", "1e308 * 10", "(-8) ** 0.5"])
+def test_a_result_out_of_range_is_the_tools_own_failure(expression: str) -> None:
+    with pytest.raises(ToolError, match=r"too large|not a real number"):
+        asyncio.run(Calculator().run({"expression": expression}))
+
+
+def test_small_negative_powers_are_computed() -> None:
+    assert asyncio.run(Calculator().run({"expression": "2**-200"}))["value"] == 2.0**-200
+
+
 def test_every_fault_swaps_exactly_one_part_and_unknown_faults_are_refused() -> None:
     for name in FAULTS:
         changed = [field for field, value in vars(with_faults(Blueprint(), [name])).items()

@@ -88,6 +88,59 @@ def test_every_http_response_carries_a_request_id(client: httpx.Client) -> None:
     assert len(ids) == 3
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status", "problem"),
+    [("GET", "/no-such-page", 404, "not-found"), ("PUT", "/threads", 405, "method-not-allowed")],
+)
+def test_the_frameworks_own_errors_are_problems(
+    client: httpx.Client, method: str, path: str, status: int, problem: str
+) -> None:
+    response = client.request(method, path)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == f"/problems/{problem}" and response.json()["status"] == status
+    assert response.headers["x-request-id"]
+    if status == 405:
+        assert "GET" in response.headers["allow"]
+
+
+def test_the_platform_reports_its_version(client: httpx.Client) -> None:
+    version = client.get("/version").json()
+    assert version["name"] == "chat-acceptance reference platform" and version["version"] and version["commit"]
+
+
+def test_the_request_id_is_on_the_servers_log_lines_for_http_and_for_a_run(
+    client: httpx.Client, stack: EmbeddedStack
+) -> None:
+    http_id = client.get("/no-such-page").headers["x-request-id"]
+    account = new_account(client)
+    thread = client.post("/threads", headers=bearer(account)).json()
+    socket_id = uuid.uuid4().hex  # a client may bring its own id (a UUID4); the server then logs that one
+    url = stack.base_url.replace("http", "ws") + "/chat"
+    headers = {**bearer(account), "X-Request-Id": str(uuid.UUID(socket_id, version=4))}
+    with connect(url, additional_headers=headers, open_timeout=5) as socket:
+        socket.send(json.dumps({"type": "user_message", "thread_id": thread["id"], "content": "What is 6 * 7?"}))
+        while json.loads(socket.recv(timeout=5))["type"] != "agent_completed":
+            pass
+    assert stack.platform is not None
+    log = stack.platform.log.read_text()
+    assert any(http_id in line and "/no-such-page" in line for line in log.splitlines()), log[-2000:]
+    run_lines = [line for line in log.splitlines() if f"in thread {thread['id']} completed" in line]
+    assert run_lines and str(uuid.UUID(socket_id)).replace("-", "") in run_lines[0].replace("-", ""), log[-2000:]
+
+
+def test_a_tool_that_overflows_fails_as_the_tool_not_the_agent(client: httpx.Client, stack: EmbeddedStack) -> None:
+    account = new_account(client)
+    thread = client.post("/threads", headers=bearer(account)).json()
+    url = stack.base_url.replace("http", "ws") + "/chat"
+    with connect(url, additional_headers=bearer(account), open_timeout=5) as socket:
+        socket.send(
+            json.dumps({"type": "user_message", "thread_id": thread["id"], "content": "What is (10**100)**100?"})
+        )
+        events = [json.loads(socket.recv(timeout=5)) for _ in range(4)]
+    assert events[-1]["type"] == "agent_error" and events[-1]["code"] == "tool_failed", events
+
+
 def test_a_ticket_opens_one_chat_and_only_one(client: httpx.Client, stack: EmbeddedStack) -> None:
     account = new_account(client)
     thread = client.post("/threads", headers=bearer(account)).json()

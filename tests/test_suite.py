@@ -1,5 +1,6 @@
 """The behave suite itself, run as a user runs it, against real services."""
 
+import os
 import re
 import signal
 import socket
@@ -123,22 +124,47 @@ def test_an_unreachable_target_fails_fast_naming_the_service(tmp_path: Path) -> 
     assert not re.search(r"[1-9]\d* skipped", run.output)
 
 
-def test_a_platform_that_dies_mid_run_breaks_the_rest_promptly(tmp_path: Path) -> None:
-    results = tmp_path / "results"
+def kill_mid_run(results: Path, server: str) -> tuple[SuiteRun, float]:
+    """Start the suite, kill one of its servers (with its whole process group) after 3 results, let it finish."""
     suite = subprocess.Popen(behave_command(results), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while len(list(results.glob("*-result.json"))) < 3 and time.monotonic() < deadline:
-        time.sleep(0.2)
-    [platform] = [child for child in psutil.Process(suite.pid).children(recursive=True)
-                  if "reference_platform serve" in " ".join(child.cmdline())]  # fmt: skip
+        time.sleep(0.1)
+    [victim] = [child for child in psutil.Process(suite.pid).children(recursive=True)
+                if server in " ".join(child.cmdline())]  # fmt: skip
     killed_at = time.monotonic()
-    platform.send_signal(signal.SIGKILL)
-    output, _ = suite.communicate(timeout=60)
-    assert time.monotonic() - killed_at < 30
-    assert suite.returncode != 0
-    statuses = [json_result["status"] for json_result in SuiteRun(0, "", results, 0).results()]
-    assert "broken" in statuses and "skipped" not in statuses, statuses
-    assert len(statuses) >= MIN_SCENARIOS, output.decode()[-2000:]
+    os.killpg(victim.pid, signal.SIGKILL)
+    output, _ = suite.communicate(timeout=90)
+    return SuiteRun(suite.returncode, output.decode(), results, 0), time.monotonic() - killed_at
+
+
+@pytest.mark.parametrize(
+    ("server", "named"),
+    [
+        ("-m reference_platform serve", "platform API at http://127.0.0.1:"),
+        ("bin/postgres -D", "The platform lost its database"),
+    ],
+    ids=["platform killed", "database killed"],
+)
+def test_an_outage_mid_run_breaks_scenarios_naming_the_service_and_fails_none(
+    tmp_path: Path, server: str, named: str
+) -> None:
+    run, took = kill_mid_run(tmp_path / "results", server)
+    assert took < 30, f"the run went on for {took:.0f} s after the kill"
+    assert run.exit_code != 0
+    results = run.results()
+    statuses = [result["status"] for result in results]
+    assert len(results) >= MIN_SCENARIOS, run.output[-2000:]
+    assert "failed" not in statuses and "skipped" not in statuses, statuses
+    broken = [result["statusDetails"]["message"] for result in results if result["status"] == "broken"]
+    assert broken and all(named in message for message in broken), broken[:3]
+
+
+def test_a_product_defect_on_a_healthy_stack_is_still_failed(tmp_path: Path) -> None:
+    scenario = "An email address can be registered only once"
+    run = run_suite(tmp_path, "-D", "platform_faults=duplicate_email_accepted", "-n", scenario)
+    assert run.exit_code != 0
+    assert run.by_name()[scenario]["status"] == "failed"
 
 
 def test_the_report_renders_in_a_browser(targeted_run: tuple[SuiteRun, list[str], Path]) -> None:

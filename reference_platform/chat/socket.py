@@ -14,6 +14,7 @@ from reference_platform.identity.tickets import TicketStore
 from reference_platform.problems import Problem, unauthorized
 
 log = logging.getLogger(__name__)
+DATABASE_LOST = "The database is unreachable; reconnect and try again shortly."
 
 
 class HandshakeAuthenticator:
@@ -35,6 +36,14 @@ class HandshakeAuthenticator:
         return await self.bearer.user_for(websocket.headers["authorization"])
 
 
+SERVICE_UNAVAILABLE = "service_unavailable"
+TRY_AGAIN_LATER = 1013  # RFC 6455 close code: the server cannot serve now, the client may reconnect later
+
+
+class RunInterrupted(Exception):
+    """A run ended with agent_error because a dependency went away; the socket must close."""
+
+
 class ChatSessions:
     def __init__(self, chats: ChatStore, agent: Agent, run_events: RunEventsFactory) -> None:
         self.chats = chats
@@ -49,6 +58,14 @@ class ChatSessions:
                 await self.handle_frame(websocket, user_id, frame)
         except WebSocketDisconnect:
             return
+        except RunInterrupted:
+            await websocket.close(TRY_AGAIN_LATER, "database unavailable")
+        except Exception as error:
+            if not await self.chats.database.lost(error):
+                raise
+            log.warning("chat socket of user %s: database unreachable: %r", user_id, error)
+            await self.send_error(websocket, SERVICE_UNAVAILABLE, DATABASE_LOST)
+            await websocket.close(TRY_AGAIN_LATER, "database unavailable")
 
     async def handle_frame(self, websocket: WebSocket, user_id: uuid.UUID, frame: str) -> None:
         try:
@@ -78,12 +95,18 @@ class ChatSessions:
             answer = await self.agent.answer(question, events)
             saved = await self.chats.add_message(thread_id, "assistant", answer, run_id)
         except ToolError as error:
+            log.info("run %s in thread %s: tool failed: %s", run_id, thread_id, error)
             await events.failed("tool_failed", str(error))
             return
         except Exception as error:
-            log.exception("agent run %s failed", run_id)
+            if await self.chats.database.lost(error):
+                log.warning("run %s in thread %s: database unreachable: %r", run_id, thread_id, error)
+                await events.failed(SERVICE_UNAVAILABLE, DATABASE_LOST)
+                raise RunInterrupted from error
+            log.exception("run %s in thread %s failed", run_id, thread_id)
             await events.failed("agent_failed", type(error).__name__)
             return
+        log.info("run %s in thread %s completed", run_id, thread_id)
         await events.completed(saved.id, answer)
 
     @staticmethod

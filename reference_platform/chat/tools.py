@@ -1,6 +1,7 @@
 """Tools the agent can call. Each takes JSON arguments and returns a JSON result."""
 
 import ast
+import math
 import operator
 from typing import Any, Protocol
 
@@ -31,15 +32,21 @@ _OPERATORS: dict[type, Any] = {
 def _evaluate(node: ast.AST) -> float:
     if isinstance(node, ast.Expression):
         return _evaluate(node.body)
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-        return node.value
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+        return float(node.value)  # float arithmetic overflows at once where int powers would run for ever
     if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-        if isinstance(node.op, ast.Pow) and abs(_evaluate(node.right)) > 100:
-            raise ToolError("exponent too large")
-        return float(_OPERATORS[type(node.op)](_evaluate(node.left), _evaluate(node.right)))
+        return _finite(_OPERATORS[type(node.op)](_evaluate(node.left), _evaluate(node.right)))
     if isinstance(node, ast.UnaryOp) and type(node.op) in _OPERATORS:
-        return float(_OPERATORS[type(node.op)](_evaluate(node.operand)))
+        return _finite(_OPERATORS[type(node.op)](_evaluate(node.operand)))
     raise ToolError(f"unsupported expression: {ast.dump(node)}")
+
+
+def _finite(value: float | complex) -> float:
+    if isinstance(value, complex):
+        raise ToolError("the result is not a real number")
+    if not math.isfinite(value):
+        raise ToolError("the result is too large")
+    return value
 
 
 class Calculator:
@@ -51,6 +58,8 @@ class Calculator:
             value = _evaluate(ast.parse(expression, mode="eval"))
         except ZeroDivisionError as error:
             raise ToolError(f"cannot evaluate {expression}: division by zero") from error
+        except OverflowError as error:
+            raise ToolError(f"cannot evaluate {expression}: the result is too large") from error
         except SyntaxError as error:
             raise ToolError(f"cannot parse {expression}") from error
         return {"expression": expression, "value": value}

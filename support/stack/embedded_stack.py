@@ -5,7 +5,6 @@ and (through PR_SET_PDEATHSIG) by the kernel if the test process itself is kille
 """
 
 import atexit
-import ctypes
 import os
 import shutil
 import signal
@@ -22,7 +21,7 @@ from typing import Any
 
 import httpx
 
-PR_SET_PDEATHSIG = 1
+SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
 POSTGRES_USER = "embedded_postgres"
 DATABASE_NAME = "chat_platform"
 START_TIMEOUT = 30.0
@@ -33,23 +32,19 @@ class StackError(Exception):
     pass
 
 
-def die_with_parent(sig: signal.Signals) -> Callable[[], None]:
-    def set_parent_death_signal() -> None:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
-
-    return set_parent_death_signal
-
-
 def spawn(command: list[str], log_path: Path, on_parent_death: signal.Signals, **options: Any) -> Popen[bytes]:
-    """Start a server in its own session, logging to a file, and have the kernel signal it if we die."""
+    """Start a server in its own session, logging to a file, and have the kernel signal it if we die.
+
+    util-linux's setpriv sets the parent-death signal and then execs the server, so no Python code
+    runs between fork and exec (a preexec_fn could deadlock once the event loop's thread runs).
+    """
     with open(log_path, "wb") as log:
         return subprocess.Popen(
-            command,
+            [SETPRIV, f"--pdeathsig={on_parent_death.name}", "--", *command],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=die_with_parent(on_parent_death),
             **options,
         )
 
@@ -126,9 +121,19 @@ class EmbeddedPostgres:
             capture_output=True,
             timeout=60,
         )
+        self.serve()
+        subprocess.run(
+            [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", DATABASE_NAME],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+
+    def serve(self, port: int | None = None) -> None:
+        """Start the server on the data directory: on a free port, or again on `port` after a stop."""
         for attempt in range(1, PORT_ATTEMPTS + 1):
             # PostgreSQL cannot take an open socket, so its free port may be taken before it binds: retry.
-            self.port = free_port()
+            self.port = port or free_port()
             self.process = spawn(
                 [
                     str(self.bin / "postgres"),
@@ -146,16 +151,10 @@ class EmbeddedPostgres:
             )  # fmt: skip
             try:
                 self._wait_ready()
-                break
+                return
             except StackError:
-                if attempt == PORT_ATTEMPTS or "could not bind" not in log_tail(self.log):
+                if attempt == PORT_ATTEMPTS or port or "could not bind" not in log_tail(self.log):
                     raise
-        subprocess.run(
-            [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", DATABASE_NAME],
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
 
     def _wait_ready(self) -> None:
         def accepts_connections() -> bool:

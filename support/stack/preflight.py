@@ -1,4 +1,4 @@
-"""Before the first scenario: every service the run needs answers, or the run stops with one clear message."""
+"""Whether every service the run needs answers: before the first scenario, and again after any failed step."""
 
 import httpx
 
@@ -7,17 +7,39 @@ from support.stack.config import TargetConfig
 from support.stack.service_errors import ServiceUnavailable, describe
 
 PREFLIGHT_TIMEOUT = 3.0
+OUTAGE_CHECK_TIMEOUT = 2.0  # after a failed step: short, so a dead test bed is named within seconds
 
 
-async def check_services(target: TargetConfig) -> None:
+async def check_services(target: TargetConfig, timeout: float = PREFLIGHT_TIMEOUT) -> None:
+    """Raise ServiceUnavailable naming the first service that does not answer, and what it said."""
     assert target.base_url is not None
     url = f"{target.base_url}/health/ready"
     try:
-        async with httpx.AsyncClient(timeout=PREFLIGHT_TIMEOUT) as client:
+        async with httpx.AsyncClient(timeout=timeout) as client:
             response = await client.get(url)
     except httpx.HTTPError as error:
         raise ServiceUnavailable("platform API", url, describe(error)) from error
     if response.status_code != 200:
-        raise ServiceUnavailable("platform API", url, f"readiness answered HTTP {response.status_code}")
+        cause = f"readiness answered HTTP {response.status_code}: {said(response)}"
+        raise ServiceUnavailable("platform API", url, cause, state="is not ready")
     if target.database_url is not None:
-        await DatabaseProbe(target.database_url, PREFLIGHT_TIMEOUT).ping()
+        await DatabaseProbe(target.database_url, timeout).ping()
+
+
+def said(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200] or "(no body)"
+    if isinstance(body, dict):
+        return str(body.get("detail") or body.get("title") or body)[:300]
+    return str(body)[:300]
+
+
+async def outage_cause(target: TargetConfig) -> str | None:
+    """What is down, in one sentence, or None when every service answers."""
+    try:
+        await check_services(target, OUTAGE_CHECK_TIMEOUT)
+    except ServiceUnavailable as down:
+        return str(down)
+    return None
