@@ -19,10 +19,12 @@ $(INSTALLED): requirements.lock pyproject.toml package.json package-lock.json
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-## Run every journey against the embedded stack (or the configured target) and build the HTML report.
+## Run every journey against the embedded stack (or the configured target), check that every selected
+## scenario has a result, and build the HTML report (with history in .allure-history/ unless ALLURE_HISTORY=off).
 run: install
 	rm -rf allure-results allure-report
 	@$(BIN)/behave $(BEHAVE_ARGS); status=$$?; \
+	$(BIN)/python -m support.report.completeness allure-results $(BEHAVE_ARGS) || status=1; \
 	node_modules/.bin/allure generate allure-results --config allurerc.mjs >/dev/null || status=1; \
 	echo; echo "Allure report: $(CURDIR)/allure-report/index.html"; \
 	echo "Open it with:  make report   (serves it on http://127.0.0.1:$(REPORT_PORT)/)"; \
@@ -62,4 +64,4 @@ faults: install
 	$(BIN)/python -m tests.fault_matrix
 
 clean:
-	rm -rf allure-results allure-report reports
+	rm -rf allure-results allure-report reports .allure-history

@@ -18,6 +18,8 @@ from support.actors import Cast
 from support.clients.database_probe import DatabaseProbe
 from support.clients.http_client import PlatformApi
 from support.event_loop import LoopThread
+from support.report.allure_report import RESULTS_DIRS
+from support.report.environment import describe_run, write_environment
 from support.report.evidence import ScenarioEvidence
 from support.report.redaction import RUN_REDACTOR
 from support.stack.config import load_config
@@ -60,6 +62,9 @@ def before_all(context: Context) -> None:
         return result
 
     context.run = run
+    environment = context.loop.run(describe_run(target, context.http, context.stack is not None), 10, "report set-up")
+    for results_dir in RESULTS_DIRS:
+        write_environment(results_dir, environment)
     context.step_name = "step"
     context.outage = []  # the outage that broke the run, once there is one; kept in place across scenarios
 
@@ -85,7 +90,9 @@ def before_step(context: Context, step: Step) -> None:
 
 
 def after_step(context: Context, step: Step) -> None:
-    """A failed step asks the test bed once whether it is up: if not, the step is broken by an outage."""
+    """Attach what the step exchanged to it; a failed step asks the test bed once whether it is up."""
+    if context.evidence is not None:
+        context.evidence.attach_step()  # allure-behave still has the step open here, so attachments land on it
     if step.status not in (Status.failed, Status.error) or isinstance(step.exception, Outage):
         return
     cause = context.loop.run(outage_cause(context.target), OUTAGE_CHECK_TIMEOUT + 2, "the readiness check")

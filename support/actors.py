@@ -150,7 +150,7 @@ class Actor:
         """Her thread's messages as the platform's database holds them."""
         assert self.thread_id, f"{self.name} has no chat"
         rows = await database.stored_messages(self.thread_id)
-        self.evidence.record_rows(f"Database: messages of {self.name}'s thread", rows)
+        self.evidence.record_rows(f"Rows of {self.name}'s messages", rows)
         return rows
 
     async def leave(self) -> None:

@@ -68,3 +68,14 @@ def test_the_report_files_failures_under_product_defects_and_the_rest_under_envi
     assert categories["the before_scenario hook breaks"] == ["Environment"]
     assert categories["an undefined step"] == ["Environment"]
     assert categories["passes"] == []
+
+
+def test_a_feature_whose_set_up_breaks_fails_the_report_gate_by_name(run: SuiteRun) -> None:
+    gate = subprocess.run(
+        [sys.executable, "-m", "support.report.completeness", str(run.results_dir), "features"],
+        cwd=PROJECT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert gate.returncode == 1, gate.stdout + gate.stderr
+    assert "Feature 'A feature whose set-up breaks' went missing: 1 of its 1 scenarios have no result" in gate.stdout
+    assert "a scenario of a feature whose before_feature hook breaks" in gate.stdout
+    assert "Every outcome has a true status" not in gate.stdout

@@ -5,6 +5,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,6 +68,34 @@ def test_every_scenario_has_a_passed_allure_result_with_evidence(embedded_run: S
         assert "HTTP exchanges" in names and "Server request ids" in names, result["name"]
     chats = [r for r in results if any(a["name"].startswith("Event timeline") for a in r.get("attachments", []))]
     assert len(chats) >= 6
+
+
+def test_the_report_gate_finds_every_scenario_of_a_full_run(embedded_run: SuiteRun) -> None:
+    gate = subprocess.run(
+        [sys.executable, "-m", "support.report.completeness", str(embedded_run.results_dir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert gate.returncode == 0 and "Report complete" in gate.stdout, gate.stdout + gate.stderr
+
+
+def test_http_exchanges_are_attached_to_the_steps_that_made_them(embedded_run: SuiteRun) -> None:
+    for result in embedded_run.results():
+        for step in result["steps"]:
+            titles = [attachment["name"] for attachment in step.get("attachments", [])]
+            if step["name"].endswith("has signed up and logged in"):
+                assert "POST /auth/signup → 201" in titles and "POST /auth/login → 200" in titles, titles
+            if step["name"].endswith("is in a chat with the agent"):
+                assert "Frames on Alice's chat socket" in titles or "POST /threads → 201" in titles, titles
+
+
+def test_the_run_writes_what_it_tested_for_the_report(embedded_run: SuiteRun) -> None:
+    properties = (embedded_run.results_dir / "environment.properties").read_text()
+    for key in (
+        "Target=embedded stack",
+        "Platform\\ version=chat-acceptance reference platform",
+        "PostgreSQL=PostgreSQL",
+    ):
+        assert key in properties, properties
 
 
 def test_no_stack_process_outlives_the_run(embedded_run: SuiteRun) -> None:

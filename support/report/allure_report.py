@@ -11,6 +11,7 @@ Every status message and trace goes through the run's Redactor. Epic and story l
 read `_` as a space, since Gherkin tags cannot hold spaces.
 """
 
+from pathlib import Path
 from typing import Any
 
 import allure_commons
@@ -20,7 +21,7 @@ from allure_behave.utils import TEST_PLAN_SKIP_REASON
 from allure_commons.logger import AllureFileLogger
 from allure_commons.model2 import Label, Status, StatusDetails
 from allure_commons.utils import format_exception, format_traceback, now
-from behave.model import Scenario, Step
+from behave.model import Feature, Scenario, Step
 from behave.model_type import Status as BehaveStatus
 
 from support.report.redaction import RUN_REDACTOR
@@ -78,10 +79,34 @@ def scenario_verdict(scenario: Scenario) -> tuple[str, StatusDetails | None]:
     return Status.PASSED, None
 
 
+def description_lines(feature: Feature) -> list[str]:
+    """The feature's description as written, blank lines included (behave's model drops them)."""
+    wanted = [line.strip() for line in feature.description]
+    if not wanted or not feature.filename:
+        return wanted
+    lines: list[str] = []
+    for raw in Path(feature.filename).read_text(encoding="utf-8").splitlines()[feature.line :]:
+        line = raw.strip()
+        if len([kept for kept in lines if kept]) == len(wanted):
+            break
+        if line or lines:
+            lines.append(line)
+    return lines
+
+
+def story_markdown(scenario: Scenario) -> str:
+    """The test page's description: the feature's user story and rules, then the scenario's own words."""
+    parts = [f"**{scenario.feature.keyword}: {scenario.feature.name}**", "\n".join(description_lines(scenario.feature))]
+    if scenario.description:
+        parts += ["---", f"**{scenario.keyword}**", "\n".join(line.strip() for line in scenario.description)]
+    return "\n\n".join(part for part in parts if part)
+
+
 class HonestAllureListener(AllureListener):  # type: ignore[misc]
     def start_scenario(self, scenario: Scenario) -> None:
         super().start_scenario(scenario)
         result = self.logger.get_test(self.current_scenario_uuid)
+        result.description = story_markdown(scenario)
         result.labels = [
             Label(name=label.name, value=label.value.replace("_", " ")) if label.name in SPACED_LABELS else label
             for label in result.labels
@@ -126,3 +151,8 @@ class HonestAllureFormatter(AllureFormatter):  # type: ignore[misc]
             allure_commons.plugin_manager.unregister(self.file_logger)
             self.file_logger = AllureFileLogger(results_dir)
             allure_commons.plugin_manager.register(self.file_logger)
+        RESULTS_DIRS.append(Path(self.file_logger._report_dir))
+
+
+RESULTS_DIRS: list[Path] = []
+"""Where this run's Allure results go, for the files the hooks add beside them (environment.properties)."""

@@ -1,8 +1,13 @@
 # mypy: disable-error-code="untyped-decorator"
 """Hooks that break on purpose, to show how the report formatter labels them."""
 
-from behave.model import Scenario
+from behave.model import Feature, Scenario
 from behave.runner import Context
+
+
+def before_feature(context: Context, feature: Feature) -> None:
+    if "broken_before_feature" in feature.tags:
+        raise RuntimeError("before_feature broke on purpose")
 
 
 def before_scenario(context: Context, scenario: Scenario) -> None:

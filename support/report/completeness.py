@@ -1,0 +1,76 @@
+"""The report's quality gate: every scenario behave selected has a result, or the run fails naming what is missing.
+
+allure-behave drops a whole feature from the results when its before_feature hook fails (allure-python #899),
+and a run that silently lost a feature still looks green. So:
+
+    python -m support.report.completeness allure-results [the same selection arguments behave got]
+
+collects the scenarios with `behave --dry-run` (no hooks run, nothing is started) and compares them,
+feature by feature, with the results on disk. Exit 0 when every one has a result, 1 otherwise.
+"""
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+Key = tuple[str, str]  # (feature, scenario)
+
+
+def collected(selection: list[str]) -> Counter[Key]:
+    with tempfile.TemporaryDirectory(prefix="completeness-") as workdir:
+        plan = Path(workdir) / "plan.json"
+        dry_run = [sys.executable, "-m", "behave", "--dry-run", "--no-summary", "-f", "json", "-o", str(plan),
+                   "-D", f"allure_results={workdir}/ignored", *selection]  # fmt: skip
+        completed = subprocess.run(dry_run, capture_output=True, text=True, timeout=120)
+        if not plan.exists():
+            raise SystemExit(f"behave --dry-run could not list the scenarios:\n{completed.stdout}{completed.stderr}")
+        features = json.loads(plan.read_text() or "[]")
+    return Counter(
+        (feature["name"], element["name"])
+        for feature in features
+        for element in feature.get("elements", [])
+        if element.get("type") == "scenario" and element.get("status") != "skipped"
+    )
+
+
+def reported(results_dir: Path) -> Counter[Key]:
+    keys: Counter[Key] = Counter()
+    for path in results_dir.glob("*-result.json"):
+        result = json.loads(path.read_text())
+        feature = next((label["value"] for label in result.get("labels", []) if label["name"] == "feature"), "?")
+        keys[(feature, result["name"])] += 1
+    return keys
+
+
+def missing_by_feature(expected: Counter[Key], found: Counter[Key]) -> dict[str, list[str]]:
+    missing: dict[str, list[str]] = {}
+    for (feature, scenario), count in (expected - found).items():
+        missing.setdefault(feature, []).extend([scenario] * count)
+    return missing
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__)
+        return 2
+    results_dir, selection = Path(argv[0]), argv[1:]
+    expected, found = collected(selection), reported(results_dir)
+    missing = missing_by_feature(expected, found)
+    total = sum(expected.values())
+    if not missing:
+        print(f"Report complete: all {total} selected scenarios have a result in {results_dir}.")
+        return 0
+    lost = sum(len(scenarios) for scenarios in missing.values())
+    print(f"REPORT INCOMPLETE: {lost} of {total} selected scenarios have no result in {results_dir}.")
+    for feature, scenarios in sorted(missing.items()):
+        of = sum(count for (name, _), count in expected.items() if name == feature)
+        print(f"  Feature '{feature}' went missing: {len(scenarios)} of its {of} scenarios have no result:")
+        print("\n".join(f"    - {scenario}" for scenario in sorted(scenarios)))
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
