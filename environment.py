@@ -7,7 +7,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
+import httpx2
 import parse
 from behave import register_type
 from behave.model import Scenario, Step
@@ -47,7 +47,10 @@ def before_all(context: Context) -> None:
     context.stack = None
     if target.embedded:
         context.stack = EmbeddedStack(target.platform_faults, target.database_url).start()
-        target = target.targeting(context.stack.base_url, context.stack.database_url)
+        target = target.targeting(
+            context.stack.base_url, context.stack.database_url, context.stack.identity_provider_url
+        )
+        RUN_REDACTOR.remember(context.stack.identity_provider.client_secret)
         print(f"Embedded stack in {context.stack.workdir}: {context.stack.describe()}", file=sys.stderr)
     context.target = target
     context.loop.run(check_services(target), PREFLIGHT_TIMEOUT + 2, "preflight")
@@ -69,8 +72,8 @@ def before_all(context: Context) -> None:
     context.outage = []  # the outage that broke the run, once there is one; kept in place across scenarios
 
 
-async def open_http_client(base_url: str, timeout: float) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=base_url, timeout=timeout)
+async def open_http_client(base_url: str, timeout: float) -> httpx2.AsyncClient:
+    return httpx2.AsyncClient(base_url=base_url, timeout=timeout)
 
 
 def before_scenario(context: Context, scenario: Scenario) -> None:
@@ -80,9 +83,7 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
         raise Outage.earlier(context.outage[0])
     context.evidence = ScenarioEvidence(context.redactor)
     api = PlatformApi(context.http, context.evidence)
-    context.cast = Cast(
-        api, context.target.chat_url(), context.evidence, context.target.event_timeout, context.database
-    )
+    context.cast = Cast(api, context.target, context.evidence, context.database)
 
 
 def before_step(context: Context, step: Step) -> None:

@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import logging
+import os
 import socket
 
 import uvicorn
@@ -10,8 +11,10 @@ from asgi_correlation_id import CorrelationIdFilter
 
 from reference_platform.app import Blueprint, assemble, create_app
 from reference_platform.database import migrate
-from reference_platform.settings import Settings
+from reference_platform.identity.sessions import ClientPolicy
+from reference_platform.settings import OidcProviderSettings, Settings, default_clients
 
+OIDC_ENV = "CHAT_PLATFORM_OIDC_"
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"
 
 
@@ -27,9 +30,48 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     serve.add_argument("--fd", type=int, help="serve on an already listening socket (overrides host and port)")
     serve.add_argument("--issuer", help="token issuer; defaults to the public base URL")
     serve.add_argument(
+        "--client",
+        action="append",
+        default=[],
+        metavar="ID=ACCESS/IDLE/SESSION",
+        help="register a client with its own token lifetimes in seconds (access token, refresh token unused, "
+        "whole session), besides chat-web (300/14 days/30 days)",
+    )
+    serve.add_argument(
+        "--oidc-provider",
+        action="append",
+        default=[],
+        metavar="NAME=ISSUER",
+        help="an OpenID provider customers can sign in with; the platform's client id and secret there come from "
+        f"{OIDC_ENV}<NAME>_CLIENT_ID and {OIDC_ENV}<NAME>_CLIENT_SECRET",
+    )
+    serve.add_argument(
         "--fault", action="append", default=[], help="start with a named defect swapped in (test harness only)"
     )
     return parser.parse_args(argv)
+
+
+def client_policies(specs: list[str]) -> dict[str, ClientPolicy]:
+    clients = default_clients()
+    for spec in specs:
+        client_id, _, lifetimes = spec.partition("=")
+        access, idle, session = (int(seconds) for seconds in lifetimes.split("/"))
+        clients[client_id] = ClientPolicy(access, idle, session)
+    return clients
+
+
+def oidc_providers(specs: list[str]) -> tuple[OidcProviderSettings, ...]:
+    providers = []
+    for spec in specs:
+        name, _, issuer = spec.partition("=")
+        prefix = f"{OIDC_ENV}{name.upper()}_"
+        missing = [key for key in (f"{prefix}CLIENT_ID", f"{prefix}CLIENT_SECRET") if not os.environ.get(key)]
+        if missing:
+            raise SystemExit(f"identity provider {name!r} needs {' and '.join(missing)} in the environment")
+        providers.append(
+            OidcProviderSettings(name, issuer, os.environ[f"{prefix}CLIENT_ID"], os.environ[f"{prefix}CLIENT_SECRET"])
+        )
+    return tuple(providers)
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -38,7 +80,12 @@ def serve(args: argparse.Namespace) -> None:
             host, port = listening.getsockname()[:2]
     else:
         host, port = args.host, args.port
-    settings = Settings(database_url=args.database_url, issuer=args.issuer or f"http://{host}:{port}")
+    settings = Settings(
+        database_url=args.database_url,
+        issuer=args.issuer or f"http://{host}:{port}",
+        clients=client_policies(args.client),
+        oidc_providers=oidc_providers(args.oidc_provider),
+    )
     blueprint = Blueprint()
     if args.fault:
         from reference_platform.faults import with_faults

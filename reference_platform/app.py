@@ -5,12 +5,13 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
@@ -20,9 +21,11 @@ from reference_platform.chat.socket import ChatSessions, HandshakeAuthenticator,
 from reference_platform.chat.threads import ChatStore
 from reference_platform.chat.tools import Calculator, CostEstimator
 from reference_platform.database import DATABASE_OUTAGES, Database
-from reference_platform.identity.accounts import Accounts, RefreshTokenStore, UserStore
-from reference_platform.identity.bearer import BearerAuth
+from reference_platform.identity.accounts import Accounts, UserStore
+from reference_platform.identity.bearer import BearerAuth, Caller
+from reference_platform.identity.oidc import OidcLogins, OidcProvider
 from reference_platform.identity.passwords import PasswordHashing, PasswordPolicy
+from reference_platform.identity.sessions import DEFAULT_CLIENT, SessionEndings, Sessions, TokenSet
 from reference_platform.identity.tickets import TicketStore
 from reference_platform.identity.tokens import AccessTokens
 from reference_platform.problems import (
@@ -37,6 +40,7 @@ from reference_platform.settings import Settings
 from reference_platform.version import platform_version
 
 REQUEST_ID_HEADER = "X-Request-Id"
+ATTEMPT_COOKIE = "oidc_attempt"
 READINESS_TIMEOUT = 2.0
 
 
@@ -52,9 +56,11 @@ class Parts:
     chats: ChatStore
     tickets: TicketStore
     agent: Agent
-    sessions: ChatSessions
+    chat_sessions: ChatSessions
+    sessions: Sessions
     bearer: BearerAuth
     handshake: HandshakeAuthenticator
+    oidc: OidcLogins
 
 
 @dataclass(frozen=True)
@@ -68,38 +74,44 @@ class Blueprint:
     chats: type[ChatStore] = ChatStore
     agent: type[PlannerAgent] = PlannerAgent
     run_events: RunEventsFactory = RunEvents
-    sessions: type[ChatSessions] = ChatSessions
+    chat_sessions: type[ChatSessions] = ChatSessions
+    sessions: type[Sessions] = Sessions
+    bearer: type[BearerAuth] = BearerAuth
     handshake: type[HandshakeAuthenticator] = HandshakeAuthenticator
+    oidc: type[OidcLogins] = OidcLogins
+    oidc_provider: type[OidcProvider] = OidcProvider
 
 
 def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
     database = Database(settings.database_url)
-    access_tokens = blueprint.access_tokens(
-        settings.issuer, settings.audience, settings.client_id, settings.access_token_ttl_seconds
-    )
+    access_tokens = blueprint.access_tokens(settings.issuer, settings.audience)
     users = blueprint.users(database)
+    sessions = blueprint.sessions(database, access_tokens, settings.clients)
+    bearer = blueprint.bearer(access_tokens, users, sessions)
     tickets = TicketStore(database, settings.ticket_ttl_seconds)
-    bearer = BearerAuth(access_tokens, users)
     chats = blueprint.chats(database)
     agent = blueprint.agent(Planner(), [Calculator(), CostEstimator()])
+    callback = settings.issuer.rstrip("/") + "/auth/oidc/{}/callback"
+    providers = {
+        provider.name: blueprint.oidc_provider(provider, callback.format(provider.name))
+        for provider in settings.oidc_providers
+    }
     return Parts(
         settings=settings,
         database=database,
         access_tokens=access_tokens,
         users=users,
         accounts=blueprint.accounts(
-            users,
-            RefreshTokenStore(database, settings.refresh_token_ttl_seconds),
-            PasswordHashing(),
-            blueprint.password_policy(settings.min_password_length),
-            access_tokens,
+            users, sessions, PasswordHashing(), blueprint.password_policy(settings.min_password_length)
         ),
         chats=chats,
         tickets=tickets,
         agent=agent,
-        sessions=blueprint.sessions(chats, agent, blueprint.run_events),
+        chat_sessions=blueprint.chat_sessions(chats, agent, blueprint.run_events),
+        sessions=sessions,
         bearer=bearer,
         handshake=blueprint.handshake(tickets, bearer),
+        oidc=blueprint.oidc(database, users, providers, settings.oidc_attempt_seconds, settings.login_code_seconds),
     )
 
 
@@ -130,9 +142,23 @@ def create_app(parts: Parts) -> ASGIApp:
     return CorrelationIdMiddleware(routes(parts), header_name=REQUEST_ID_HEADER)
 
 
+def client_of(body: dict[str, Any]) -> str:
+    """The client a token request is for (each client has its own token lifetimes)."""
+    client_id = body.get("client_id", DEFAULT_CLIENT)
+    return client_id if isinstance(client_id, str) else DEFAULT_CLIENT
+
+
+def tokens_response(tokens: TokenSet) -> Response:
+    """Token responses are never cached (RFC 6749 §5.1)."""
+    return JSONResponse(tokens.public(), headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
 def routes(parts: Parts) -> Starlette:
+    async def current_caller(request: Request) -> Caller:
+        return await parts.bearer.caller(request.headers.get("authorization", ""))
+
     async def current_user(request: Request) -> uuid.UUID:
-        return await parts.bearer.user_for(request.headers.get("authorization", ""))
+        return (await current_caller(request)).user_id
 
     async def sign_up(request: Request) -> Response:
         body = await json_body(request, "email", "password")
@@ -141,8 +167,53 @@ def routes(parts: Parts) -> Starlette:
 
     async def log_in(request: Request) -> Response:
         body = await json_body(request, "email", "password")
-        tokens = await parts.accounts.log_in(body["email"], body["password"])
-        return JSONResponse(tokens.public(), headers={"Cache-Control": "no-store"})
+        return tokens_response(await parts.accounts.log_in(body["email"], body["password"], client_of(body)))
+
+    async def refresh(request: Request) -> Response:
+        body = await json_body(request, "refresh_token")
+        return tokens_response(await parts.sessions.refresh(body["refresh_token"]))
+
+    async def log_out(request: Request) -> Response:
+        caller = await current_caller(request)
+        await parts.sessions.revoke(caller.session_id, "logged out")
+        return Response(status_code=204)
+
+    async def change_password(request: Request) -> Response:
+        caller = await current_caller(request)
+        body = await json_body(request, "current_password", "new_password")
+        await parts.accounts.change_password(
+            caller.user_id, caller.session_id, body["current_password"], body["new_password"]
+        )
+        return Response(status_code=204)
+
+    async def oidc_start(request: Request) -> Response:
+        provider = request.path_params["provider"]
+        url, attempt = await parts.oidc.start(provider)
+        response = RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
+        response.set_cookie(ATTEMPT_COOKIE, attempt, max_age=parts.settings.oidc_attempt_seconds,
+                            path="/auth/oidc", httponly=True, samesite="lax")  # fmt: skip
+        return response
+
+    async def oidc_callback(request: Request) -> Response:
+        provider = request.path_params["provider"]
+        user_id = await parts.oidc.finish(provider, dict(request.query_params), request.cookies.get(ATTEMPT_COOKIE))
+        code = await parts.oidc.issue_login_code(user_id)
+        target = f"{parts.settings.app_signed_in_path}?{urlencode({'login_code': code})}"
+        response = RedirectResponse(target, status_code=302, headers={"Cache-Control": "no-store"})
+        response.delete_cookie(ATTEMPT_COOKIE, path="/auth/oidc")
+        return response
+
+    async def app_signed_in(request: Request) -> Response:
+        return HTMLResponse(
+            "<!doctype html><title>Signed in</title><p>Signed in. The app now exchanges its one-time login code.",
+            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        )
+
+    async def oidc_exchange(request: Request) -> Response:
+        body = await json_body(request, "login_code")
+        parts.sessions.policy(client_of(body))
+        user_id = await parts.oidc.redeem_login_code(body["login_code"])
+        return tokens_response(await parts.sessions.start(user_id, client_of(body)))
 
     async def jwks(request: Request) -> Response:
         return JSONResponse(parts.access_tokens.jwks())
@@ -153,11 +224,13 @@ def routes(parts: Parts) -> Starlette:
         return JSONResponse(user.public())
 
     async def delete_me(request: Request) -> Response:
-        await parts.users.delete(await current_user(request))
+        user_id = await current_user(request)
+        await parts.sessions.revoke_others(user_id, None, "account erased")
+        await parts.users.delete(user_id)
         return Response(status_code=204)
 
     async def issue_ticket(request: Request) -> Response:
-        ticket = await parts.tickets.issue(await current_user(request))
+        ticket = await parts.tickets.issue(await current_caller(request))
         return JSONResponse(
             {"ticket": ticket, "expires_in": parts.settings.ticket_ttl_seconds},
             status_code=201,
@@ -204,14 +277,14 @@ def routes(parts: Parts) -> Starlette:
 
     async def chat(websocket: WebSocket) -> None:
         try:
-            user_id = await parts.handshake.authenticate(websocket)
+            caller = await parts.handshake.authenticate(websocket)
         except Problem as problem:
             await refuse_handshake(websocket, problem)
             return
         except DATABASE_OUTAGES as error:
             await refuse_handshake(websocket, database_unavailable(error))
             return
-        await parts.sessions.serve(websocket, user_id)
+        await parts.chat_sessions.serve(websocket, caller)
 
     async def unexpected_error(request: Request, exc: Exception) -> Response:
         if await parts.database.lost(exc):
@@ -221,15 +294,25 @@ def routes(parts: Parts) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await parts.database.open()
+        endings = SessionEndings(parts.settings.database_url, parts.chat_sessions.end_session)
+        await endings.start()
         try:
             yield
         finally:
+            await endings.stop()
             await parts.database.close()
 
     return Starlette(
         routes=[
             Route("/auth/signup", sign_up, methods=["POST"]),
             Route("/auth/login", log_in, methods=["POST"]),
+            Route("/auth/refresh", refresh, methods=["POST"]),
+            Route("/auth/logout", log_out, methods=["POST"]),
+            Route("/auth/oidc/exchange", oidc_exchange, methods=["POST"]),
+            Route("/auth/oidc/{provider}/start", oidc_start),
+            Route("/auth/oidc/{provider}/callback", oidc_callback),
+            Route(parts.settings.app_signed_in_path, app_signed_in),
+            Route("/me/password", change_password, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks),
             by_method("/me", GET=me, DELETE=delete_me),
             Route("/ws-tickets", issue_ticket, methods=["POST"]),

@@ -7,10 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from support.checks.event_stream import RunRecord, collect_run, listen
-from support.clients.chat_connection import ChatConnection, HandshakeRefused
+from support.clients.browser import Browser
+from support.clients.chat_connection import ChatConnection, Closed, HandshakeRefused
 from support.clients.database_probe import SUITE_EMAIL_DOMAIN, DatabaseProbe
 from support.clients.http_client import ApiResponse, PlatformApi, expect_status
+from support.clients.oidc_sign_in import ProviderSignIn, SignIn
+from support.clients.provider_login import load_provider_login
 from support.report.evidence import ScenarioEvidence
+from support.stack.config import TargetConfig
 
 PRONOUNS = frozenset({"she", "he", "they", "her", "his", "their", "him", "them"})
 
@@ -24,13 +28,19 @@ def suite_email(name: str) -> str:
 class Actor:
     name: str
     api: PlatformApi
-    chat_url: str
+    target: TargetConfig
     evidence: ScenarioEvidence
-    event_timeout: float
     email: str = ""
     password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
     user_id: str | None = None
     access_token: str | None = None
+    refresh_token: str | None = None
+    token_responses: list[ApiResponse] = field(default_factory=list)
+    previous_user_id: str | None = None
+    presented: str | None = None  # a token an attacker presents
+    used_refresh_tokens: list[str] = field(default_factory=list)
+    browser: Browser | None = None
+    sign_ins: list[SignIn] = field(default_factory=list)
     thread_id: str | None = None
     connection: ChatConnection | None = None
     runs: list[RunRecord] = field(default_factory=list)
@@ -43,6 +53,21 @@ class Actor:
     def __post_init__(self) -> None:
         self.email = self.email or suite_email(self.name)
         self.evidence.redactor.remember(self.password)
+
+    @property
+    def chat_url(self) -> str:
+        return self.target.chat_url()
+
+    @property
+    def event_timeout(self) -> float:
+        return self.target.event_timeout
+
+    def take_tokens(self, response: ApiResponse) -> None:
+        """Keep the token pair of a successful login, refresh or code exchange."""
+        body = response.body if isinstance(response.body, dict) else {}
+        self.evidence.redactor.remember(body.get("access_token"), body.get("refresh_token"))
+        self.access_token, self.refresh_token = body.get("access_token"), body.get("refresh_token")
+        self.token_responses.append(response)
 
     async def try_sign_up(self, email: str | None = None, password: str | None = None) -> ApiResponse:
         response = await self.api.sign_up(email or self.email, password or self.password)
@@ -60,14 +85,15 @@ class Actor:
         await self.sign_up()
         await self.log_in()
 
-    async def try_log_in(self, email: str | None = None, password: str | None = None) -> ApiResponse:
-        response = await self.api.log_in(email or self.email, password or self.password)
-        if response.status == 200 and isinstance(response.body, dict):
-            self.evidence.redactor.remember(
-                password, response.body.get("access_token"), response.body.get("refresh_token")
-            )
-            if email is None and password is None:
-                self.access_token = response.body.get("access_token")
+    async def try_log_in(
+        self, email: str | None = None, password: str | None = None, client_id: str | None = None
+    ) -> ApiResponse:
+        response = await self.api.log_in(email or self.email, password or self.password, client_id)
+        self.evidence.redactor.remember(password)
+        if response.status == 200 and email is None and password is None:
+            self.take_tokens(response)
+        elif response.status == 200 and isinstance(response.body, dict):
+            self.evidence.redactor.remember(response.body.get("access_token"), response.body.get("refresh_token"))
         self.last_response = response
         return response
 
@@ -76,9 +102,56 @@ class Actor:
         for _ in range(times):
             self.refused_logins.setdefault(kind, []).append(await self.try_log_in(email, password))
 
-    async def log_in(self) -> None:
-        expect_status(await self.try_log_in(), 200, f"{self.name} logs in")
+    async def log_in(self, client_id: str | None = None) -> None:
+        expect_status(await self.try_log_in(client_id=client_id), 200, f"{self.name} logs in")
         assert self.access_token, f"{self.name} logged in but the response carries no access_token"
+
+    async def try_refresh(self, refresh_token: str | None = None) -> ApiResponse:
+        """Present a refresh token (hers by default); a new pair replaces hers, the old one is kept as used."""
+        presented = refresh_token or self.refresh_token
+        assert presented, f"{self.name} has no refresh token"
+        response = await self.api.refresh(presented)
+        if response.status == 200:
+            self.used_refresh_tokens.append(presented)
+            self.take_tokens(response)
+        self.last_response = response
+        return response
+
+    async def log_out(self) -> None:
+        expect_status(await self.api.log_out(self.token), 204, f"{self.name} logs out")
+
+    async def change_password(self) -> None:
+        new = secrets.token_urlsafe(18)
+        self.evidence.redactor.remember(new)
+        changed = await self.api.change_password(self.token, self.password, new)
+        expect_status(changed, 204, f"{self.name} changes her password")
+        self.password = new
+
+    def a_browser(self) -> Browser:
+        if self.browser is None:
+            self.browser = Browser(self.name, self.evidence, self.target.request_timeout)
+        return self.browser
+
+    def provider_sign_in(self) -> ProviderSignIn:
+        assert self.target.base_url is not None
+        login = load_provider_login(self.target.provider_login)
+        return ProviderSignIn(self.a_browser(), self.api, self.target.base_url, self.target.identity_provider, login)
+
+    async def sign_in_with_provider(self, login_name: str) -> SignIn:
+        """The whole sign-in, as her browser and app do it; a refusal at any leg is kept for the steps."""
+        flow, sign_in = self.provider_sign_in(), SignIn(login_name)
+        self.sign_ins.append(sign_in)
+        self.previous_user_id = self.user_id
+        await flow.begin(sign_in)
+        await flow.at_provider(sign_in)
+        await flow.come_back(sign_in)
+        if sign_in.login_code:
+            exchanged = await flow.exchange(sign_in)
+            if exchanged.status == 200:
+                self.take_tokens(exchanged)
+                me = expect_status(await self.api.me(self.token), 200, f"{self.name} reads her profile")
+                self.user_id, self.email = me.body["id"], me.body["email"]
+        return sign_in
 
     @property
     def token(self) -> str:
@@ -153,14 +226,35 @@ class Actor:
         self.evidence.record_rows(f"Rows of {self.name}'s messages", rows)
         return rows
 
+    async def stored_identities(self, database: DatabaseProbe) -> list[dict[str, Any]]:
+        assert self.user_id, f"{self.name} has no account"
+        rows = await database.identities_of(self.user_id)
+        self.evidence.record_rows(f"Rows of {self.name}'s sign-in identities", rows)
+        return rows
+
+    async def wait_for_close(self, seconds: float) -> Closed | None:
+        """How the platform closed her chat, if it did within `seconds`; events on the way are ignored."""
+        assert self.connection is not None, f"{self.name} has no open chat"
+        deadline = time.monotonic() + seconds
+        while (arrival := await self.connection.next_frame(deadline)) is not None:
+            if isinstance(arrival.frame, Closed):
+                return arrival.frame
+        return None
+
+    async def erase_account(self) -> None:
+        expect_status(await self.api.delete_account(self.token), 204, f"{self.name} erases her account")
+        self.user_id = None
+
     async def leave(self) -> None:
         """Close the chat and erase the account this scenario created, whatever happened before."""
         if self.connection is not None:
             await self.connection.close()
+        if self.browser is not None:
+            await self.browser.close()
         if self.user_id is None:
             return
-        if self.access_token is None:
-            await self.log_in()
+        if self.access_token is None or (await self.api.me(self.access_token)).status != 200:
+            await self.log_in()  # her session may have ended or expired in the scenario
         expect_status(await self.api.delete_account(self.token), 204, f"clean-up: delete {self.name}'s account")
         self.user_id = None
 
@@ -169,20 +263,23 @@ class Cast:
     """The actors of one scenario. A pronoun means the actor last named."""
 
     def __init__(
-        self,
-        api: PlatformApi,
-        chat_url: str,
-        evidence: ScenarioEvidence,
-        event_timeout: float,
-        database: DatabaseProbe,
+        self, api: PlatformApi, target: TargetConfig, evidence: ScenarioEvidence, database: DatabaseProbe
     ) -> None:
         self.api = api
         self.database = database
-        self.chat_url = chat_url
+        self.target = target
         self.evidence = evidence
-        self.event_timeout = event_timeout
         self.actors: dict[str, Actor] = {}
+        self.devices: dict[tuple[str, str], Actor] = {}
         self.last_named: Actor | None = None
+
+    async def device(self, owner: Actor, device: str) -> Actor:
+        """The same customer, logged in again on another device: a session of her own."""
+        if (owner.name, device) not in self.devices:
+            other = Actor(f"{owner.name}'s {device}", self.api, self.target, self.evidence, owner.email, owner.password)
+            await other.log_in()
+            self.devices[(owner.name, device)] = other
+        return self.devices[(owner.name, device)]
 
     @property
     def current(self) -> Actor:
@@ -194,13 +291,13 @@ class Cast:
             assert self.last_named is not None, f"'{reference}' refers to nobody: no actor has been named yet"
             return self.last_named
         if reference not in self.actors:
-            self.actors[reference] = Actor(reference, self.api, self.chat_url, self.evidence, self.event_timeout)
+            self.actors[reference] = Actor(reference, self.api, self.target, self.evidence)
         self.last_named = self.actors[reference]
         return self.last_named
 
     async def dismiss(self) -> None:
         errors = []
-        for actor in self.actors.values():
+        for actor in [*self.devices.values(), *self.actors.values()]:
             try:
                 await actor.leave()
             except Exception as error:

@@ -6,18 +6,19 @@ import secrets
 import uuid
 from typing import Any
 
-import httpx
+import httpx2
 import jwt
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from reference_platform.database import Database
+from reference_platform.identity.bearer import Caller
 from reference_platform.identity.tickets import TicketStore
 from support.stack.embedded_stack import EmbeddedStack
 
 
-def new_account(client: httpx.Client) -> dict[str, str]:
+def new_account(client: httpx2.Client) -> dict[str, str]:
     email, password = f"t-{uuid.uuid4().hex[:8]}@platform-test.test", secrets.token_urlsafe(16)
     assert client.post("/auth/signup", json={"email": email, "password": password}).status_code == 201
     tokens = client.post("/auth/login", json={"email": email, "password": password}).json()
@@ -25,15 +26,15 @@ def new_account(client: httpx.Client) -> dict[str, str]:
 
 
 @pytest.fixture
-def client(stack: EmbeddedStack) -> httpx.Client:
-    return httpx.Client(base_url=stack.base_url, timeout=10)
+def client(stack: EmbeddedStack) -> httpx2.Client:
+    return httpx2.Client(base_url=stack.base_url, timeout=10)
 
 
 def bearer(account: dict[str, str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {account['access_token']}"}
 
 
-def test_access_tokens_follow_the_jwt_profile_and_verify_against_the_jwks(client: httpx.Client) -> None:
+def test_access_tokens_follow_the_jwt_profile_and_verify_against_the_jwks(client: httpx2.Client) -> None:
     account = new_account(client)
     token = account["access_token"]
     header = jwt.get_unverified_header(token)
@@ -46,7 +47,7 @@ def test_access_tokens_follow_the_jwt_profile_and_verify_against_the_jwks(client
     assert account["refresh_token"] and account["token_type"] == "Bearer"
 
 
-def test_requests_without_a_valid_token_get_a_problem_and_a_bearer_challenge(client: httpx.Client) -> None:
+def test_requests_without_a_valid_token_get_a_problem_and_a_bearer_challenge(client: httpx2.Client) -> None:
     for headers in ({}, {"Authorization": "Bearer nonsense"}):
         response = client.get("/me", headers=headers)
         assert response.status_code == 401
@@ -55,7 +56,7 @@ def test_requests_without_a_valid_token_get_a_problem_and_a_bearer_challenge(cli
         assert response.json()["type"] == "/problems/unauthorized"
 
 
-def test_a_weak_password_lists_every_reason(client: httpx.Client) -> None:
+def test_a_weak_password_lists_every_reason(client: httpx2.Client) -> None:
     response = client.post("/auth/signup", json={"email": "weak@platform-test.test", "password": "weak"})
     assert response.status_code == 422
     body = response.json()
@@ -67,7 +68,7 @@ def test_a_weak_password_lists_every_reason(client: httpx.Client) -> None:
     assert "at least 12 characters" in body["detail"]
 
 
-def test_a_login_refusal_is_identical_for_unknown_and_known_emails(client: httpx.Client) -> None:
+def test_a_login_refusal_is_identical_for_unknown_and_known_emails(client: httpx2.Client) -> None:
     account = new_account(client)
     wrong = client.post("/auth/login", json={"email": account["email"], "password": "wrong-password-1"})
     unknown = client.post("/auth/login", json={"email": "ghost@platform-test.test", "password": "wrong-password-1"})
@@ -75,7 +76,7 @@ def test_a_login_refusal_is_identical_for_unknown_and_known_emails(client: httpx
     assert wrong.json() == unknown.json()
 
 
-def test_another_users_thread_is_not_found(client: httpx.Client) -> None:
+def test_another_users_thread_is_not_found(client: httpx2.Client) -> None:
     owner, stranger = new_account(client), new_account(client)
     thread = client.post("/threads", headers=bearer(owner), json={"title": "mine"}).json()
     assert client.get(f"/threads/{thread['id']}/messages", headers=bearer(owner)).status_code == 200
@@ -83,7 +84,7 @@ def test_another_users_thread_is_not_found(client: httpx.Client) -> None:
     assert client.get("/threads", headers=bearer(stranger)).json() == {"threads": []}
 
 
-def test_every_http_response_carries_a_request_id(client: httpx.Client) -> None:
+def test_every_http_response_carries_a_request_id(client: httpx2.Client) -> None:
     ids = {client.get(path).headers["x-request-id"] for path in ("/health/live", "/health/ready", "/me")}
     assert len(ids) == 3
 
@@ -93,7 +94,7 @@ def test_every_http_response_carries_a_request_id(client: httpx.Client) -> None:
     [("GET", "/no-such-page", 404, "not-found"), ("PUT", "/threads", 405, "method-not-allowed")],
 )
 def test_the_frameworks_own_errors_are_problems(
-    client: httpx.Client, method: str, path: str, status: int, problem: str
+    client: httpx2.Client, method: str, path: str, status: int, problem: str
 ) -> None:
     response = client.request(method, path)
     assert response.status_code == status
@@ -104,13 +105,13 @@ def test_the_frameworks_own_errors_are_problems(
         assert "GET" in response.headers["allow"]
 
 
-def test_the_platform_reports_its_version(client: httpx.Client) -> None:
+def test_the_platform_reports_its_version(client: httpx2.Client) -> None:
     version = client.get("/version").json()
     assert version["name"] == "chat-acceptance reference platform" and version["version"] and version["commit"]
 
 
 def test_the_request_id_is_on_the_servers_log_lines_for_http_and_for_a_run(
-    client: httpx.Client, stack: EmbeddedStack
+    client: httpx2.Client, stack: EmbeddedStack
 ) -> None:
     http_id = client.get("/no-such-page").headers["x-request-id"]
     account = new_account(client)
@@ -129,7 +130,7 @@ def test_the_request_id_is_on_the_servers_log_lines_for_http_and_for_a_run(
     assert run_lines and str(uuid.UUID(socket_id)).replace("-", "") in run_lines[0].replace("-", ""), log[-2000:]
 
 
-def test_a_tool_that_overflows_fails_as_the_tool_not_the_agent(client: httpx.Client, stack: EmbeddedStack) -> None:
+def test_a_tool_that_overflows_fails_as_the_tool_not_the_agent(client: httpx2.Client, stack: EmbeddedStack) -> None:
     account = new_account(client)
     thread = client.post("/threads", headers=bearer(account)).json()
     url = stack.base_url.replace("http", "ws") + "/chat"
@@ -141,7 +142,7 @@ def test_a_tool_that_overflows_fails_as_the_tool_not_the_agent(client: httpx.Cli
     assert events[-1]["type"] == "agent_error" and events[-1]["code"] == "tool_failed", events
 
 
-def test_a_ticket_opens_one_chat_and_only_one(client: httpx.Client, stack: EmbeddedStack) -> None:
+def test_a_ticket_opens_one_chat_and_only_one(client: httpx2.Client, stack: EmbeddedStack) -> None:
     account = new_account(client)
     thread = client.post("/threads", headers=bearer(account)).json()
     ticket = client.post("/ws-tickets", headers=bearer(account)).json()["ticket"]
@@ -156,7 +157,9 @@ def test_a_ticket_opens_one_chat_and_only_one(client: httpx.Client, stack: Embed
     assert refused.value.response.status_code == 401
 
 
-def test_a_message_to_someone_elses_thread_is_refused_on_the_socket(client: httpx.Client, stack: EmbeddedStack) -> None:
+def test_a_message_to_someone_elses_thread_is_refused_on_the_socket(
+    client: httpx2.Client, stack: EmbeddedStack
+) -> None:
     owner, stranger = new_account(client), new_account(client)
     thread = client.post("/threads", headers=bearer(owner)).json()
     url = stack.base_url.replace("http", "ws") + "/chat"
@@ -166,7 +169,7 @@ def test_a_message_to_someone_elses_thread_is_refused_on_the_socket(client: http
     assert reply == {"type": "error", "code": "thread_not_found", "detail": "No such thread."}
 
 
-def test_a_deleted_account_loses_its_tokens_and_its_data(client: httpx.Client) -> None:
+def test_a_deleted_account_loses_its_tokens_and_its_data(client: httpx2.Client) -> None:
     account = new_account(client)
     assert client.delete("/me", headers=bearer(account)).status_code == 204
     assert client.get("/me", headers=bearer(account)).status_code == 401
@@ -174,24 +177,19 @@ def test_a_deleted_account_loses_its_tokens_and_its_data(client: httpx.Client) -
     assert relogin.status_code == 401
 
 
-def test_a_ticket_expires_after_its_time_to_live(client: httpx.Client, stack: EmbeddedStack) -> None:
-    user_id = uuid.UUID(new_account_id(client))
+def test_a_ticket_expires_after_its_time_to_live(client: httpx2.Client, stack: EmbeddedStack) -> None:
+    claims = jwt.decode(new_account(client)["access_token"], options={"verify_signature": False})
+    caller = Caller(uuid.UUID(claims["sub"]), uuid.UUID(claims["sid"]))
 
-    async def issue_then_redeem_late() -> uuid.UUID | None:
+    async def issue_then_redeem_late() -> Caller | None:
         database = Database(stack.database_url)
         await database.open()
         try:
             tickets = TicketStore(database, ttl_seconds=1)
-            ticket = await tickets.issue(user_id)
+            ticket = await tickets.issue(caller)
             await asyncio.sleep(1.2)
             return await tickets.redeem(ticket)
         finally:
             await database.close()
 
     assert asyncio.run(issue_then_redeem_late()) is None
-
-
-def new_account_id(client: httpx.Client) -> str:
-    account = new_account(client)
-    me: str = client.get("/me", headers=bearer(account)).json()["id"]
-    return me

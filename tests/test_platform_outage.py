@@ -5,7 +5,7 @@ import signal
 import uuid
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -24,7 +24,7 @@ def own_stack() -> Iterator[EmbeddedStack]:
 def test_a_lost_database_is_a_503_problem_then_the_platform_recovers_by_itself(own_stack: EmbeddedStack) -> None:
     postgres = own_stack.postgres
     assert postgres is not None
-    client = httpx.Client(base_url=own_stack.base_url, timeout=10)
+    client = httpx2.Client(base_url=own_stack.base_url, timeout=10)
     email, password = f"o-{uuid.uuid4().hex[:8]}@platform-test.test", "a long enough password 42"
     assert client.post("/auth/signup", json={"email": email, "password": password}).status_code == 201
     token = client.post("/auth/login", json={"email": email, "password": password}).json()["access_token"]
@@ -49,7 +49,7 @@ def test_a_lost_database_is_a_503_problem_then_the_platform_recovers_by_itself(o
     assert client.post("/auth/login", json={"email": email, "password": password}).status_code == 200
 
 
-def lost_database_answers(client: httpx.Client, email: str, password: str) -> None:
+def lost_database_answers(client: httpx2.Client, email: str, password: str) -> None:
     login = client.post("/auth/login", json={"email": email, "password": password})
     assert login.status_code == 503, login.text
     assert login.headers["content-type"] == "application/problem+json"

@@ -1,15 +1,17 @@
 """The chat WebSocket: an authenticated handshake, then questions in and run events out."""
 
+import contextlib
 import json
 import logging
 import uuid
+from collections import defaultdict
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from reference_platform.chat.agent import Agent, RunEventsFactory
 from reference_platform.chat.threads import ChatStore
 from reference_platform.chat.tools import ToolError
-from reference_platform.identity.bearer import BearerAuth
+from reference_platform.identity.bearer import BearerAuth, Caller
 from reference_platform.identity.tickets import TicketStore
 from reference_platform.problems import Problem, unauthorized
 
@@ -24,20 +26,21 @@ class HandshakeAuthenticator:
         self.tickets = tickets
         self.bearer = bearer
 
-    async def authenticate(self, websocket: WebSocket) -> uuid.UUID:
+    async def authenticate(self, websocket: WebSocket) -> Caller:
         ticket = websocket.query_params.get("ticket")
         if ticket is not None:
             owner = await self.tickets.redeem(ticket)
             if owner is None:
-                raise unauthorized("The ticket is unknown, already used or expired.")
+                raise unauthorized("The ticket is unknown, already used or expired, or its session ended.")
             return owner
         if "authorization" not in websocket.headers:
             raise unauthorized("The handshake carries no ticket and no bearer token.")
-        return await self.bearer.user_for(websocket.headers["authorization"])
+        return await self.bearer.caller(websocket.headers["authorization"])
 
 
 SERVICE_UNAVAILABLE = "service_unavailable"
 TRY_AGAIN_LATER = 1013  # RFC 6455 close code: the server cannot serve now, the client may reconnect later
+SESSION_ENDED = 1008  # policy violation: the session behind the socket ended (logout, password change, erasure)
 
 
 class RunInterrupted(Exception):
@@ -49,9 +52,23 @@ class ChatSessions:
         self.chats = chats
         self.agent = agent
         self.run_events = run_events
+        self.open: dict[uuid.UUID, set[WebSocket]] = defaultdict(set)  # this instance's sockets, by session
 
-    async def serve(self, websocket: WebSocket, user_id: uuid.UUID) -> None:
+    async def end_session(self, session_id: uuid.UUID) -> None:
+        """Close this instance's sockets of a session that ended."""
+        for websocket in self.open.pop(session_id, set()):
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+                await websocket.close(SESSION_ENDED, "session ended")
+
+    async def serve(self, websocket: WebSocket, caller: Caller) -> None:
         await websocket.accept()
+        self.open[caller.session_id].add(websocket)
+        try:
+            await self.converse(websocket, caller.user_id)
+        finally:
+            self.open.get(caller.session_id, set()).discard(websocket)
+
+    async def converse(self, websocket: WebSocket, user_id: uuid.UUID) -> None:
         try:
             while True:
                 frame = await websocket.receive_text()

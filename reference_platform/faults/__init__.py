@@ -49,10 +49,10 @@ FAULTS: dict[str, Fault] = {
     "agent_error_without_code": Fault("agent_error carries no code", {"run_events": chat.ErrorsWithoutCode}),
     "second_question_fails": Fault(
         "every question after the first on a connection ends with agent_error",
-        {"sessions": chat.FailsFollowUpQuestions},
+        {"chat_sessions": chat.FailsFollowUpQuestions},
     ),
     "socket_ignores_thread_owner": Fault(
-        "anyone can post into any thread over the chat socket", {"sessions": chat.LetsAnyoneWrite}
+        "anyone can post into any thread over the chat socket", {"chat_sessions": chat.LetsAnyoneWrite}
     ),
     "answer_ignores_question": Fault(
         "the agent uses its tools, then answers with its generic help text", {"agent": chat.IgnoresTheQuestion}

@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket
 from reference_platform.chat.agent import PlannerAgent, RunEvents, phrase_answer
 from reference_platform.chat.socket import ChatSessions, HandshakeAuthenticator
 from reference_platform.chat.threads import ChatStore, Message
+from reference_platform.identity.bearer import Caller
 
 
 class SkipsThinking(RunEvents):
@@ -71,10 +72,10 @@ class MisfilesAnswers(ChatStore):
 
 
 class LetsAnyoneIn(HandshakeAuthenticator):
-    async def authenticate(self, websocket: WebSocket) -> uuid.UUID:
+    async def authenticate(self, websocket: WebSocket) -> Caller:
         if "ticket" in websocket.query_params or "authorization" in websocket.headers:
             return await super().authenticate(websocket)
-        return uuid.UUID(int=0)
+        return Caller(uuid.UUID(int=0), uuid.UUID(int=0))
 
 
 class TalksAMomentAfterTheEnd(RunEvents):

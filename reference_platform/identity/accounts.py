@@ -1,17 +1,15 @@
-"""Accounts: signup, login and the tokens a login hands out."""
+"""Accounts: signup, login, password changes."""
 
-import hashlib
 import re
-import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import asyncpg
 
 from reference_platform.database import Database
 from reference_platform.identity.passwords import PasswordHashing, PasswordPolicy
-from reference_platform.identity.tokens import AccessTokens
+from reference_platform.identity.sessions import DEFAULT_CLIENT, Sessions, TokenSet
 from reference_platform.problems import Problem
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -27,25 +25,6 @@ class User:
         return {"id": str(self.id), "email": self.email, "created_at": self.created_at.isoformat()}
 
 
-@dataclass(frozen=True)
-class TokenSet:
-    access_token: str
-    refresh_token: str
-    expires_in: int
-
-    def public(self) -> dict[str, str | int]:
-        return {
-            "access_token": self.access_token,
-            "token_type": "Bearer",
-            "expires_in": self.expires_in,
-            "refresh_token": self.refresh_token,
-        }
-
-
-def secret_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
@@ -54,14 +33,14 @@ class UserStore:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    async def create(self, email: str, password_hash: str) -> User | None:
+    async def create(self, email: str, password_hash: str | None) -> User | None:
         """Insert a user; None when the email is already registered."""
         try:
             return await self.insert(email.strip(), normalize_email(email), password_hash)
         except asyncpg.UniqueViolationError:
             return None
 
-    async def insert(self, email: str, email_normalized: str, password_hash: str) -> User:
+    async def insert(self, email: str, email_normalized: str, password_hash: str | None) -> User:
         row = await self.database.pool.fetchrow(
             "INSERT INTO users (id, email, email_normalized, password_hash) VALUES ($1, $2, $3, $4)"
             " RETURNING id, email, created_at",
@@ -73,7 +52,7 @@ class UserStore:
         assert row is not None, "INSERT ... RETURNING returned no row"
         return User(**dict(row))
 
-    async def find_with_hash(self, email: str) -> tuple[User, str] | None:
+    async def find_with_hash(self, email: str) -> tuple[User, str | None] | None:
         row = await self.database.pool.fetchrow(
             "SELECT id, email, created_at, password_hash FROM users WHERE email_normalized = $1", normalize_email(email)
         )
@@ -85,46 +64,25 @@ class UserStore:
         row = await self.database.pool.fetchrow("SELECT id, email, created_at FROM users WHERE id = $1", user_id)
         return User(**dict(row)) if row else None
 
+    async def password_hash_of(self, user_id: uuid.UUID) -> str | None:
+        hashed: str | None = await self.database.pool.fetchval("SELECT password_hash FROM users WHERE id = $1", user_id)
+        return hashed
+
+    async def set_password_hash(self, user_id: uuid.UUID, password_hash: str) -> None:
+        await self.database.pool.execute("UPDATE users SET password_hash = $2 WHERE id = $1", user_id, password_hash)
+
     async def delete(self, user_id: uuid.UUID) -> None:
         await self.database.pool.execute("DELETE FROM users WHERE id = $1", user_id)
 
 
-class RefreshTokenStore:
-    def __init__(self, database: Database, ttl_seconds: int) -> None:
-        self.database = database
-        self.ttl_seconds = ttl_seconds
-
-    async def issue(self, user_id: uuid.UUID) -> str:
-        token = secrets.token_urlsafe(32)
-        await self.database.pool.execute(
-            "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)",
-            uuid.uuid4(),
-            user_id,
-            uuid.uuid4(),
-            secret_digest(token),
-            datetime.now(UTC) + timedelta(seconds=self.ttl_seconds),
-        )
-        return token
-
-
 class Accounts:
-    def __init__(
-        self,
-        users: UserStore,
-        refresh_tokens: RefreshTokenStore,
-        hashing: PasswordHashing,
-        policy: PasswordPolicy,
-        access_tokens: AccessTokens,
-    ) -> None:
+    def __init__(self, users: UserStore, sessions: Sessions, hashing: PasswordHashing, policy: PasswordPolicy) -> None:
         self.users = users
-        self.refresh_tokens = refresh_tokens
+        self.sessions = sessions
         self.hashing = hashing
         self.policy = policy
-        self.access_tokens = access_tokens
 
-    async def sign_up(self, email: str, password: str) -> User:
-        if not EMAIL_PATTERN.match(email.strip()):
-            raise Problem(422, "invalid-email", "The email address is not valid", f"'{email}' is not an email address")
+    def check_strength(self, password: str, email: str) -> None:
         reasons = self.policy.reasons_to_reject(password, email)
         if reasons:
             raise Problem(
@@ -134,6 +92,11 @@ class Accounts:
                 "The password " + " and ".join(reasons) + ".",
                 errors=[{"field": "password", "reason": reason} for reason in reasons],
             )
+
+    async def sign_up(self, email: str, password: str) -> User:
+        if not EMAIL_PATTERN.match(email.strip()):
+            raise Problem(422, "invalid-email", "The email address is not valid", f"'{email}' is not an email address")
+        self.check_strength(password, email)
         user = await self.users.create(email, await self.hashing.hash(password))
         if user is None:
             raise self.email_taken()
@@ -143,20 +106,24 @@ class Accounts:
     def email_taken() -> Problem:
         return Problem(409, "email-taken", "The email address is already registered")
 
-    async def log_in(self, email: str, password: str) -> TokenSet:
+    async def log_in(self, email: str, password: str, client_id: str = DEFAULT_CLIENT) -> TokenSet:
+        self.sessions.policy(client_id)
         found = await self.users.find_with_hash(email)
         user, password_hash = found if found else (None, None)
         if not await self.hashing.verify(password_hash, password) or user is None:
             raise self.invalid_credentials()
-        return await self.tokens_for(user)
+        return await self.sessions.start(user.id, client_id)
+
+    async def change_password(self, user_id: uuid.UUID, session_id: uuid.UUID, current: str, new: str) -> None:
+        """Check the current password, set the new one, and sign out every other session."""
+        user = await self.users.get(user_id)
+        assert user is not None
+        if not await self.hashing.verify(await self.users.password_hash_of(user_id), current):
+            raise Problem(403, "wrong-password", "The current password is wrong")
+        self.check_strength(new, user.email)
+        await self.users.set_password_hash(user_id, await self.hashing.hash(new))
+        await self.sessions.revoke_others(user_id, session_id, "password changed")
 
     @staticmethod
     def invalid_credentials() -> Problem:
         return Problem(401, "invalid-credentials", "Invalid email or password")
-
-    async def tokens_for(self, user: User) -> TokenSet:
-        return TokenSet(
-            access_token=self.access_tokens.issue(str(user.id)),
-            refresh_token=await self.refresh_tokens.issue(user.id),
-            expires_in=self.access_tokens.ttl_seconds,
-        )

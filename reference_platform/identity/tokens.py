@@ -14,7 +14,7 @@ from jwt.algorithms import RSAAlgorithm
 
 ALGORITHM = "RS256"
 ACCESS_TOKEN_TYPE = "at+jwt"
-REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti", "client_id"]
+REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti", "client_id", "sid"]
 
 
 class InvalidToken(Exception):
@@ -24,6 +24,7 @@ class InvalidToken(Exception):
 @dataclass(frozen=True)
 class AccessClaims:
     subject: str
+    session_id: str
     token_id: str
     expires_at: int
 
@@ -40,27 +41,24 @@ class AccessTokens:
         self,
         issuer: str,
         audience: str,
-        client_id: str,
-        ttl_seconds: int,
         private_key: rsa.RSAPrivateKey | None = None,
     ) -> None:
         self.issuer = issuer
         self.audience = audience
-        self.client_id = client_id
-        self.ttl_seconds = ttl_seconds
         self._private_key = private_key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._public_jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self._private_key.public_key()))
         self.kid = jwk_thumbprint(self._public_jwk)
 
-    def issue(self, subject: str) -> str:
+    def issue(self, subject: str, session_id: str, client_id: str, ttl_seconds: int) -> str:
         now = int(time.time())
         claims = {
             "iss": self.issuer,
             "aud": self.audience,
             "sub": subject,
-            "client_id": self.client_id,
+            "sid": session_id,
+            "client_id": client_id,
             "iat": now,
-            "exp": now + self.ttl_seconds,
+            "exp": now + ttl_seconds,
             "jti": uuid.uuid4().hex,
         }
         return jwt.encode(claims, self._private_key, ALGORITHM, headers={"kid": self.kid, "typ": ACCESS_TOKEN_TYPE})
@@ -80,9 +78,11 @@ class AccessTokens:
                 issuer=self.issuer,
                 options={"require": REQUIRED_CLAIMS},
             )
+        except jwt.ExpiredSignatureError as error:
+            raise InvalidToken("The access token expired") from error
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from error
-        return AccessClaims(subject=claims["sub"], token_id=claims["jti"], expires_at=claims["exp"])
+        return AccessClaims(claims["sub"], claims["sid"], claims["jti"], claims["exp"])
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [{**self._public_jwk, "kid": self.kid, "use": "sig", "alg": ALGORITHM}]}

@@ -55,3 +55,15 @@ class DatabaseProbe:
 
     async def ping(self) -> None:
         await self.fetch("SELECT 1")
+
+    async def identities_of(self, user_id: str) -> list[dict[str, Any]]:
+        return await self.fetch(
+            "SELECT provider, subject, email, email_verified FROM identities"
+            " WHERE user_id = $1::uuid ORDER BY created_at",
+            user_id,
+        )
+
+    async def accounts_with_email(self, email: str) -> list[dict[str, Any]]:
+        return await self.fetch(
+            "SELECT id::text AS id, email, created_at FROM users WHERE email_normalized = lower($1)", email.strip()
+        )

@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 
 from support.report.evidence import HttpExchange, ScenarioEvidence
 from support.stack.service_errors import ServiceUnavailable, describe
@@ -17,7 +17,7 @@ class ApiResponse:
     url: str
     status: int
     body: Any
-    headers: httpx.Headers
+    headers: httpx2.Headers
     elapsed_ms: float = 0.0
 
     @property
@@ -28,39 +28,63 @@ class ApiResponse:
         return f"{self.method} {self.url} -> {self.status} {json.dumps(self.body)[:500]}"
 
 
+async def send_recorded(
+    http: httpx2.AsyncClient, evidence: ScenarioEvidence, request: httpx2.Request, service: str
+) -> ApiResponse:
+    """Send one request and record the exchange as evidence; a transport failure names the service."""
+    started = time.monotonic()
+    try:
+        response = await http.send(request)
+    except httpx2.TransportError as error:
+        evidence.record_http(
+            HttpExchange(request.method, str(request.url), dict(request.headers), request.content.decode(), None,
+                         {}, "", (time.monotonic() - started) * 1000, describe(error))
+        )  # fmt: skip
+        raise ServiceUnavailable(service, str(request.url), describe(error)) from error
+    elapsed_ms = (time.monotonic() - started) * 1000
+    evidence.record_http(
+        HttpExchange(request.method, str(request.url), dict(request.headers), request.content.decode(),
+                     response.status_code, dict(response.headers), response.text, elapsed_ms)
+    )  # fmt: skip
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text
+    return ApiResponse(request.method, str(request.url), response.status_code, body, response.headers, elapsed_ms)
+
+
 class PlatformApi:
-    def __init__(self, http: httpx.AsyncClient, evidence: ScenarioEvidence) -> None:
+    def __init__(self, http: httpx2.AsyncClient, evidence: ScenarioEvidence) -> None:
         self.http = http
         self.evidence = evidence
 
     async def request(self, method: str, path: str, *, token: str | None = None, json_body: Any = None) -> ApiResponse:
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
         request = self.http.build_request(method, path, headers=headers, json=json_body)
-        started = time.monotonic()
-        try:
-            response = await self.http.send(request)
-        except httpx.TransportError as error:
-            self.evidence.record_http(
-                HttpExchange(method, str(request.url), dict(request.headers), request.content.decode(), None, {},
-                             "", (time.monotonic() - started) * 1000, describe(error))
-            )  # fmt: skip
-            raise ServiceUnavailable("platform API", str(request.url), describe(error)) from error
-        elapsed_ms = (time.monotonic() - started) * 1000
-        self.evidence.record_http(
-            HttpExchange(method, str(request.url), dict(request.headers), request.content.decode(),
-                         response.status_code, dict(response.headers), response.text, elapsed_ms)
-        )  # fmt: skip
-        try:
-            body: Any = response.json()
-        except ValueError:
-            body = response.text
-        return ApiResponse(method, str(request.url), response.status_code, body, response.headers, elapsed_ms)
+        return await send_recorded(self.http, self.evidence, request, "platform API")
 
     async def sign_up(self, email: str, password: str) -> ApiResponse:
         return await self.request("POST", "/auth/signup", json_body={"email": email, "password": password})
 
-    async def log_in(self, email: str, password: str) -> ApiResponse:
-        return await self.request("POST", "/auth/login", json_body={"email": email, "password": password})
+    async def log_in(self, email: str, password: str, client_id: str | None = None) -> ApiResponse:
+        body = {"email": email, "password": password} | ({"client_id": client_id} if client_id else {})
+        return await self.request("POST", "/auth/login", json_body=body)
+
+    async def refresh(self, refresh_token: str) -> ApiResponse:
+        return await self.request("POST", "/auth/refresh", json_body={"refresh_token": refresh_token})
+
+    async def log_out(self, token: str) -> ApiResponse:
+        return await self.request("POST", "/auth/logout", token=token)
+
+    async def change_password(self, token: str, current: str, new: str) -> ApiResponse:
+        body = {"current_password": current, "new_password": new}
+        return await self.request("POST", "/me/password", token=token, json_body=body)
+
+    async def exchange_login_code(self, login_code: str) -> ApiResponse:
+        return await self.request("POST", "/auth/oidc/exchange", json_body={"login_code": login_code})
+
+    async def jwks(self) -> ApiResponse:
+        return await self.request("GET", "/.well-known/jwks.json")
 
     async def me(self, token: str) -> ApiResponse:
         return await self.request("GET", "/me", token=token)

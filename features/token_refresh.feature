@@ -1,0 +1,77 @@
+@allure.label.epic:Accounts
+Feature: Sessions and their tokens
+  After logging in, the app holds a short-lived access token for the API and a
+  refresh token to get new ones. A session lasts as long as the customer uses
+  it, and ends at once when they log out, change their password or when
+  someone replays a stolen refresh token.
+
+  Words used here:
+  - an access token opens the API for a few minutes;
+  - a refresh token gets a new pair of tokens, once: each refresh hands out a new one;
+  - a session is one login, with every pair of tokens refreshed from it;
+  - the short-lived client is an app registered for these journeys, whose tokens expire in seconds;
+  - Mallory is an attacker: she may have an account of her own, never Alice's password.
+
+  @critical @allure.label.story:Token_lifetime
+  Scenario: Every token is short-lived, verifiable by the published key, and never cached
+    Given Alice has signed up and logged in
+    When she refreshes her session
+    Then every token answer she got is marked never to be cached
+    And her access tokens expire within 15 minutes and verify against the platform's published keys
+
+  @critical @allure.label.story:Refresh
+  Scenario: A refresh hands out a new pair and uses up the old refresh token
+    Given Alice has signed up and logged in
+    When she refreshes her session
+    Then she holds a new access token and a new refresh token
+    And her old refresh token is refused
+
+  @blocker @allure.label.story:Refresh
+  Scenario: A replayed refresh token ends the whole session
+    Given Alice has signed up and logged in
+    And she has refreshed her session
+    When Mallory replays Alice's used refresh token
+    Then the replay is refused
+    And Alice's newest refresh token is refused too
+    And Alice's access token no longer opens the API
+
+  @critical @allure.label.story:Expiry
+  Scenario: An expired access token is refused as expired, and refreshing keeps the session
+    Given Alice has signed up and logged in with the short-lived client
+    When her access token has expired
+    Then the API refuses it, saying that it expired
+    And after refreshing her session she can use the API again
+
+  @normal @allure.label.story:Expiry
+  Scenario: A refresh token left unused past its idle lifetime is refused
+    Given Alice has signed up and logged in with the short-lived client
+    When her refresh token has gone unused past its idle lifetime
+    Then refreshing her session is refused
+
+  @blocker @allure.label.story:Logout
+  Scenario: Logging out closes the session's chat within 2 seconds and ends its refreshes
+    Given Alice is in a chat with the agent
+    When she logs out
+    Then the platform closes her chat within 2 seconds, saying the session ended
+    And her refresh token is refused
+
+  @blocker @allure.label.story:Password_change
+  Scenario: Changing the password signs out every other session
+    Given Alice has signed up and logged in
+    And she is also logged in on her laptop
+    When she changes her password
+    Then her laptop's session is over: its access token and refresh token are refused
+    And her own session still opens the API
+
+  @blocker @allure.label.story:Refused_tokens
+  Scenario Outline: <token> opens neither the API nor the chat
+    Given Alice has signed up and logged in
+    When Mallory presents <token>
+    Then the API and the chat handshake both refuse it as unauthorized
+
+    Examples:
+      | token                                         |
+      | Alice's refresh token as an access token      |
+      | Alice's access token after she logged out     |
+      | Alice's access token after she erased her account |
+      | Alice's access token re-signed with alg none  |

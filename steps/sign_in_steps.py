@@ -1,0 +1,150 @@
+# mypy: disable-error-code="untyped-decorator"
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from behave import given, then, when
+from behave.runner import Context
+
+from support.checks import sign_in as check
+from support.clients.oidc_sign_in import SignIn, query
+
+
+def with_query(url: str, **changes: str) -> str:
+    """The same URL with some query parameters changed, as an attacker in the browser could."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(query=urlencode({**query(url), **changes})))
+
+
+@when("{person:Person} signs in through the identity provider for the first time")
+@given("{person:Person} has signed in through the identity provider")
+def step_sign_in(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    context.run(actor.sign_in_with_provider(actor.email))
+
+
+@when("{person:Person} signs in through the identity provider again, now with another email there")
+def step_sign_in_with_new_email(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    subject = actor.sign_ins[0].login_name
+    context.run(actor.sign_in_with_provider(f"{subject}|{subject.replace('@', '.new@')}"))
+
+
+@when("{person:Person} signs in through the identity provider with that email, verified by the provider")
+def step_sign_in_verified(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    context.run(actor.sign_in_with_provider(actor.email))
+
+
+@when("{person:Person} signs in through the identity provider with {owner:Person}'s email, unverified by the provider")
+def step_sign_in_unverified(context: Context, person: str, owner: str) -> None:
+    email = context.cast.actor(owner).email
+    context.run(context.cast.actor(person).sign_in_with_provider(f"unverified+{email}"))
+
+
+@when("{person:Person} starts to sign in through the identity provider and cancels there")
+def step_cancel(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    flow, sign_in = actor.provider_sign_in(), SignIn(actor.email)
+    actor.sign_ins.append(sign_in)
+    context.run(flow.begin(sign_in))
+    context.run(flow.at_provider(sign_in, cancel=True))
+    context.run(flow.come_back(sign_in))
+
+
+@when("{person:Person} signs in through the identity provider, but the state in the provider's answer is changed")
+def step_tamper_state(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    flow, sign_in = actor.provider_sign_in(), SignIn(actor.email)
+    actor.sign_ins.append(sign_in)
+    context.run(flow.begin(sign_in))
+    context.run(flow.at_provider(sign_in))
+    context.run(flow.come_back(sign_in, with_query(sign_in.callback_url, state="tampered-state")))
+
+
+@when("{person:Person} signs in through the identity provider, but the nonce in the platform's request is changed")
+def step_tamper_nonce(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    flow, sign_in = actor.provider_sign_in(), SignIn(actor.email)
+    actor.sign_ins.append(sign_in)
+    context.run(flow.begin(sign_in))
+    sign_in.authorization_url = with_query(sign_in.authorization_url, nonce="tampered-nonce")
+    context.run(flow.at_provider(sign_in))
+    context.run(flow.come_back(sign_in))
+
+
+@when("{person:Person} brings {owner:Person}'s code back to the platform in a sign-in of her own")
+def step_inject_code(context: Context, person: str, owner: str) -> None:
+    stolen = query(context.cast.actor(owner).sign_ins[-1].callback_url)["code"]
+    actor = context.cast.actor(person)
+    flow, sign_in = actor.provider_sign_in(), SignIn(actor.email)
+    actor.sign_ins.append(sign_in)
+    context.run(flow.begin(sign_in))
+    callback = f"{context.target.base_url}/auth/oidc/{context.target.identity_provider}/callback"
+    context.run(
+        flow.come_back(sign_in, with_query(callback, code=stolen, state=query(sign_in.authorization_url)["state"]))
+    )
+
+
+@then("the platform asked the provider with a PKCE S256 challenge, a state and a nonce")
+def step_authorization_request(context: Context) -> None:
+    check.expect_authorization_request(context.cast.current.sign_ins[-1])
+
+
+@then("{person:Person} is signed in to a new account with the email the provider gave")
+def step_new_account(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    check.expect_signed_in(actor.sign_ins[-1])
+    assert actor.email == actor.sign_ins[-1].login_name and actor.previous_user_id is None, (
+        f"Expected a new account with the email {actor.sign_ins[-1].login_name}; got {actor.email}"
+    )
+
+
+@then("{person:Person} account is linked to {owner:Person} identity at the provider")
+def step_linked(context: Context, person: str, owner: str) -> None:
+    actor = context.cast.actor(person)
+    identities = context.run(actor.stored_identities(context.database))
+    check.expect_linked(identities, context.target.identity_provider, actor.sign_ins[-1].login_name)
+
+
+@then("{person:Person} is signed in to the same account as before")
+def step_same_account(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    check.expect_signed_in(actor.sign_ins[-1])
+    check.expect_same_account(actor.user_id, actor.previous_user_id, "the account of her first sign-in")
+
+
+@then("{person:Person} is signed in to the account {pronoun:Person} signed up with")
+def step_signed_up_account(context: Context, person: str, pronoun: str) -> None:
+    actor = context.cast.actor(person)
+    check.expect_signed_in(actor.sign_ins[-1])
+    check.expect_same_account(actor.user_id, actor.previous_user_id, "the account she signed up with")
+
+
+@then('{person:Person} sign-in is refused as "{problem}", and nobody is signed in')
+def step_refused(context: Context, person: str, problem: str) -> None:
+    check.expect_refused(context.cast.actor(person).sign_ins[-1], problem)
+
+
+@then("{owner:Person}'s account has no identity linked to it")
+def step_no_identity(context: Context, owner: str) -> None:
+    check.expect_no_identities(context.run(context.cast.actor(owner).stored_identities(context.database)))
+
+
+@then("no account exists for {person:Person}")
+def step_no_account(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    check.expect_no_account(context.run(context.database.accounts_with_email(actor.email)), actor.email)
+
+
+@then("no address {person:Person} browser was sent to carries a token")
+def step_no_token_in_urls(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    check.expect_signed_in(actor.sign_ins[-1])
+    check.expect_no_token_in_urls(actor.sign_ins[-1], [t for t in (actor.access_token, actor.refresh_token) if t])
+
+
+@then("the app gets {person:Person} tokens for the one-time login code, which works only once")
+def step_login_code_once(context: Context, person: str) -> None:
+    sign_in = context.cast.actor(person).sign_ins[-1]
+    first = check.expect_signed_in(sign_in)
+    assert sign_in.login_code is not None
+    check.expect_single_use(first, context.run(context.cast.api.exchange_login_code(sign_in.login_code)))

@@ -1,0 +1,74 @@
+"""What a Then verifies about tokens: lifetimes, signatures by published keys, caching, refusals."""
+
+import time
+from typing import Any
+
+import jwt
+
+from support.clients.http_client import ApiResponse
+
+MAX_ACCESS_TOKEN_SECONDS = 15 * 60
+
+
+def expect_not_cached(responses: list[ApiResponse]) -> None:
+    assert responses, "no token answer was received"
+    for response in responses:
+        assert "no-store" in response.headers.get("cache-control", ""), (
+            f"Expected every token answer to be marked Cache-Control: no-store; got {response.describe()} "
+            f"with Cache-Control {response.headers.get('cache-control')!r}"
+        )
+
+
+def expect_verifiable_short_lived(access_tokens: list[str], jwks: dict[str, Any], audience: str | None) -> None:
+    keys = {key.get("kid"): key for key in jwks.get("keys", [])}
+    for token in access_tokens:
+        header = jwt.get_unverified_header(token)
+        assert header.get("kid") in keys, (
+            f"Expected the token's kid {header.get('kid')!r} among the published {list(keys)}"
+        )
+        claims = jwt.decode(
+            token,
+            jwt.PyJWK(keys[header["kid"]]).key,
+            algorithms=[header.get("alg", "RS256")],
+            options={"verify_aud": audience is not None},
+            audience=audience,
+        )
+        lifetime = claims["exp"] - claims["iat"]
+        assert lifetime <= MAX_ACCESS_TOKEN_SECONDS, (
+            f"Expected access tokens to expire within {MAX_ACCESS_TOKEN_SECONDS // 60} minutes; "
+            f"this one lives {lifetime} s"
+        )
+
+
+def expect_rotated(before: ApiResponse, after: ApiResponse) -> None:
+    assert after.status == 200, f"Expected the refresh to succeed; got {after.describe()}"
+    for kind in ("access_token", "refresh_token"):
+        assert after.body.get(kind) and after.body[kind] != before.body.get(kind), (
+            f"Expected the refresh to hand out a new {kind}; it gave back the same one"
+        )
+
+
+def expect_refresh_refused(response: ApiResponse, why: str) -> None:
+    assert response.status == 400 and response.problem_type.endswith("/invalid-grant"), (
+        f"Expected {why} to be refused with invalid_grant; got {response.describe()}"
+    )
+
+
+def expect_unauthorized(response: ApiResponse, why: str) -> None:
+    assert response.status == 401, f"Expected {why} to be refused with 401; got {response.describe()}"
+
+
+def expect_expired_refusal(response: ApiResponse) -> None:
+    challenge = response.headers.get("www-authenticate", "")
+    detail = str(response.body.get("detail", "")) if isinstance(response.body, dict) else ""
+    assert (
+        response.status == 401 and 'error="invalid_token"' in challenge and "expired" in (challenge + detail).lower()
+    ), (
+        'Expected an expired access token to be refused with 401, WWW-Authenticate error="invalid_token" and a '
+        f"description that says it expired; got {response.describe()} with WWW-Authenticate {challenge!r}"
+    )
+
+
+def seconds_left(token: str) -> float:
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return float(claims["exp"]) - time.time()
