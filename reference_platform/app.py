@@ -5,7 +5,6 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from starlette.applications import Starlette
@@ -111,7 +110,9 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
         sessions=sessions,
         bearer=bearer,
         handshake=blueprint.handshake(tickets, bearer),
-        oidc=blueprint.oidc(database, users, providers, settings.oidc_attempt_seconds, settings.login_code_seconds),
+        oidc=blueprint.oidc(
+            database, users, sessions, providers, settings.oidc_attempt_seconds, settings.login_code_seconds
+        ),
     )
 
 
@@ -175,7 +176,7 @@ def routes(parts: Parts) -> Starlette:
 
     async def log_out(request: Request) -> Response:
         caller = await current_caller(request)
-        await parts.sessions.revoke(caller.session_id, "logged out")
+        await parts.sessions.log_out(caller.session_id)
         return Response(status_code=204)
 
     async def change_password(request: Request) -> Response:
@@ -197,9 +198,8 @@ def routes(parts: Parts) -> Starlette:
     async def oidc_callback(request: Request) -> Response:
         provider = request.path_params["provider"]
         user_id = await parts.oidc.finish(provider, dict(request.query_params), request.cookies.get(ATTEMPT_COOKIE))
-        code = await parts.oidc.issue_login_code(user_id)
-        target = f"{parts.settings.app_signed_in_path}?{urlencode({'login_code': code})}"
-        response = RedirectResponse(target, status_code=302, headers={"Cache-Control": "no-store"})
+        landing = await parts.oidc.landing(user_id, parts.settings.app_signed_in_path)
+        response = RedirectResponse(landing, status_code=302, headers={"Cache-Control": "no-store"})
         response.delete_cookie(ATTEMPT_COOKIE, path="/auth/oidc")
         return response
 

@@ -43,7 +43,7 @@ def step_sign_in_unverified(context: Context, person: str, owner: str) -> None:
 @when("{person:Person} starts to sign in through the identity provider and cancels there")
 def step_cancel(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    flow, sign_in = actor.provider_sign_in(), SignIn(actor.email)
+    flow, sign_in = context.run(actor.provider_sign_in()), SignIn(actor.email)
     actor.sign_ins.append(sign_in)
     context.run(flow.begin(sign_in))
     context.run(flow.at_provider(sign_in, cancel=True))
@@ -53,7 +53,7 @@ def step_cancel(context: Context, person: str) -> None:
 @when("{person:Person} signs in through the identity provider, but the state in the provider's answer is changed")
 def step_tamper_state(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    flow, sign_in = actor.provider_sign_in(), SignIn(actor.email)
+    flow, sign_in = context.run(actor.provider_sign_in()), SignIn(actor.email)
     actor.sign_ins.append(sign_in)
     context.run(flow.begin(sign_in))
     context.run(flow.at_provider(sign_in))
@@ -63,7 +63,7 @@ def step_tamper_state(context: Context, person: str) -> None:
 @when("{person:Person} signs in through the identity provider, but the nonce in the platform's request is changed")
 def step_tamper_nonce(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    flow, sign_in = actor.provider_sign_in(), SignIn(actor.email)
+    flow, sign_in = context.run(actor.provider_sign_in()), SignIn(actor.email)
     actor.sign_ins.append(sign_in)
     context.run(flow.begin(sign_in))
     sign_in.authorization_url = with_query(sign_in.authorization_url, nonce="tampered-nonce")
@@ -75,7 +75,7 @@ def step_tamper_nonce(context: Context, person: str) -> None:
 def step_inject_code(context: Context, person: str, owner: str) -> None:
     stolen = query(context.cast.actor(owner).sign_ins[-1].callback_url)["code"]
     actor = context.cast.actor(person)
-    flow, sign_in = actor.provider_sign_in(), SignIn(actor.email)
+    flow, sign_in = context.run(actor.provider_sign_in()), SignIn(actor.email)
     actor.sign_ins.append(sign_in)
     context.run(flow.begin(sign_in))
     callback = f"{context.target.base_url}/auth/oidc/{context.target.identity_provider}/callback"
@@ -110,6 +110,8 @@ def step_same_account(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     check.expect_signed_in(actor.sign_ins[-1])
     check.expect_same_account(actor.user_id, actor.previous_user_id, "the account of her first sign-in")
+    new_email = actor.sign_ins[-1].login_name.split("|")[1]
+    check.expect_identity_email(context.run(actor.stored_identities(context.database)), new_email)
 
 
 @then("{person:Person} is signed in to the account {pronoun:Person} signed up with")

@@ -127,19 +127,22 @@ class Actor:
         expect_status(changed, 204, f"{self.name} changes her password")
         self.password = new
 
-    def a_browser(self) -> Browser:
-        if self.browser is None:
-            self.browser = Browser(self.name, self.evidence, self.target.request_timeout)
+    async def fresh_browser(self) -> Browser:
+        """A browser with an empty cookie jar, so the provider's own session cannot sign in someone else."""
+        if self.browser is not None:
+            await self.browser.close()
+        self.browser = Browser(self.name, self.evidence, self.target.request_timeout)
         return self.browser
 
-    def provider_sign_in(self) -> ProviderSignIn:
+    async def provider_sign_in(self) -> ProviderSignIn:
         assert self.target.base_url is not None
         login = load_provider_login(self.target.provider_login)
-        return ProviderSignIn(self.a_browser(), self.api, self.target.base_url, self.target.identity_provider, login)
+        browser = await self.fresh_browser()
+        return ProviderSignIn(browser, self.api, self.target.base_url, self.target.identity_provider, login)
 
     async def sign_in_with_provider(self, login_name: str) -> SignIn:
         """The whole sign-in, as her browser and app do it; a refusal at any leg is kept for the steps."""
-        flow, sign_in = self.provider_sign_in(), SignIn(login_name)
+        flow, sign_in = await self.provider_sign_in(), SignIn(login_name)
         self.sign_ins.append(sign_in)
         self.previous_user_id = self.user_id
         await flow.begin(sign_in)

@@ -32,6 +32,9 @@ FIRST_CHAT = "A new customer sees the agent work through their first question"
 HISTORY = "The first question and its answer are kept in the chat history"
 BRACKETED = "A run opens with one agent_started and closes with one terminal event, which comes last"
 LOGIN_REFUSAL = "A failed login does not reveal whether the account exists"
+FIRST_SIGN_IN = "A first sign-in through the identity provider creates an account"
+TOKENS_OUT_OF_URLS = "The platform's tokens reach the app without ever appearing in a URL"
+LOGOUT = "Logging out closes the session's chat within 2 seconds and ends its refreshes"
 
 
 def expect(scenario: str, message: str) -> tuple[Expectation, ...]:
@@ -71,9 +74,15 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "handshake_without_credentials": expect(
         "A chat connection with no credentials is refused before it opens", "Expected the handshake to be refused"
     ),
-    "alg_none_accepted": expect(
-        "A chat connection with Alice's access token re-signed with alg none is refused before it opens",
-        "Expected the handshake to be refused",
+    "alg_none_accepted": (
+        Expectation(
+            "A chat connection with Alice's access token re-signed with alg none is refused before it opens",
+            "Expected the handshake to be refused",
+        ),
+        Expectation(
+            "Alice's access token re-signed with alg none opens neither the API nor the chat",
+            "Expected the token at the API to be refused with 401",
+        ),
     ),
     "socket_ignores_thread_owner": expect(
         "A customer signed in as herself cannot write into another customer's chat",
@@ -85,6 +94,45 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     ),
     "duplicate_email_accepted": expect(
         "An email address can be registered only once", "refused with HTTP 409 and problem type 'email-taken'"
+    ),
+    "pkce_not_sent": expect(FIRST_SIGN_IN, "Expected the authorization request to carry a S256 code_challenge"),
+    "state_not_checked": expect(
+        "An answer whose state was tampered with signs nobody in",
+        "Expected the sign-in to be refused with problem 'state-mismatch'",
+    ),
+    "nonce_not_checked": expect(
+        "An ID token issued for another nonce signs nobody in",
+        "Expected the sign-in to be refused with problem 'nonce-mismatch'",
+    ),
+    "unverified_email_linked": expect(
+        "An unverified email never takes over an existing account",
+        "Expected the sign-in to be refused with problem 'unverified-email'",
+    ),
+    "identity_found_by_email": expect(
+        "The same identity finds the same account, even after its email changed at the provider",
+        "Expected to be signed in to the account of her first sign-in",
+    ),
+    "token_in_redirect_url": expect(TOKENS_OUT_OF_URLS, "Expected no token in any URL of the sign-in"),
+    "login_code_reusable": expect(TOKENS_OUT_OF_URLS, "Expected the login code to work only once"),
+    "refresh_not_rotated": expect(
+        "A refresh hands out a new pair and uses up the old refresh token",
+        "Expected the refresh to hand out a new refresh_token",
+    ),
+    "reuse_not_revoking_session": expect(
+        "A replayed refresh token ends the whole session",
+        "Expected the newest refresh token of a session whose older one was replayed to be refused",
+    ),
+    "logout_not_revoking": expect(LOGOUT, "Expected the platform to close her chat within 2 s"),
+    "logout_leaves_chat_open": expect(LOGOUT, "Expected the platform to close her chat within 2 s"),
+    "refresh_idle_not_enforced": expect(
+        "A refresh token left unused past its idle lifetime is refused", "Expected her refresh token to be refused"
+    ),
+    "expired_access_token_accepted": expect(
+        "An expired access token is refused as expired, and refreshing keeps the session",
+        "Expected an expired access token to be refused with 401",
+    ),
+    "password_change_keeps_sessions": expect(
+        "Changing the password signs out every other session", "Expected the laptop's access token to be refused"
     ),
     "common_passwords_accepted": expect(
         'A weak password such as "password1234" is refused with a reason the customer can act on',

@@ -64,6 +64,40 @@ FAULTS: dict[str, Fault] = {
     "login_fast_for_unknown_email": Fault(
         "a login with an unknown email is refused without hashing", {"accounts": identity.AnswersUnknownEmailsAtOnce}
     ),
+    "pkce_not_sent": Fault(
+        "the authorization request carries no PKCE challenge", {"oidc_provider": identity.SkipsPkce}
+    ),
+    "state_not_checked": Fault("the callback's state is not compared", {"oidc": identity.IgnoresState}),
+    "nonce_not_checked": Fault("the ID token's nonce is not compared", {"oidc_provider": identity.IgnoresNonce}),
+    "unverified_email_linked": Fault(
+        "an unverified email links to the account that has it", {"oidc": identity.TrustsUnverifiedEmails}
+    ),
+    "identity_found_by_email": Fault(
+        "a provider identity is looked up by its email, not its subject", {"oidc": identity.FindsAccountsByEmail}
+    ),
+    "token_in_redirect_url": Fault(
+        "the signed-in browser is sent on with an access token in the URL", {"oidc": identity.PutsTokensInTheUrl}
+    ),
+    "login_code_reusable": Fault("a login code works more than once", {"oidc": identity.ReusableLoginCodes}),
+    "refresh_not_rotated": Fault(
+        "a refresh hands back the same refresh token, which stays usable", {"sessions": identity.KeepsRefreshTokens}
+    ),
+    "reuse_not_revoking_session": Fault(
+        "a replayed refresh token is refused but its session lives on", {"sessions": identity.ForgivesReuse}
+    ),
+    "logout_not_revoking": Fault("logging out ends nothing", {"sessions": identity.LogoutKeepsTheSession}),
+    "logout_leaves_chat_open": Fault(
+        "an ended session's chat sockets are not told to close", {"sessions": identity.EndsSessionsQuietly}
+    ),
+    "refresh_idle_not_enforced": Fault(
+        "a refresh token left unused past its idle lifetime still works", {"sessions": identity.NeverIdles}
+    ),
+    "expired_access_token_accepted": Fault(
+        "access tokens are accepted for a day after they expire", {"access_tokens": identity.AcceptsExpiredTokens}
+    ),
+    "password_change_keeps_sessions": Fault(
+        "changing the password leaves every other session signed in", {"accounts": identity.KeepsOtherSessions}
+    ),
     "common_passwords_accepted": Fault(
         "a common password is accepted at signup", {"password_policy": identity.AcceptsCommonPasswords}
     ),

@@ -1,13 +1,17 @@
-"""Defects in identity: accounts, passwords and access tokens."""
+"""Defects in identity: accounts, passwords, tokens, sessions and sign-in through a provider."""
 
 import asyncio
 import uuid
+from datetime import datetime
+from typing import Any
 
 import jwt
 
 from reference_platform.identity.accounts import Accounts, User, UserStore, normalize_email
+from reference_platform.identity.oidc import Attempt, OidcLogins, OidcProvider
 from reference_platform.identity.passwords import PasswordPolicy
-from reference_platform.identity.sessions import DEFAULT_CLIENT, TokenSet
+from reference_platform.identity.secrets import secret_digest
+from reference_platform.identity.sessions import DEFAULT_CLIENT, Sessions, TokenSet, invalid_grant
 from reference_platform.identity.tokens import AccessClaims, AccessTokens
 from reference_platform.problems import Problem
 
@@ -56,3 +60,96 @@ class AnswersUnknownEmailsAtOnce(Accounts):
 class AcceptsCommonPasswords(PasswordPolicy):
     def reasons_to_reject(self, password: str, email: str) -> list[str]:
         return [reason for reason in super().reasons_to_reject(password, email) if reason != "is too common"]
+
+
+class SkipsPkce(OidcProvider):
+    def client(self) -> Any:
+        client = super().client()
+        client.code_challenge_method = None
+        return client
+
+
+class IgnoresState(OidcLogins):
+    @staticmethod
+    def check_state(params: dict[str, str], attempt: Attempt) -> None:
+        return None
+
+
+class IgnoresNonce(OidcProvider):
+    @staticmethod
+    def check_nonce(claims: dict[str, Any], nonce: str) -> None:
+        return None
+
+
+class TrustsUnverifiedEmails(OidcLogins):
+    async def account_for(self, provider: str, claims: dict[str, Any]) -> uuid.UUID:
+        return await super().account_for(provider, {**claims, "email_verified": True})
+
+
+class FindsAccountsByEmail(OidcLogins):
+    async def account_for(self, provider: str, claims: dict[str, Any]) -> uuid.UUID:
+        return await super().account_for(provider, {**claims, "sub": claims.get("email")})
+
+
+class PutsTokensInTheUrl(OidcLogins):
+    async def landing(self, user_id: uuid.UUID, app_path: str) -> str:
+        tokens = await self.sessions.start(user_id, DEFAULT_CLIENT)
+        return f"{await super().landing(user_id, app_path)}#access_token={tokens.access_token}"
+
+
+class ReusableLoginCodes(OidcLogins):
+    async def redeem_login_code(self, code: str) -> uuid.UUID:
+        user_id: uuid.UUID | None = await self.database.pool.fetchval(
+            "SELECT user_id FROM login_codes WHERE code_hash = $1 AND expires_at > now()", secret_digest(code)
+        )
+        if user_id is None:
+            raise Problem(400, "invalid-login-code", "The login code is unknown or expired")
+        return user_id
+
+
+class KeepsRefreshTokens(Sessions):
+    async def refresh(self, refresh_token: str) -> TokenSet:
+        row = await self.database.pool.fetchrow(
+            "SELECT r.user_id, r.family_id, s.client_id FROM refresh_tokens r JOIN sessions s ON s.id = r.family_id"
+            " WHERE r.token_hash = $1 AND s.revoked_at IS NULL",
+            secret_digest(refresh_token),
+        )
+        if row is None:
+            raise invalid_grant("The refresh token is unknown.")
+        policy = self.policy(row["client_id"])
+        access = self.access_tokens.issue(
+            str(row["user_id"]), str(row["family_id"]), row["client_id"], policy.access_seconds
+        )
+        return TokenSet(access, refresh_token, policy.access_seconds, policy.refresh_idle_seconds)
+
+
+class ForgivesReuse(Sessions):
+    async def reused(self, session_id: uuid.UUID) -> None:
+        return None
+
+
+class LogoutKeepsTheSession(Sessions):
+    async def log_out(self, session_id: uuid.UUID) -> None:
+        return None
+
+
+class EndsSessionsQuietly(Sessions):
+    async def announce_end(self, connection: Any, session_id: uuid.UUID) -> None:
+        return None
+
+
+class NeverIdles(Sessions):
+    @staticmethod
+    def unusable(revoked_at: datetime | None, session_ends: datetime, refresh_expires: datetime) -> str | None:
+        return Sessions.unusable(revoked_at, session_ends, session_ends)
+
+
+class AcceptsExpiredTokens(AccessTokens):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.leeway_seconds = 86400
+
+
+class KeepsOtherSessions(Accounts):
+    async def change_password(self, user_id: uuid.UUID, session_id: uuid.UUID, current: str, new: str) -> None:
+        await self.users.set_password_hash(user_id, await self.hashing.hash(new))

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx2
 import jwt
@@ -25,6 +26,7 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client
 from reference_platform.database import Database
 from reference_platform.identity.accounts import UserStore, normalize_email
 from reference_platform.identity.secrets import secret_digest
+from reference_platform.identity.sessions import Sessions
 from reference_platform.problems import Problem
 from reference_platform.settings import OidcProviderSettings
 
@@ -126,12 +128,14 @@ class OidcLogins:
         self,
         database: Database,
         users: UserStore,
+        sessions: Sessions,
         providers: dict[str, OidcProvider],
         attempt_seconds: int,
         login_code_seconds: int,
     ) -> None:
         self.database = database
         self.users = users
+        self.sessions = sessions
         self.providers = providers
         self.attempt_seconds = attempt_seconds
         self.login_code_seconds = login_code_seconds
@@ -261,6 +265,10 @@ class OidcLogins:
             )
             assert existing is not None
             return existing
+
+    async def landing(self, user_id: uuid.UUID, app_path: str) -> str:
+        """Where the signed-in browser goes: the app, with a one-time login code and no token."""
+        return f"{app_path}?{urlencode({'login_code': await self.issue_login_code(user_id)})}"
 
     async def issue_login_code(self, user_id: uuid.UUID) -> str:
         code = secrets.token_urlsafe(32)

@@ -114,16 +114,30 @@ class Sessions:
                 if reused is None:
                     raise invalid_grant("The refresh token is unknown.")
         if row is None:
-            await self.revoke(reused, "refresh token reused")
+            await self.reused(reused)
             raise invalid_grant("The refresh token was already used; the session has been revoked.")
-        now = datetime.now(UTC)
-        if row["revoked_at"] is not None:
-            raise invalid_grant("The session has ended.")
-        if row["session_ends"] <= now:
-            raise invalid_grant("The session reached its maximum lifetime; log in again.")
-        if row["expires_at"] <= now:
-            raise invalid_grant("The refresh token expired after going unused; log in again.")
+        unusable = self.unusable(row["revoked_at"], row["session_ends"], row["expires_at"])
+        if unusable:
+            raise invalid_grant(unusable)
         return await self._pair(row["user_id"], row["family_id"], row["client_id"], row["session_ends"])
+
+    @staticmethod
+    def unusable(revoked_at: datetime | None, session_ends: datetime, refresh_expires: datetime) -> str | None:
+        now = datetime.now(UTC)
+        if revoked_at is not None:
+            return "The session has ended."
+        if session_ends <= now:
+            return "The session reached its maximum lifetime; log in again."
+        if refresh_expires <= now:
+            return "The refresh token expired after going unused; log in again."
+        return None
+
+    async def reused(self, session_id: uuid.UUID) -> None:
+        """A used refresh token came back: whoever holds the session's tokens may be a thief (RFC 9700 §4.14.2)."""
+        await self.revoke(session_id, "refresh token reused")
+
+    async def log_out(self, session_id: uuid.UUID) -> None:
+        await self.revoke(session_id, "logged out")
 
     async def revoke(self, session_id: uuid.UUID, reason: str) -> None:
         async with self.database.pool.acquire() as connection, connection.transaction():
@@ -132,7 +146,11 @@ class Sessions:
                 session_id,
                 reason,
             )
-            await connection.execute("SELECT pg_notify($1, $2)", SESSION_ENDED_CHANNEL, str(session_id))
+            await self.announce_end(connection, session_id)
+
+    async def announce_end(self, connection: "asyncpg.pool.PoolConnectionProxy[Any]", session_id: uuid.UUID) -> None:
+        """Tell every instance, so that each closes the session's chat sockets."""
+        await connection.execute("SELECT pg_notify($1, $2)", SESSION_ENDED_CHANNEL, str(session_id))
 
     async def revoke_others(self, user_id: uuid.UUID, keep: uuid.UUID | None, reason: str) -> None:
         """Revoke every live session of a user but `keep`."""

@@ -45,6 +45,7 @@ class AccessTokens:
     ) -> None:
         self.issuer = issuer
         self.audience = audience
+        self.leeway_seconds = 0  # exp is exact: our own clock signs and checks
         self._private_key = private_key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._public_jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self._private_key.public_key()))
         self.kid = jwk_thumbprint(self._public_jwk)
@@ -77,6 +78,7 @@ class AccessTokens:
                 audience=self.audience,
                 issuer=self.issuer,
                 options={"require": REQUIRED_CLAIMS},
+                leeway=self.leeway_seconds,
             )
         except jwt.ExpiredSignatureError as error:
             raise InvalidToken("The access token expired") from error

@@ -72,3 +72,10 @@ def expect_no_identities(identities: list[dict[str, Any]]) -> None:
 
 def expect_no_account(accounts: list[dict[str, Any]], email: str) -> None:
     assert not accounts, f"Expected no account for {email}; the database holds {accounts}"
+
+
+def expect_identity_email(identities: list[dict[str, Any]], email: str) -> None:
+    """The provider did give the new email, so the account was found by the subject despite it."""
+    assert any(row["email"] == email for row in identities), (
+        f"Expected the identity to carry the provider's new email {email}; the identities are {identities}"
+    )

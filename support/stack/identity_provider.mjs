@@ -6,20 +6,37 @@
 //
 // Identities need no admin API: the claims come from the login name typed at the login page.
 //   alice-1a2b@chat-acceptance.test              sub and email are the login, email_verified true
-//   unverified+alice-1a2b@chat-acceptance.test   the same email, email_verified false
-//   alice-1a2b@chat-acceptance.test|new@x.test   the same sub, with another email
+//   unverified+alice-1a2b@chat-acceptance.test   that email, email_verified false (another sub)
+//   alice-1a2b@chat-acceptance.test|new@x.test   sub alice-1a2b@..., whose email is now new@x.test
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import http from "node:http";
+import querystring from "node:querystring";
 import Provider from "oidc-provider";
 
 const settings = JSON.parse(process.argv[2]);
 const UNVERIFIED = "unverified+";
+const emails = new Map(); // subject -> the email it was last given with "subject|email"
 
 function claimsFor(login) {
   const verified = !login.startsWith(UNVERIFIED);
-  const name = verified ? login : login.slice(UNVERIFIED.length);
-  const [subject, email = subject] = name.split("|");
-  return { sub: subject, email, email_verified: verified, name: subject.split("@")[0] };
+  const email = emails.get(login) ?? (verified ? login : login.slice(UNVERIFIED.length));
+  return { email, email_verified: verified, name: email.split("@")[0] };
+}
+
+// The login form's "subject|email" means: this subject, with this email from now on.
+async function rememberEmailChange(ctx, next) {
+  if (ctx.method === "POST" && ctx.path.startsWith("/interaction/")) {
+    const chunks = [];
+    for await (const chunk of ctx.req) chunks.push(chunk);
+    const form = querystring.parse(Buffer.concat(chunks).toString());
+    if (typeof form.login === "string" && form.login.includes("|")) {
+      const [subject, email] = form.login.split("|");
+      emails.set(subject, email);
+      form.login = subject;
+    }
+    ctx.req.body = form;
+  }
+  await next();
 }
 
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -57,6 +74,7 @@ server.listen(0, "127.0.0.1", () => {
     },
   });
   provider.proxy = false;
+  provider.use(rememberEmailChange);
   server.on("request", provider.callback());
   console.log(JSON.stringify({ ready: true, issuer }));
 });
