@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import socket
 
 import uvicorn
@@ -16,6 +17,18 @@ from reference_platform.settings import OidcProviderSettings, Settings, default_
 
 OIDC_ENV = "CHAT_PLATFORM_OIDC_"
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"
+
+
+URL_SECRETS = re.compile(r"(?i)([?&](?:ticket|code|login_code|state|access_token|refresh_token)=)[^&\s\"]+")
+
+
+def mask_url_secrets(record: logging.LogRecord) -> bool:
+    """Tickets and one-time codes travel in URLs; the access log shows the URLs, never those values."""
+    message = record.getMessage()
+    masked = URL_SECRETS.sub(lambda match: match.group(1) + "***", message)
+    if masked != message:
+        record.msg, record.args = masked, ()
+    return True
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -107,6 +120,7 @@ def serve(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(CorrelationIdFilter(default_value="-"))
+    handler.addFilter(mask_url_secrets)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, handlers=[handler])
     args = parse_args(argv)
     if args.command == "migrate":

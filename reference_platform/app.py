@@ -149,17 +149,15 @@ def client_of(body: dict[str, Any]) -> str:
     return client_id if isinstance(client_id, str) else DEFAULT_CLIENT
 
 
-def tokens_response(tokens: TokenSet) -> Response:
-    """Token responses are never cached (RFC 6749 §5.1)."""
-    return JSONResponse(tokens.public(), headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
-
-
 def routes(parts: Parts) -> Starlette:
     async def current_caller(request: Request) -> Caller:
         return await parts.bearer.caller(request.headers.get("authorization", ""))
 
     async def current_user(request: Request) -> uuid.UUID:
         return (await current_caller(request)).user_id
+
+    def tokens_response(tokens: TokenSet) -> Response:
+        return JSONResponse(tokens.public(), headers=parts.sessions.response_headers())
 
     async def sign_up(request: Request) -> Response:
         body = await json_body(request, "email", "password")

@@ -34,6 +34,7 @@ BRACKETED = "A run opens with one agent_started and closes with one terminal eve
 LOGIN_REFUSAL = "A failed login does not reveal whether the account exists"
 FIRST_SIGN_IN = "A first sign-in through the identity provider creates an account"
 TOKENS_OUT_OF_URLS = "The platform's tokens reach the app without ever appearing in a URL"
+TOKEN_LIFETIME = "Every token is short-lived, verifiable by the published key, and never cached"
 LOGOUT = "Logging out closes the session's chat within 2 seconds and ends its refreshes"
 
 
@@ -133,6 +134,11 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     ),
     "password_change_keeps_sessions": expect(
         "Changing the password signs out every other session", "Expected the laptop's access token to be refused"
+    ),
+    "token_answers_cached": expect(TOKEN_LIFETIME, "Expected every token answer to be marked Cache-Control: no-store"),
+    "day_long_access_tokens": expect(TOKEN_LIFETIME, "Expected access tokens to expire within 15 minutes"),
+    "verified_email_not_linked": expect(
+        "A verified email joins the password account that has it", "Expected the sign-in to give the app its tokens"
     ),
     "common_passwords_accepted": expect(
         'A weak password such as "password1234" is refused with a reason the customer can act on',

@@ -14,7 +14,10 @@ from websockets.sync.client import connect
 
 from reference_platform.database import Database
 from reference_platform.identity.bearer import Caller
+from reference_platform.identity.oidc import OidcProvider
 from reference_platform.identity.tickets import TicketStore
+from reference_platform.problems import Problem
+from reference_platform.settings import OidcProviderSettings
 from support.stack.embedded_stack import EmbeddedStack
 
 
@@ -193,3 +196,12 @@ def test_a_ticket_expires_after_its_time_to_live(client: httpx2.Client, stack: E
             await database.close()
 
     assert asyncio.run(issue_then_redeem_late()) is None
+
+
+def test_an_unreachable_identity_provider_is_a_503_problem_naming_it() -> None:
+    provider = OidcProvider(OidcProviderSettings("offline", "http://127.0.0.1:9", "client", "secret"), "http://x/cb")
+    with pytest.raises(Problem) as refused:
+        asyncio.run(provider.metadata())
+    body = refused.value.body()
+    assert refused.value.status == 503 and body["type"] == "/problems/identity-provider-unavailable"
+    assert "offline" in body["detail"] and "http://127.0.0.1:9" in body["detail"]

@@ -23,20 +23,23 @@ MIN_SCENARIOS = 12
 EXPECTED_ATTACHMENTS = {"HTTP exchanges", "Server request ids", "WebSocket frames"}
 
 
-EMBEDDED = re.compile(r"Embedded stack in (\S+): platform http://127.0.0.1:(\d+), PostgreSQL \S+127.0.0.1:(\d+)/")
+EMBEDDED = re.compile(
+    r"Embedded stack in (\S+): platform http://127.0.0.1:(\d+), PostgreSQL \S+127.0.0.1:(\d+)/\S+, "
+    r"identity provider http://127.0.0.1:(\d+)"
+)
 
 
 def leftovers(output: str) -> list[str]:
     """Processes or listening ports that the run's embedded stack left behind."""
     match = EMBEDDED.search(output)
     assert match, f"the run did not report its embedded stack:\n{output[-2000:]}"
-    workdir, platform_port, postgres_port = match.groups()
+    workdir, platform_port, postgres_port, provider_port = match.groups()
     found = [f"temp dir {workdir} is still there"] if Path(workdir).exists() else []
     for process in psutil.process_iter(["pid", "cmdline"]):
         cmdline = " ".join(process.info["cmdline"] or [])
         if workdir in cmdline or f"127.0.0.1:{postgres_port}/" in cmdline:
             found.append(f"pid {process.info['pid']}: {cmdline}")
-    for port in (platform_port, postgres_port):
+    for port in (platform_port, postgres_port, provider_port):
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", int(port))) == 0:
                 found.append(f"something still listens on 127.0.0.1:{port}")
@@ -113,6 +116,8 @@ def targeted_run(
         workdir / "allure-results",
         "-D", f"base_url={stack.base_url}",
         "-D", f"database_url={stack.database_url}",
+        "-D", f"identity_provider_url={stack.identity_provider_url}",
+        "-D", "short_lived_client=expiry-probe",
         "-D", f"secrets_dump={secrets_file}",
     )  # fmt: skip
     report = generate_report(workdir / "allure-results", workdir / "allure-report")
@@ -172,8 +177,9 @@ def kill_mid_run(results: Path, server: str) -> tuple[SuiteRun, float]:
     [
         ("-m reference_platform serve", "platform API at http://127.0.0.1:"),
         ("bin/postgres -D", "The platform lost its database"),
+        ("identity_provider.mjs", "identity provider at http://127.0.0.1:"),
     ],
-    ids=["platform killed", "database killed"],
+    ids=["platform killed", "database killed", "identity provider killed"],
 )
 def test_an_outage_mid_run_breaks_scenarios_naming_the_service_and_fails_none(
     tmp_path: Path, server: str, named: str

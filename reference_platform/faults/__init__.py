@@ -98,6 +98,11 @@ FAULTS: dict[str, Fault] = {
     "password_change_keeps_sessions": Fault(
         "changing the password leaves every other session signed in", {"accounts": identity.KeepsOtherSessions}
     ),
+    "token_answers_cached": Fault("token answers may be cached for 5 minutes", {"sessions": identity.CachesTokens}),
+    "day_long_access_tokens": Fault("access tokens live a day", {"access_tokens": identity.DayLongAccessTokens}),
+    "verified_email_not_linked": Fault(
+        "a verified email is treated as unverified, so it never joins its account", {"oidc": identity.NeverLinks}
+    ),
     "common_passwords_accepted": Fault(
         "a common password is accepted at signup", {"password_policy": identity.AcceptsCommonPasswords}
     ),

@@ -153,3 +153,18 @@ class AcceptsExpiredTokens(AccessTokens):
 class KeepsOtherSessions(Accounts):
     async def change_password(self, user_id: uuid.UUID, session_id: uuid.UUID, current: str, new: str) -> None:
         await self.users.set_password_hash(user_id, await self.hashing.hash(new))
+
+
+class CachesTokens(Sessions):
+    def response_headers(self) -> dict[str, str]:
+        return {"Cache-Control": "private, max-age=300"}
+
+
+class DayLongAccessTokens(AccessTokens):
+    def issue(self, subject: str, session_id: str, client_id: str, ttl_seconds: int) -> str:
+        return super().issue(subject, session_id, client_id, 86400)
+
+
+class NeverLinks(OidcLogins):
+    async def account_for(self, provider: str, claims: dict[str, Any]) -> uuid.UUID:
+        return await super().account_for(provider, {**claims, "email_verified": False})

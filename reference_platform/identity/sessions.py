@@ -63,6 +63,10 @@ class Sessions:
         self.access_tokens = access_tokens
         self.clients = clients
 
+    def response_headers(self) -> dict[str, str]:
+        """Token answers are never cached, by the browser or anything between (RFC 6749 §5.1)."""
+        return {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
     def policy(self, client_id: str) -> ClientPolicy:
         if client_id not in self.clients:
             raise Problem(400, "unknown-client", "Unknown client", f"No client is registered as {client_id!r}.")

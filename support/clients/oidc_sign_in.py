@@ -76,10 +76,13 @@ class ProviderSignIn:
 
     async def come_back(self, sign_in: SignIn, callback_url: str | None = None) -> None:
         """Bring the provider's answer (or a tampered one) to the platform, and follow it to the app."""
-        sign_in.callback = await self.browser.get(callback_url or sign_in.callback_url, PLATFORM)
+        answer = callback_url or sign_in.callback_url
+        self.browser.evidence.redactor.remember(query(answer).get("code"))
+        sign_in.callback = await self.browser.get(answer, PLATFORM)
         location = sign_in.callback.headers.get("location")
         if sign_in.callback.status in (302, 303) and location:
             sign_in.landing_url = urljoin(self.base_url, location)
+            self.browser.evidence.redactor.remember(sign_in.login_code)
             self.browser.locations.append(sign_in.landing_url)
             await self.browser.get(sign_in.landing_url, PLATFORM)
         sign_in.locations = list(self.browser.locations)

@@ -7,9 +7,25 @@ from typing import Any
 
 MASK = "«redacted»"
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
-SECRET_QUERY = re.compile(r"(?i)([?&](?:ticket|access_token|refresh_token|id_token|token|code|password)=)[^&#\s\"']+")
+SECRET_QUERY = re.compile(
+    r"(?i)([?&#](?:ticket|access_token|refresh_token|id_token|token|code|login_code|code_verifier|client_secret"
+    r"|password)=)[^&#\s\"']+"
+)
 SECRET_FIELDS = frozenset(
-    {"password", "access_token", "refresh_token", "id_token", "ticket", "token", "code", "client_secret"}
+    {
+        "password",
+        "current_password",
+        "new_password",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "ticket",
+        "token",
+        "code",
+        "login_code",
+        "code_verifier",
+        "client_secret",
+    }
 )
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 MIN_SECRET_LENGTH = 4
