@@ -47,9 +47,12 @@ def before_all(context: Context) -> None:
     context.stack = None
     if target.embedded:
         context.stack = EmbeddedStack(target.platform_faults, target.database_url).start()
+        stack = context.stack
         target = target.targeting(
-            context.stack.base_url, context.stack.database_url, context.stack.identity_provider_url
+            stack.base_url, stack.database_url, stack.identity_provider_url, stack.platform.admin_token
         )
+    RUN_REDACTOR.remember(target.admin_token)
+    if context.stack is not None:
         RUN_REDACTOR.remember(context.stack.identity_provider.client_secret)
         print(f"Embedded stack in {context.stack.workdir}: {context.stack.describe()}", file=sys.stderr)
     context.target = target

@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import socket
+from pathlib import Path
 
 import uvicorn
 from asgi_correlation_id import CorrelationIdFilter
@@ -13,9 +14,11 @@ from asgi_correlation_id import CorrelationIdFilter
 from reference_platform.app import Blueprint, assemble, create_app
 from reference_platform.database import migrate
 from reference_platform.identity.sessions import ClientPolicy
+from reference_platform.limits.rate_limits import PRESETS
 from reference_platform.settings import OidcProviderSettings, Settings, default_clients
 
 OIDC_ENV = "CHAT_PLATFORM_OIDC_"
+ADMIN_TOKEN_ENV = "CHAT_PLATFORM_ADMIN_TOKEN"  # the admin API's bearer secret; without it the admin API is off
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"
 
 
@@ -58,6 +61,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="an OpenID provider customers can sign in with; the platform's client id and secret there come from "
         f"{OIDC_ENV}<NAME>_CLIENT_ID and {OIDC_ENV}<NAME>_CLIENT_SECRET",
     )
+    serve.add_argument("--limits", choices=sorted(PRESETS), default="production", help="rate limit preset")
+    serve.add_argument("--export-dir", type=Path, default=Path("exports"), help="where export files are kept")
+    serve.add_argument("--export-link-seconds", type=int, default=600, help="how long a download link works")
     serve.add_argument(
         "--fault", action="append", default=[], help="start with a named defect swapped in (test harness only)"
     )
@@ -98,6 +104,10 @@ def serve(args: argparse.Namespace) -> None:
         issuer=args.issuer or f"http://{host}:{port}",
         clients=client_policies(args.client),
         oidc_providers=oidc_providers(args.oidc_provider),
+        limits_preset=args.limits,
+        export_dir=args.export_dir,
+        export_link_seconds=args.export_link_seconds,
+        admin_token=os.environ.get(ADMIN_TOKEN_ENV) or None,
     )
     blueprint = Blueprint()
     if args.fault:

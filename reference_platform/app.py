@@ -1,16 +1,18 @@
 """The app factory: builds the platform from explicit parts."""
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
@@ -19,14 +21,26 @@ from reference_platform.chat.agent import Agent, Planner, PlannerAgent, RunEvent
 from reference_platform.chat.socket import ChatSessions, HandshakeAuthenticator, refuse_handshake
 from reference_platform.chat.threads import ChatStore
 from reference_platform.chat.tools import Calculator, CostEstimator
+from reference_platform.data.erasure import Erasure
+from reference_platform.data.exports import Exports, export_not_found
 from reference_platform.database import DATABASE_OUTAGES, Database
-from reference_platform.identity.accounts import Accounts, UserStore
+from reference_platform.identity.accounts import Accounts, UserStore, normalize_email
 from reference_platform.identity.bearer import BearerAuth, Caller
 from reference_platform.identity.oidc import OidcLogins, OidcProvider
 from reference_platform.identity.passwords import PasswordHashing, PasswordPolicy
 from reference_platform.identity.sessions import DEFAULT_CLIENT, SessionEndings, Sessions, TokenSet
 from reference_platform.identity.tickets import TicketStore
 from reference_platform.identity.tokens import AccessTokens
+from reference_platform.limits.admin import AdminAuth
+from reference_platform.limits.rate_limits import (
+    EXPORTS,
+    LOGIN_ACCOUNT,
+    LOGIN_ADDRESS,
+    PRESETS,
+    WRITES,
+    Quotas,
+    RateLimiter,
+)
 from reference_platform.problems import (
     Problem,
     database_unavailable,
@@ -60,6 +74,11 @@ class Parts:
     bearer: BearerAuth
     handshake: HandshakeAuthenticator
     oidc: OidcLogins
+    limiter: RateLimiter
+    quotas: Quotas
+    exports: Exports
+    erasure: Erasure
+    admin: AdminAuth
 
 
 @dataclass(frozen=True)
@@ -79,6 +98,11 @@ class Blueprint:
     handshake: type[HandshakeAuthenticator] = HandshakeAuthenticator
     oidc: type[OidcLogins] = OidcLogins
     oidc_provider: type[OidcProvider] = OidcProvider
+    limiter: type[RateLimiter] = RateLimiter
+    quotas: type[Quotas] = Quotas
+    exports: type[Exports] = Exports
+    erasure: type[Erasure] = Erasure
+    admin: type[AdminAuth] = AdminAuth
 
 
 def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
@@ -90,6 +114,10 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
     tickets = TicketStore(database, settings.ticket_ttl_seconds)
     chats = blueprint.chats(database)
     agent = blueprint.agent(Planner(), [Calculator(), CostEstimator()])
+    limiter = blueprint.limiter(database, PRESETS[settings.limits_preset])
+    quotas = blueprint.quotas(limiter, database)
+    exports = blueprint.exports(database, settings.export_dir, settings.export_link_seconds)
+    hashing = PasswordHashing()
     callback = settings.issuer.rstrip("/") + "/auth/oidc/{}/callback"
     providers = {
         provider.name: blueprint.oidc_provider(provider, callback.format(provider.name))
@@ -100,19 +128,22 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
         database=database,
         access_tokens=access_tokens,
         users=users,
-        accounts=blueprint.accounts(
-            users, sessions, PasswordHashing(), blueprint.password_policy(settings.min_password_length)
-        ),
+        accounts=blueprint.accounts(users, sessions, hashing, blueprint.password_policy(settings.min_password_length)),
         chats=chats,
         tickets=tickets,
         agent=agent,
-        chat_sessions=blueprint.chat_sessions(chats, agent, blueprint.run_events),
+        chat_sessions=blueprint.chat_sessions(chats, agent, blueprint.run_events, quotas),
         sessions=sessions,
         bearer=bearer,
         handshake=blueprint.handshake(tickets, bearer),
         oidc=blueprint.oidc(
             database, users, sessions, providers, settings.oidc_attempt_seconds, settings.login_code_seconds
         ),
+        limiter=limiter,
+        quotas=quotas,
+        exports=exports,
+        erasure=blueprint.erasure(database, users, sessions, hashing, exports, limiter, settings.recent_login_seconds),
+        admin=blueprint.admin(settings.admin_token, bearer),
     )
 
 
@@ -166,6 +197,9 @@ def routes(parts: Parts) -> Starlette:
 
     async def log_in(request: Request) -> Response:
         body = await json_body(request, "email", "password")
+        address = request.client.host if request.client else "unknown"
+        await parts.limiter.enforce(address, "*", LOGIN_ADDRESS)
+        await parts.limiter.enforce(normalize_email(body["email"]), "*", LOGIN_ACCOUNT)
         return tokens_response(await parts.accounts.log_in(body["email"], body["password"], client_of(body)))
 
     async def refresh(request: Request) -> Response:
@@ -222,25 +256,69 @@ def routes(parts: Parts) -> Starlette:
         return JSONResponse(user.public())
 
     async def delete_me(request: Request) -> Response:
-        user_id = await current_user(request)
-        await parts.sessions.revoke_others(user_id, None, "account erased")
-        await parts.users.delete(user_id)
+        caller = await current_caller(request)
+        body = await json_body(request) if await request.body() else {}
+        password = body.get("password")
+        await parts.erasure.erase(caller, password if isinstance(password, str) else None)
         return Response(status_code=204)
 
     async def issue_ticket(request: Request) -> Response:
-        ticket = await parts.tickets.issue(await current_caller(request))
+        caller = await current_caller(request)
+        verdict = await parts.quotas.enforce(caller.user_id, WRITES)
+        ticket = await parts.tickets.issue(caller)
         return JSONResponse(
             {"ticket": ticket, "expires_in": parts.settings.ticket_ttl_seconds},
             status_code=201,
-            headers={"Cache-Control": "no-store"},
+            headers={"Cache-Control": "no-store", **verdict.headers()},
         )
 
     async def create_thread(request: Request) -> Response:
         user_id = await current_user(request)
+        verdict = await parts.quotas.enforce(user_id, WRITES)
         body = await json_body(request) if await request.body() else {}
         title = body.get("title")
         thread = await parts.chats.create_thread(user_id, title if isinstance(title, str) and title else "New chat")
-        return JSONResponse(thread.public(), status_code=201)
+        return JSONResponse(thread.public(), status_code=201, headers=verdict.headers())
+
+    def export_id(request: Request) -> uuid.UUID:
+        try:
+            return uuid.UUID(request.path_params["export_id"])
+        except ValueError:
+            raise export_not_found() from None
+
+    async def request_export(request: Request) -> Response:
+        user_id = await current_user(request)
+        verdict = await parts.quotas.enforce(user_id, EXPORTS)
+        created = await parts.exports.request(user_id)
+        status = await parts.exports.status(user_id, created)
+        return JSONResponse(
+            status.public(), status_code=202, headers={"Location": f"/me/exports/{created}", **verdict.headers()}
+        )
+
+    async def export_status(request: Request) -> Response:
+        user_id, wanted = await current_user(request), export_id(request)
+        status = await parts.exports.status(user_id, wanted)
+        link = None
+        if status.status == "ready":
+            key = await parts.exports.new_link(user_id, wanted)
+            link = f"/me/exports/{wanted}/download?{urlencode({'key': key})}"
+            status = await parts.exports.status(user_id, wanted)
+        return JSONResponse(status.public(link), headers={"Cache-Control": "no-store"})
+
+    async def download_export(request: Request) -> Response:
+        user_id, wanted = await current_user(request), export_id(request)
+        path = await parts.exports.file_for(user_id, wanted, request.query_params.get("key", ""))
+        return FileResponse(path, media_type="application/json", headers=parts.exports.download_headers())
+
+    async def set_plan(request: Request) -> Response:
+        await parts.admin.check(request.headers.get("authorization", ""))
+        body = await json_body(request, "plan")
+        try:
+            user_id = uuid.UUID(request.path_params["user_id"])
+        except ValueError:
+            raise Problem(404, "user-not-found", "No such user") from None
+        await parts.quotas.set_plan(user_id, body["plan"])
+        return JSONResponse({"id": str(user_id), "plan": body["plan"]})
 
     async def list_threads(request: Request) -> Response:
         threads = await parts.chats.threads_of(await current_user(request))
@@ -294,9 +372,13 @@ def routes(parts: Parts) -> Starlette:
         await parts.database.open()
         endings = SessionEndings(parts.settings.database_url, parts.chat_sessions.end_session)
         await endings.start()
+        stopping = asyncio.Event()
+        export_jobs = asyncio.create_task(parts.exports.run_jobs(stopping), name="export jobs")
         try:
             yield
         finally:
+            stopping.set()
+            await export_jobs
             await endings.stop()
             await parts.database.close()
 
@@ -311,6 +393,10 @@ def routes(parts: Parts) -> Starlette:
             Route("/auth/oidc/{provider}/callback", oidc_callback),
             Route(parts.settings.app_signed_in_path, app_signed_in),
             Route("/me/password", change_password, methods=["POST"]),
+            Route("/me/exports", request_export, methods=["POST"]),
+            Route("/me/exports/{export_id}", export_status),
+            Route("/me/exports/{export_id}/download", download_export),
+            Route("/admin/users/{user_id}/plan", set_plan, methods=["PUT"]),
             Route("/.well-known/jwks.json", jwks),
             by_method("/me", GET=me, DELETE=delete_me),
             Route("/ws-tickets", issue_ticket, methods=["POST"]),

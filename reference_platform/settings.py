@@ -1,4 +1,5 @@
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from reference_platform.identity.sessions import DEFAULT_CLIENT, ClientPolicy
 
@@ -32,3 +33,8 @@ class Settings:
     oidc_attempt_seconds: int = 300
     login_code_seconds: int = 60
     app_signed_in_path: str = "/app/signed-in"
+    limits_preset: str = "production"
+    export_dir: Path = Path("exports")
+    export_link_seconds: int = 600
+    admin_token: str | None = None
+    recent_login_seconds: int = 300

@@ -245,7 +245,7 @@ class Actor:
         return None
 
     async def erase_account(self) -> None:
-        expect_status(await self.api.delete_account(self.token), 204, f"{self.name} erases her account")
+        expect_status(await self.api.delete_account(self.token, self.password), 204, f"{self.name} erases her account")
         self.user_id = None
 
     async def leave(self) -> None:
@@ -258,7 +258,8 @@ class Actor:
             return
         if self.access_token is None or (await self.api.me(self.access_token)).status != 200:
             await self.log_in()  # her session may have ended or expired in the scenario
-        expect_status(await self.api.delete_account(self.token), 204, f"clean-up: delete {self.name}'s account")
+        erased = await self.api.delete_account(self.token, self.password)
+        expect_status(erased, 204, f"clean-up: delete {self.name}'s account")
         self.user_id = None
 
 

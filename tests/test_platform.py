@@ -174,7 +174,10 @@ def test_a_message_to_someone_elses_thread_is_refused_on_the_socket(
 
 def test_a_deleted_account_loses_its_tokens_and_its_data(client: httpx2.Client) -> None:
     account = new_account(client)
-    assert client.delete("/me", headers=bearer(account)).status_code == 204
+    refused = client.request("DELETE", "/me", headers=bearer(account))
+    assert refused.status_code == 403 and refused.json()["type"] == "/problems/reauthentication-required"
+    erased = client.request("DELETE", "/me", headers=bearer(account), json={"password": account["password"]})
+    assert erased.status_code == 204
     assert client.get("/me", headers=bearer(account)).status_code == 401
     relogin = client.post("/auth/login", json={"email": account["email"], "password": account["password"]})
     assert relogin.status_code == 401

@@ -13,6 +13,7 @@ from reference_platform.chat.threads import ChatStore
 from reference_platform.chat.tools import ToolError
 from reference_platform.identity.bearer import BearerAuth, Caller
 from reference_platform.identity.tickets import TicketStore
+from reference_platform.limits.rate_limits import CHAT, Quotas, Verdict
 from reference_platform.problems import Problem, unauthorized
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,11 @@ class RunInterrupted(Exception):
 
 
 class ChatSessions:
-    def __init__(self, chats: ChatStore, agent: Agent, run_events: RunEventsFactory) -> None:
+    def __init__(self, chats: ChatStore, agent: Agent, run_events: RunEventsFactory, quotas: Quotas) -> None:
         self.chats = chats
         self.agent = agent
         self.run_events = run_events
+        self.quotas = quotas
         self.open: dict[uuid.UUID, set[WebSocket]] = defaultdict(set)  # this instance's sockets, by session
 
     async def end_session(self, session_id: uuid.UUID) -> None:
@@ -97,7 +99,18 @@ class ChatSessions:
         if not await self.may_write(user_id, thread_id):
             await self.send_error(websocket, "thread_not_found", "No such thread.")
             return
+        verdict = await self.quotas.check(user_id, CHAT)
+        if not verdict.allowed:
+            await self.refuse_over_limit(websocket, verdict)
+            return
         await self.run(websocket, thread_id, content)
+
+    async def refuse_over_limit(self, websocket: WebSocket, verdict: Verdict) -> None:
+        """Over the chat limit: an error frame, no run, and the socket stays open."""
+        detail = f"The chat limit of {verdict.limit.quota} messages per {verdict.limit.window_seconds} s is used up."
+        await websocket.send_json(
+            {"type": "error", "code": "rate_limited", "detail": detail, "retry_after": verdict.retry_after}
+        )
 
     async def may_write(self, user_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
         """Only a thread's owner may post into it; anyone else is told it does not exist."""

@@ -89,8 +89,21 @@ class PlatformApi:
     async def me(self, token: str) -> ApiResponse:
         return await self.request("GET", "/me", token=token)
 
-    async def delete_account(self, token: str) -> ApiResponse:
-        return await self.request("DELETE", "/me", token=token)
+    async def delete_account(self, token: str, password: str | None) -> ApiResponse:
+        """Erasure re-authenticates: the password, for an account that has one."""
+        return await self.request("DELETE", "/me", token=token, json_body={"password": password} if password else None)
+
+    async def request_export(self, token: str) -> ApiResponse:
+        return await self.request("POST", "/me/exports", token=token)
+
+    async def export_status(self, token: str, location: str) -> ApiResponse:
+        return await self.request("GET", location, token=token)
+
+    async def download(self, token: str, url: str) -> ApiResponse:
+        return await self.request("GET", url, token=token)
+
+    async def set_plan(self, token: str, user_id: str, plan: str) -> ApiResponse:
+        return await self.request("PUT", f"/admin/users/{user_id}/plan", token=token, json_body={"plan": plan})
 
     async def issue_ticket(self, token: str) -> ApiResponse:
         return await self.request("POST", "/ws-tickets", token=token)

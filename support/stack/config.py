@@ -26,6 +26,7 @@ class TargetConfig:
     identity_provider_url: str | None = None
     provider_login: str = "support.clients.provider_login:DevInteractionsLogin"
     short_lived_client: str | None = None
+    admin_token: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -42,14 +43,17 @@ class TargetConfig:
         scheme = {"http": "ws", "https": "wss"}[parts.scheme]
         return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + "/chat", "", ""))
 
-    def targeting(self, base_url: str, database_url: str, identity_provider_url: str) -> "TargetConfig":
-        """The embedded stack as the target, with its short-lived client."""
+    def targeting(
+        self, base_url: str, database_url: str, identity_provider_url: str, admin_token: str
+    ) -> "TargetConfig":
+        """The embedded stack as the target, with its short-lived client and its admin token."""
         return replace(
             self,
             base_url=base_url,
             database_url=database_url,
             identity_provider_url=identity_provider_url,
             short_lived_client=self.short_lived_client or EMBEDDED_SHORT_LIVED_CLIENT,
+            admin_token=admin_token,
         )
 
 
@@ -77,6 +81,7 @@ def load_config(userdata: Mapping[str, str], environ: Mapping[str, str]) -> Targ
         identity_provider_url=setting("identity_provider_url"),
         provider_login=setting("provider_login") or TargetConfig.provider_login,
         short_lived_client=setting("short_lived_client"),
+        admin_token=setting("admin_token"),
     )
 
 

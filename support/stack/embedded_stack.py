@@ -27,6 +27,7 @@ PROVIDER_SCRIPT = Path(__file__).with_name("identity_provider.mjs")
 # A client whose tokens expire in seconds, so expiry journeys stay fast with no clock backdoor:
 # access token 2 s, refresh token 4 s unused, session 20 s.
 SHORT_LIVED_CLIENT = "expiry-probe=2/4/20"
+EXPORT_LINK_SECONDS = 3  # download links expire fast, so the journey that sees one expire waits seconds
 SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
 POSTGRES_USER = "embedded_postgres"
 DATABASE_NAME = "chat_platform"
@@ -218,6 +219,8 @@ class PlatformProcess:
         self.database_url = database_url
         self.faults = faults
         self.log = workdir / "platform.log"
+        self.exports = workdir / "exports"
+        self.admin_token = secrets.token_urlsafe(24)
         self.listening = socket.socket()  # bound now, so the port is known before anything starts
         self.listening.bind(("127.0.0.1", 0))
         self.listening.listen(128)
@@ -238,12 +241,14 @@ class PlatformProcess:
         fault_args = [arg for fault in self.faults for arg in ("--fault", fault)]
         prefix = f"CHAT_PLATFORM_OIDC_{provider.NAME.upper()}_"
         environment = {**os.environ, f"{prefix}CLIENT_ID": provider.CLIENT_ID,
-                       f"{prefix}CLIENT_SECRET": provider.client_secret}  # fmt: skip
+                       f"{prefix}CLIENT_SECRET": provider.client_secret,
+                       "CHAT_PLATFORM_ADMIN_TOKEN": self.admin_token}  # fmt: skip
         with self.listening:
             self.process = spawn(
                 [sys.executable, "-m", "reference_platform", "serve", "--database-url", self.database_url,
                  "--fd", str(self.listening.fileno()), "--client", SHORT_LIVED_CLIENT,
-                 "--oidc-provider", f"{provider.NAME}={provider.issuer}", *fault_args],
+                 "--oidc-provider", f"{provider.NAME}={provider.issuer}", "--limits", "short",
+                 "--export-dir", str(self.exports), "--export-link-seconds", str(EXPORT_LINK_SECONDS), *fault_args],
                 self.log,
                 signal.SIGTERM,
                 pass_fds=[self.listening.fileno()],

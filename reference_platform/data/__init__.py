@@ -1,0 +1,1 @@
+"""What the platform holds about a customer: the export of it, and its erasure."""

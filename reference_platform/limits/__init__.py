@@ -1,0 +1,1 @@
+"""Rate limits by plan and route class, and the plans customers are on."""
