@@ -49,7 +49,11 @@ def before_all(context: Context) -> None:
         context.stack = EmbeddedStack(target.platform_faults, target.database_url).start()
         stack = context.stack
         target = target.targeting(
-            stack.base_url, stack.database_url, stack.identity_provider_url, stack.platform.admin_token
+            stack.base_url,
+            stack.database_url,
+            stack.identity_provider_url,
+            stack.platform.admin_token,
+            str(stack.platform.exports),
         )
     RUN_REDACTOR.remember(target.admin_token)
     if context.stack is not None:

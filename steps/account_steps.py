@@ -44,11 +44,11 @@ def step_refused_weak_password(context: Context, person: str, reason: str) -> No
     " and with an email nobody has registered"
 )
 def step_log_in_wrongly(context: Context, person: str, times: int, owner: str) -> None:
-    email = context.cast.actor(owner).email
+    email, nobody = context.cast.actor(owner).email, suite_email("nobody")
     actor = context.cast.actor(person)
     for _ in range(times):  # interleaved, so that both kinds meet the same load
         context.run(actor.try_log_in_repeatedly("wrong password", email, WRONG_PASSWORD, 1))
-        context.run(actor.try_log_in_repeatedly("unknown email", suite_email("nobody"), WRONG_PASSWORD, 1))
+        context.run(actor.try_log_in_repeatedly("unknown email", nobody, WRONG_PASSWORD, 1))
 
 
 @then("every refusal has the same status, body and headers")

@@ -1,5 +1,6 @@
 """Personas: what a person has (credentials, tokens, an open chat, the runs seen), acting through clients."""
 
+import asyncio
 import secrets
 import time
 import uuid
@@ -11,7 +12,7 @@ from support.clients.browser import Browser
 from support.clients.chat_connection import ChatConnection, Closed, HandshakeRefused
 from support.clients.database_probe import SUITE_EMAIL_DOMAIN, DatabaseProbe
 from support.clients.http_client import ApiResponse, PlatformApi, expect_status
-from support.clients.oidc_sign_in import ProviderSignIn, SignIn
+from support.clients.oidc_sign_in import ProviderSignIn, SignIn, query_secrets
 from support.clients.provider_login import load_provider_login
 from support.report.evidence import ScenarioEvidence
 from support.stack.config import TargetConfig
@@ -38,6 +39,11 @@ class Actor:
     token_responses: list[ApiResponse] = field(default_factory=list)
     previous_user_id: str | None = None
     presented: str | None = None  # a token an attacker presents
+    export_location: str | None = None
+    export_status: dict[str, Any] = field(default_factory=dict)
+    download: ApiResponse | None = None
+    writes: list[ApiResponse] = field(default_factory=list)
+    erased: dict[str, Any] = field(default_factory=dict)  # what the database held for her just before erasure
     used_refresh_tokens: list[str] = field(default_factory=list)
     browser: Browser | None = None
     sign_ins: list[SignIn] = field(default_factory=list)
@@ -243,6 +249,47 @@ class Actor:
             if isinstance(arrival.frame, Closed):
                 return arrival.frame
         return None
+
+    async def request_export(self) -> None:
+        requested = expect_status(await self.api.request_export(self.token), 202, f"{self.name} asks for an export")
+        self.export_location = requested.headers.get("location")
+        assert self.export_location, f"Expected a Location header on the 202; got {requested.describe()}"
+
+    async def wait_for_export(self, timeout: float) -> dict[str, Any]:
+        """Read the export's status until it is ready (or failed), within `timeout` seconds."""
+        assert self.export_location, f"{self.name} has asked for no export"
+        deadline = time.monotonic() + timeout
+        while True:
+            status = expect_status(
+                await self.api.export_status(self.token, self.export_location), 200, f"{self.name} reads her export"
+            )
+            self.export_status = status.body
+            self.evidence.redactor.remember(*query_secrets(status.body.get("download_url")))
+            if status.body.get("status") in ("ready", "failed") or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.2)
+        assert self.export_status.get("status") == "ready", (
+            f"Expected her export to be ready within {timeout:g} s; its status is {self.export_status}"
+        )
+        return self.export_status
+
+    async def download_export(self, url: str | None = None) -> ApiResponse:
+        link = url or self.export_status.get("download_url")
+        assert link, f"{self.name} has no download link"
+        self.download = await self.api.download(self.token, link)
+        return self.download
+
+    async def open_thread(self) -> ApiResponse:
+        """One write: open a chat thread (no socket)."""
+        response = await self.api.create_thread(self.token, "Another chat")
+        self.writes.append(response)
+        return response
+
+    async def write_until_refused(self, most: int = 300) -> ApiResponse:
+        for _ in range(most):
+            if (await self.open_thread()).status == 429:
+                return self.writes[-1]
+        raise AssertionError(f"{self.name} opened {most} chats and was never refused")
 
     async def erase_account(self) -> None:
         expect_status(await self.api.delete_account(self.token, self.password), 204, f"{self.name} erases her account")

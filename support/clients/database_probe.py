@@ -67,3 +67,46 @@ class DatabaseProbe:
         return await self.fetch(
             "SELECT id::text AS id, email, created_at FROM users WHERE email_normalized = lower($1)", email.strip()
         )
+
+    async def traces_of(self, user_id: str, email: str) -> dict[str, int]:
+        """How many rows of each store still name the account (by id, or by email for the account row)."""
+        [row] = await self.fetch(
+            "SELECT"
+            " (SELECT count(*) FROM users WHERE id = $1::uuid OR email_normalized = lower($2)) AS users,"
+            " (SELECT count(*) FROM threads WHERE user_id = $1::uuid) AS threads,"
+            " (SELECT count(*) FROM messages m WHERE m.thread_id IN"
+            "   (SELECT id FROM threads WHERE user_id = $1::uuid)) AS messages,"
+            " (SELECT count(*) FROM sessions WHERE user_id = $1::uuid) AS sessions,"
+            " (SELECT count(*) FROM refresh_tokens WHERE user_id = $1::uuid) AS refresh_tokens,"
+            " (SELECT count(*) FROM ws_tickets WHERE user_id = $1::uuid) AS chat_tickets,"
+            " (SELECT count(*) FROM identities WHERE user_id = $1::uuid) AS identities,"
+            " (SELECT count(*) FROM login_codes WHERE user_id = $1::uuid) AS login_codes,"
+            " (SELECT count(*) FROM exports WHERE user_id = $1::uuid) AS exports,"
+            " (SELECT count(*) FROM rate_limits WHERE key LIKE '%:' || $1) AS rate_limits",
+            user_id,
+            email,
+        )
+        return {name: int(count) for name, count in row.items()}
+
+    async def messages_with_ids(self, message_ids: list[str]) -> list[dict[str, Any]]:
+        return await self.fetch(
+            "SELECT id::text AS id, role, content FROM messages WHERE id = ANY($1::uuid[])", message_ids
+        )
+
+    async def account_data(self, user_id: str) -> dict[str, Any]:
+        """What the platform stores for one account, in the export's shape, for a row-by-row comparison."""
+        [profile] = await self.fetch("SELECT id, email, created_at, plan FROM users WHERE id = $1::uuid", user_id)
+        identities = await self.fetch(
+            "SELECT provider, subject, email, email_verified, created_at AS linked_at FROM identities"
+            " WHERE user_id = $1::uuid ORDER BY created_at",
+            user_id,
+        )
+        threads = await self.fetch(
+            "SELECT id, title, created_at FROM threads WHERE user_id = $1::uuid ORDER BY created_at, id", user_id
+        )
+        for thread in threads:
+            thread["messages"] = await self.fetch(
+                "SELECT id, role, content, run_id, created_at FROM messages WHERE thread_id = $1 ORDER BY position",
+                thread["id"],
+            )
+        return {"profile": profile, "identities": identities, "threads": threads}

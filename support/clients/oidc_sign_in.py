@@ -35,6 +35,11 @@ def query(url: str) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
 
 
+def query_secrets(url: str | None) -> list[str]:
+    """The values in a URL's query, which for a link like a download link are its secrets."""
+    return list(query(url).values()) if url else []
+
+
 class ProviderSignIn:
     def __init__(self, browser: Browser, api: PlatformApi, base_url: str, provider: str, login: ProviderLogin) -> None:
         self.browser = browser

@@ -9,7 +9,7 @@ MASK = "«redacted»"
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 SECRET_QUERY = re.compile(
     r"(?i)([?&#](?:ticket|access_token|refresh_token|id_token|token|code|login_code|code_verifier|client_secret"
-    r"|password)=)[^&#\s\"']+"
+    r"|password|key)=)[^&#\s\"']+"
 )
 SECRET_FIELDS = frozenset(
     {

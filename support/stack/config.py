@@ -27,6 +27,7 @@ class TargetConfig:
     provider_login: str = "support.clients.provider_login:DevInteractionsLogin"
     short_lived_client: str | None = None
     admin_token: str | None = None
+    export_store: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -44,7 +45,7 @@ class TargetConfig:
         return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + "/chat", "", ""))
 
     def targeting(
-        self, base_url: str, database_url: str, identity_provider_url: str, admin_token: str
+        self, base_url: str, database_url: str, identity_provider_url: str, admin_token: str, export_store: str
     ) -> "TargetConfig":
         """The embedded stack as the target, with its short-lived client and its admin token."""
         return replace(
@@ -54,6 +55,7 @@ class TargetConfig:
             identity_provider_url=identity_provider_url,
             short_lived_client=self.short_lived_client or EMBEDDED_SHORT_LIVED_CLIENT,
             admin_token=admin_token,
+            export_store=export_store,
         )
 
 
@@ -82,6 +84,7 @@ def load_config(userdata: Mapping[str, str], environ: Mapping[str, str]) -> Targ
         provider_login=setting("provider_login") or TargetConfig.provider_login,
         short_lived_client=setting("short_lived_client"),
         admin_token=setting("admin_token"),
+        export_store=setting("export_store"),
     )
 
 

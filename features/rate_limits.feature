@@ -1,0 +1,70 @@
+@allure.label.epic:Limits @destructive
+Feature: Fair use and plans
+  Each customer has limits by plan, per kind of request: chat messages, other
+  writes, exports. A customer over a limit is told so plainly, with when to
+  try again, and nothing they sent is silently dropped. One customer's
+  limits never slow another. An upgrade applies at once.
+
+  Every answer says how much of its limit is left, in the IETF fields
+  RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-11).
+  The embedded platform's windows last seconds, so these journeys stay short.
+
+  Words used here:
+  - a write is any request that creates something, such as opening a chat;
+  - a window is the time a limit counts over; Retry-After says how long to wait;
+  - the admin API is for the company's staff, with a token of their own;
+  - Mallory is an attacker: she may have an account of her own, never Alice's password.
+
+  @critical @allure.label.story:Over_the_limit
+  Scenario: A customer over her write limit is refused with a 429 that says when to retry
+    Given Alice has signed up and logged in
+    When she opens chats until the platform refuses
+    Then she is refused with a 429 problem that says when to retry
+    And the refusal names the limit and shows none of it left
+
+  @normal @allure.label.story:Headers
+  Scenario: Every write reports how much of the limit is left
+    Given Alice has signed up and logged in
+    When she opens 3 chats
+    Then each answer shows one less of her write limit left
+
+  @critical @allure.label.story:Recovery
+  Scenario: A limited customer can write again after waiting as told
+    Given Alice has signed up and logged in
+    And she has opened chats until the platform refused
+    When she waits as long as the refusal told her to
+    Then she can open a chat again
+
+  @blocker @allure.label.story:Fairness
+  Scenario: One customer's limit never slows another
+    Given Alice has signed up and logged in
+    And she has opened chats until the platform refused
+    And Bob has signed up and logged in
+    When Bob opens a chat
+    Then his chat is opened, with his whole write limit but one left
+
+  @critical @allure.label.story:Over_the_limit
+  Scenario: A chat message over the limit gets a rate_limited error frame, no run, and the chat stays open
+    Given Alice is in a chat with the agent
+    When she sends the agent more questions than her chat limit allows
+    Then her last question is refused with "rate_limited" and when to retry, and no run starts
+    And once she has waited, her next question is answered on the same chat
+
+  @blocker @allure.label.story:Login_throttling
+  Scenario: Failed logins are throttled per account, alike for known and unknown emails
+    Given Alice has signed up
+    When Mallory tries 6 times each to log in as Alice with a wrong password and with an email nobody has registered
+    Then the sixth try of each kind is refused with the same 429 answer
+
+  @critical @allure.label.story:Plans
+  Scenario: An upgrade raises the limit at once, without a new login
+    Given Alice has signed up and logged in
+    And she has opened chats until the platform refused
+    When the company upgrades Alice to the pro plan
+    Then she can open a chat again at once, with the same access token, under the pro plan's limit
+
+  @blocker @allure.label.story:Plans
+  Scenario: A customer's token is refused at the admin API
+    Given Mallory has signed up and logged in
+    When Mallory tries to upgrade herself to the pro plan through the admin API
+    Then the admin API refuses her as forbidden

@@ -1,0 +1,136 @@
+# mypy: disable-error-code="untyped-decorator"
+from behave import given, then, when
+from behave.runner import Context
+
+from support.checks import limits as check
+from support.checks.event_stream import expect_refused, expect_terminal
+from support.clients.http_client import expect_status
+from support.stack.service_errors import NotConfigured
+from support.waiting import wait_until
+
+MOST_CHAT_MESSAGES = 50  # a chat limit above this is not a limit these journeys can reach
+
+
+@when("{person:Person} opens chats until the platform refuses")
+@given("{person:Person} has opened chats until the platform refused")
+def step_write_until_refused(context: Context, person: str) -> None:
+    context.run(context.cast.actor(person).write_until_refused())
+
+
+@then("{person:Person} is refused with a 429 problem that says when to retry")
+def step_limited(context: Context, person: str) -> None:
+    check.expect_limited(context.cast.actor(person).writes[-1])
+
+
+@then("the refusal names the limit and shows none of it left")
+def step_none_left(context: Context) -> None:
+    check.expect_none_left(context.cast.current.writes[-1])
+
+
+@when("{person:Person} opens {count:d} chats")
+def step_open_chats(context: Context, person: str, count: int) -> None:
+    actor = context.cast.actor(person)
+    for _ in range(count):
+        context.run(actor.open_thread())
+
+
+@then("each answer shows one less of {person:Person} write limit left")
+def step_counting_down(context: Context, person: str) -> None:
+    check.expect_counting_down(context.cast.actor(person).writes)
+
+
+@when("{person:Person} waits as long as the refusal told her to")
+def step_wait_retry_after(context: Context, person: str) -> None:
+    wait_until(check.retry_after(context.cast.actor(person).writes[-1]), "the Retry-After of the refusal")
+
+
+@then("{person:Person} can open a chat again")
+def step_can_write(context: Context, person: str) -> None:
+    response = context.run(context.cast.actor(person).open_thread())
+    assert response.status == 201, f"Expected her write to be accepted after waiting; got {response.describe()}"
+
+
+@when("{person:Person} opens a chat")
+def step_open_one(context: Context, person: str) -> None:
+    context.run(context.cast.actor(person).open_thread())
+
+
+@then("{person:Person} chat is opened, with {pronoun:Person} whole write limit but one left")
+def step_whole_limit(context: Context, person: str, pronoun: str) -> None:
+    [write] = context.cast.actor(person).writes
+    check.expect_accepted_with(write, check.quota(write) - 1)
+
+
+@when("{person:Person} sends the agent more questions than her chat limit allows")
+def step_flood_chat(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    for number in range(1, MOST_CHAT_MESSAGES + 1):
+        context.run(actor.ask(f"What is {number} + {number}?"))
+        if "error" in context.run(actor.latest_run()).types:
+            return
+    raise AssertionError(f"{actor.name} sent {MOST_CHAT_MESSAGES} questions and none was refused")
+
+
+@then('{person:Person} last question is refused with "{code}" and when to retry, and no run starts')
+def step_chat_refused(context: Context, person: str, code: str) -> None:
+    run = context.run(context.cast.actor(person).latest_run())
+    expect_refused(run, code)
+    refusal = next(event for event in run.events if event.get("type") == "error")
+    retry = refusal.get("retry_after")
+    assert isinstance(retry, int) and retry >= 1, f"Expected the error frame to say when to retry; got {refusal}"
+
+
+@then("once {person:Person} has waited, {pronoun:Person} next question is answered on the same chat")
+def step_chat_recovers(context: Context, person: str, pronoun: str) -> None:
+    actor = context.cast.actor(person)
+    connection = actor.connection
+    refusal = next(event for event in actor.runs[-1].events if event.get("type") == "error")
+    wait_until(float(refusal["retry_after"]), "the chat refusal's retry_after")
+    context.run(actor.ask("What is 1 + 1?"))
+    expect_terminal(context.run(actor.latest_run()), "agent_completed")
+    assert actor.connection is connection and actor.runs[-1].closed is None, "Expected the same chat to stay open"
+
+
+@then("the sixth try of each kind is refused with the same 429 answer")
+def step_throttled_alike(context: Context) -> None:
+    check.expect_same_throttling(context.cast.current.refused_logins, allowed=5)
+
+
+def admin_token(context: Context) -> str:
+    if context.target.admin_token is None:
+        raise NotConfigured("The plan journeys need the admin API's token: -D admin_token=<token>")
+    token: str = context.target.admin_token
+    return token
+
+
+@when("the company upgrades {person:Person} to the {plan} plan")
+def step_upgrade(context: Context, person: str, plan: str) -> None:
+    actor = context.cast.actor(person)
+    upgraded = context.run(context.cast.api.set_plan(admin_token(context), str(actor.user_id), plan))
+    expect_status(upgraded, 200, f"the company upgrades {actor.name} to {plan}")
+
+
+@then("{person:Person} can open a chat again at once, with the same access token, under the pro plan's limit")
+def step_upgraded_at_once(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    refused = actor.writes[-1]
+    response = context.run(actor.open_thread())
+    assert response.status == 201, f"Expected the upgrade to apply at once; the next write got {response.describe()}"
+    assert check.quota(response) > check.quota(refused), (
+        f"Expected the pro plan's larger limit; before {refused.headers.get('ratelimit-policy')!r}, "
+        f"now {response.headers.get('ratelimit-policy')!r}"
+    )
+
+
+@when("{person:Person} tries to upgrade herself to the {plan} plan through the admin API")
+def step_self_upgrade(context: Context, person: str, plan: str) -> None:
+    actor = context.cast.actor(person)
+    actor.last_response = context.run(context.cast.api.set_plan(actor.token, str(actor.user_id), plan))
+
+
+@then("the admin API refuses {person:Person} as forbidden")
+def step_admin_forbidden(context: Context, person: str) -> None:
+    response = context.cast.actor(person).last_response
+    assert response is not None and response.status == 403, (
+        f"Expected the admin API to refuse a customer's token with 403; got {response}"
+    )

@@ -1,0 +1,75 @@
+"""What a Then verifies about rate limits: 429 problems, Retry-After, and the draft-11 RateLimit fields."""
+
+import re
+
+from support.clients.http_client import ApiResponse
+
+POLICY = re.compile(r'^"(?P<name>[^"]+)";q=(?P<quota>\d+);w=(?P<window>\d+)$')
+LIMIT = re.compile(r'^"(?P<name>[^"]+)";r=(?P<remaining>\d+);t=(?P<reset>\d+)$')
+
+
+def quota(response: ApiResponse) -> int:
+    policy = POLICY.match(response.headers.get("ratelimit-policy", ""))
+    assert policy, f"Expected a RateLimit-Policy field like '\"writes\";q=10;w=10'; got {dict(response.headers)}"
+    return int(policy["quota"])
+
+
+def remaining(response: ApiResponse) -> int:
+    limit = LIMIT.match(response.headers.get("ratelimit", ""))
+    assert limit, f"Expected a RateLimit field like '\"writes\";r=3;t=4'; got {dict(response.headers)}"
+    return int(limit["remaining"])
+
+
+def retry_after(response: ApiResponse) -> int:
+    value = response.headers.get("retry-after", "")
+    assert value.isdigit() and int(value) >= 1, (
+        f"Expected the 429 to carry Retry-After in seconds; got {value!r} in {response.describe()}"
+    )
+    return int(value)
+
+
+def expect_limited(response: ApiResponse) -> None:
+    assert response.status == 429 and response.problem_type.endswith("/rate-limited"), (
+        f"Expected the platform to refuse with 429 problem 'rate-limited'; got {response.describe()}"
+    )
+    retry_after(response)
+
+
+def expect_none_left(response: ApiResponse) -> None:
+    quota(response)
+    assert remaining(response) == 0, (
+        f"Expected the refusal to show none of the limit left; got {response.headers.get('ratelimit')!r}"
+    )
+
+
+def expect_counting_down(responses: list[ApiResponse]) -> None:
+    left = [remaining(response) for response in responses]
+    start = quota(responses[0]) - 1
+    expected = list(range(start, start - len(responses), -1))
+    assert left == expected, f"Expected each write to show one less of the limit left: {expected}; got {left}"
+
+
+def expect_accepted_with(response: ApiResponse, left: int) -> None:
+    assert response.status == 201, f"Expected the write to be accepted; got {response.describe()}"
+    assert remaining(response) == left, (
+        f"Expected {left} of the limit left after this write; got {response.headers.get('ratelimit')!r}"
+    )
+
+
+def expect_same_throttling(attempts: dict[str, list[ApiResponse]], allowed: int) -> None:
+    """The first `allowed` tries of each kind are refused as wrong, the next as throttled, alike."""
+    refusals = []
+    for kind, responses in attempts.items():
+        early = [response.status for response in responses[:allowed]]
+        assert early == [401] * allowed, f"Expected {allowed} ordinary refusals for {kind}; got {early}"
+        throttled = responses[allowed]
+        assert throttled.status == 429, (
+            f"Expected try {allowed + 1} of {kind} to be throttled with 429; got {throttled.describe()}"
+        )
+        retry_after(throttled)
+        refusals.append((kind, throttled))
+    (first_kind, first), (other_kind, other) = refusals
+    assert first.problem_type == other.problem_type and first.body.get("title") == other.body.get("title"), (
+        f"Expected the same throttling answer for both kinds, so it reveals no account;\n"
+        f"{first_kind}: {first.describe()}\n{other_kind}: {other.describe()}"
+    )

@@ -1,0 +1,64 @@
+"""What a Then verifies about exports and erasure: the export against the database, and what is left behind."""
+
+import json
+from typing import Any
+
+from support.clients.http_client import ApiResponse
+
+EXPORT_SECTIONS = ("profile", "identities", "threads")
+
+
+def plain(value: Any) -> Any:
+    """Rows and JSON in one comparable shape: UUIDs and times as the strings the export writes."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def expect_export_matches(export: Any, stored: dict[str, Any]) -> None:
+    assert isinstance(export, dict) and isinstance(export.get("manifest"), dict), (
+        f"Expected the export to be a JSON object with a manifest; got {str(export)[:300]}"
+    )
+    assert export["manifest"].get("version"), f"Expected the manifest to carry a format version: {export['manifest']}"
+    for section in EXPORT_SECTIONS:
+        exported, expected = plain(export.get(section)), plain(stored[section])
+        assert exported == expected, (
+            f"Expected the export's {section} to hold exactly what the database stores for her.\n"
+            f"database: {json.dumps(expected)[:1500]}\nexport:   {json.dumps(exported)[:1500]}"
+        )
+
+
+def expect_nothing_of(export: Any, other: dict[str, Any], other_email: str) -> None:
+    text = json.dumps(export)
+    ids = [str(thread["id"]) for thread in other["threads"]]
+    ids += [str(message["id"]) for thread in other["threads"] for message in thread["messages"]]
+    leaked = [value for value in [*ids, other_email] if value in text]
+    assert not leaked, f"Expected nothing of the other customer in the export; it holds {leaked}"
+
+
+def expect_not_found(response: ApiResponse | None, problem: str) -> None:
+    assert response is not None, "nothing was asked"
+    assert response.status == 404 and response.problem_type.endswith(f"/{problem}"), (
+        f"Expected 404 problem '{problem}', so that nobody learns the export exists; got {response.describe()}"
+    )
+
+
+def expect_problem(response: ApiResponse | None, status: int, problem: str, promise: str) -> None:
+    assert response is not None, "nothing was asked"
+    assert response.status == status and response.problem_type.endswith(f"/{problem}"), (
+        f"Expected {promise}: HTTP {status} problem '{problem}'; got {response.describe()}"
+    )
+
+
+def expect_not_cached(response: ApiResponse | None) -> None:
+    assert response is not None and response.status == 200, f"Expected the download to succeed; got {response}"
+    cache_control = response.headers.get("cache-control")
+    assert "no-store" in (cache_control or ""), (
+        f"Expected the export download to be marked Cache-Control: no-store; got {cache_control!r}"
+    )
+
+
+def expect_no_traces(traces: dict[str, int], kept_messages: list[dict[str, Any]]) -> None:
+    left = {store: count for store, count in traces.items() if count}
+    assert not left and not kept_messages, (
+        f"Expected nothing of the erased account in any table; still there: {left}"
+        + (f"; and her messages, moved elsewhere: {kept_messages}" if kept_messages else "")
+    )

@@ -1,0 +1,10 @@
+"""Journeys that wait for time to pass (a token to expire, a window to reset) wait a bounded time."""
+
+import time
+
+LONGEST_WAIT = 30.0  # no journey waits longer than this for a token, a link or a limit to lapse
+
+
+def wait_until(seconds_from_now: float, what: str) -> None:
+    assert seconds_from_now <= LONGEST_WAIT, f"{what} is {seconds_from_now:.0f} s away, over {LONGEST_WAIT:g} s"
+    time.sleep(max(0.0, seconds_from_now))
