@@ -46,7 +46,7 @@ def before_all(context: Context) -> None:
     context.loop = LoopThread()
     context.stack = None
     if target.embedded:
-        context.stack = EmbeddedStack(target.platform_faults, target.database_url).start()
+        context.stack = EmbeddedStack(target.platform_faults, target.database_url, target.export_store).start()
         stack = context.stack
         target = target.targeting(
             stack.base_url,

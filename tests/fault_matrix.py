@@ -35,6 +35,9 @@ LOGIN_REFUSAL = "A failed login does not reveal whether the account exists"
 FIRST_SIGN_IN = "A first sign-in through the identity provider creates an account"
 TOKENS_OUT_OF_URLS = "The platform's tokens reach the app without ever appearing in a URL"
 TOKEN_LIFETIME = "Every token is short-lived, verifiable by the published key, and never cached"
+EXPORT_CONTENTS = "An export holds exactly what the platform stores for the customer, and nothing of anyone else's"
+ERASED_EVERYWHERE = "An erased account leaves nothing behind in any store"
+OVER_WRITE_LIMIT = "A customer over her write limit is refused with a 429 that says when to retry"
 LOGOUT = "Logging out closes the session's chat within 2 seconds and ends its refreshes"
 
 
@@ -140,6 +143,56 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "verified_email_not_linked": expect(
         "A verified email joins the password account that has it", "Expected the sign-in to give the app its tokens"
     ),
+    "export_misses_last_message": expect(EXPORT_CONTENTS, "Expected the export's threads to hold exactly"),
+    "export_includes_strangers_thread": expect(EXPORT_CONTENTS, "Expected the export's threads to hold exactly"),
+    "export_status_for_anyone": expect("Only the owner can see an export", "Expected 404 problem 'export-not-found'"),
+    "export_download_for_anyone": expect(
+        "Only the owner can download an export, even with its link", "Expected 404 problem 'export-not-found'"
+    ),
+    "export_link_never_expires": expect(
+        "A download link stops working once it expires", "Expected an expired download link to be refused"
+    ),
+    "export_cacheable": expect(
+        "An export is never cached on its way to the customer", "Expected the export download to be marked"
+    ),
+    "erasure_without_password": expect(
+        "Erasing an account needs the customer's password", "Expected erasure without the password to be refused"
+    ),
+    "erasure_keeps_messages": expect(ERASED_EVERYWHERE, "her messages, moved elsewhere"),
+    "erasure_leaves_chat_open": expect(
+        "After erasure the customer's chat closes and her tokens stop working at once",
+        "Expected the platform to close her chat within 2 s",
+    ),
+    "erasure_keeps_export_files": expect(ERASED_EVERYWHERE, "Expected the erased account's export file to be deleted"),
+    "limit_without_retry_after": expect(OVER_WRITE_LIMIT, "Expected the 429 to carry Retry-After"),
+    "limit_reports_full_quota": expect(
+        "Every write reports how much of the limit is left", "Expected each write to show one less of the limit left"
+    ),
+    "limit_shared_by_everyone": expect("One customer's limit never slows another", "Expected the write to be accepted"),
+    "login_throttle_only_known_accounts": expect(
+        "Failed logins are throttled per account, alike for known and unknown emails",
+        "Expected try 6 of unknown email to be throttled",
+    ),
+    "chat_limit_drops_silently": expect(
+        "A chat message over the limit gets a rate_limited error frame, no run, and the chat stays open",
+        "Expected an error frame with code 'rate_limited'",
+    ),
+    "upgrade_not_at_once": expect(
+        "An upgrade raises the limit at once, without a new login", "Expected the upgrade to apply at once"
+    ),
+    "admin_accepts_customers": expect(
+        "A customer's token is refused at the admin API", "Expected the admin API to refuse a customer's token"
+    ),
+    "erased_email_reserved": expect(
+        "The email of an erased account can be registered again", "Expected the signup to succeed"
+    ),
+    "erasure_deletes_another_thread": expect(
+        "Erasing one account leaves another customer's data untouched", "Expected the messages table to hold"
+    ),
+    "limit_never_recovers": expect(
+        "A limited customer can write again after waiting as told",
+        "Expected her write to be accepted after waiting",
+    ),
     "common_passwords_accepted": expect(
         'A weak password such as "password1234" is refused with a reason the customer can act on',
         "refused with HTTP 422 and problem type 'weak-password'",
@@ -176,7 +229,10 @@ def judge(fault: str, run: SuiteRun) -> Verdict:
     verdict = Verdict(fault, run, failed)
     if fault == CLEAN:
         if run.exit_code != 0 or failed or not results:
-            verdict.problem = f"the clean platform did not pass: exit {run.exit_code}, failing {failed}"
+            reasons = [
+                (r.get("statusDetails") or {}).get("message", "")[:300] for r in results if r["status"] != "passed"
+            ]
+            verdict.problem = f"the clean platform did not pass: exit {run.exit_code}, failing {failed}: {reasons}"
         return verdict
     if run.exit_code == 0:
         verdict.problem = "the run passed"
@@ -185,20 +241,20 @@ def judge(fault: str, run: SuiteRun) -> Verdict:
         if catcher is None or catcher["status"] != "failed":
             status = catcher["status"] if catcher else "no result"
             verdict.problem = f"'{expected.scenario}' should fail as a product defect; it is {status}"
-        elif expected.message not in (catcher.get("statusDetails") or {}).get("message", ""):
-            verdict.problem = f"'{expected.scenario}' failed without saying {expected.message!r}"
+        elif expected.message not in (said := (catcher.get("statusDetails") or {}).get("message", "")):
+            verdict.problem = f"'{expected.scenario}' failed without saying {expected.message!r}: {said[:300]!r}"
     return verdict
 
 
 def run_fault(fault: str, workdir: Path, database_url: str) -> Verdict:
-    args = ["-D", f"database_url={database_url}"]
+    args = ["-D", f"database_url={database_url}", "-D", f"export_store={workdir / 'exports'}"]
     if fault != CLEAN:
         args += ["-D", f"platform_faults={fault}", *selection(fault)]
     return judge(fault, run_suite(workdir / fault.strip("()"), *args))
 
 
 def run_matrix(faults: list[str], workers: int = 2) -> list[Verdict]:
-    """Every run starts its own platform, with its defect, on one PostgreSQL that the whole matrix shares."""
+    """Every run starts its own platform, with its defect, on one PostgreSQL (and export store) that all share."""
     with tempfile.TemporaryDirectory(prefix="fault-matrix-") as workdir, ThreadPoolExecutor(workers) as pool:
         postgres = EmbeddedPostgres(Path(workdir))
         try:

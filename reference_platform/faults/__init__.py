@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from reference_platform.app import Blueprint
 
-from . import chat, identity
+from . import chat, data, identity, limits
 
 
 class Fault(NamedTuple):
@@ -102,6 +102,47 @@ FAULTS: dict[str, Fault] = {
     "day_long_access_tokens": Fault("access tokens live a day", {"access_tokens": identity.DayLongAccessTokens}),
     "verified_email_not_linked": Fault(
         "a verified email is treated as unverified, so it never joins its account", {"oidc": identity.NeverLinks}
+    ),
+    "export_misses_last_message": Fault(
+        "the export leaves out the last message of each thread", {"exports": data.ExportWithoutLastMessage}
+    ),
+    "export_includes_strangers_thread": Fault(
+        "the export carries another customer's thread", {"exports": data.ExportWithAStrangersThread}
+    ),
+    "export_status_for_anyone": Fault("anyone can read an export's status", {"exports": data.ExportStatusForAnyone}),
+    "export_download_for_anyone": Fault(
+        "anyone with the link can download an export", {"exports": data.DownloadForAnyone}
+    ),
+    "export_link_never_expires": Fault("download links never expire", {"exports": data.LinksNeverExpire}),
+    "export_cacheable": Fault("export downloads may be cached for an hour", {"exports": data.CacheableDownloads}),
+    "erasure_without_password": Fault("erasure asks for no password", {"erasure": data.ErasesWithoutPassword}),
+    "erasure_keeps_messages": Fault("erasure moves the messages to an archive", {"erasure": data.KeepsMessages}),
+    "erasure_leaves_chat_open": Fault(
+        "erasure does not end the sessions, so their chats stay open", {"erasure": data.ErasesWithOpenChats}
+    ),
+    "erasure_keeps_export_files": Fault("erasure leaves the export files", {"erasure": data.KeepsExportFiles}),
+    "limit_without_retry_after": Fault("a 429 carries no Retry-After", {"limiter": limits.NoRetryAfter}),
+    "limit_reports_full_quota": Fault(
+        "the RateLimit field always reports the whole quota left", {"limiter": limits.ReportsFullQuota}
+    ),
+    "limit_shared_by_everyone": Fault(
+        "chat and write limits count every customer together", {"limiter": limits.OneLimitForEveryone}
+    ),
+    "login_throttle_only_known_accounts": Fault(
+        "failed logins are throttled only for emails that have an account",
+        {"limiter": limits.ThrottlesOnlyKnownAccounts},
+    ),
+    "chat_limit_drops_silently": Fault(
+        "a chat message over the limit is dropped without a word", {"chat_sessions": chat.DropsOverLimitMessages}
+    ),
+    "upgrade_not_at_once": Fault("each account's plan is read once and cached", {"quotas": limits.PlanCached}),
+    "admin_accepts_customers": Fault("the admin API accepts a customer's token", {"admin": limits.AdminForAnyCustomer}),
+    "erased_email_reserved": Fault("an erased account's email stays taken", {"erasure": data.ReservesErasedEmails}),
+    "erasure_deletes_another_thread": Fault(
+        "erasure deletes one thread too many, someone else's", {"erasure": data.ErasesOneThreadTooMany}
+    ),
+    "limit_never_recovers": Fault(
+        "a refused request pushes the limit's window further", {"limiter": limits.RefusalsExtendTheWait}
     ),
     "common_passwords_accepted": Fault(
         "a common password is accepted at signup", {"password_policy": identity.AcceptsCommonPasswords}

@@ -12,6 +12,7 @@ from reference_platform.chat.agent import PlannerAgent, RunEvents, phrase_answer
 from reference_platform.chat.socket import ChatSessions, HandshakeAuthenticator
 from reference_platform.chat.threads import ChatStore, Message
 from reference_platform.identity.bearer import Caller
+from reference_platform.limits.rate_limits import Verdict
 
 
 class SkipsThinking(RunEvents):
@@ -127,3 +128,8 @@ class AnswersSlowly(PlannerAgent):
         answer = await super().answer(question, events)
         await asyncio.sleep(2.5)
         return answer
+
+
+class DropsOverLimitMessages(ChatSessions):
+    async def refuse_over_limit(self, websocket: WebSocket, verdict: Verdict) -> None:
+        return None

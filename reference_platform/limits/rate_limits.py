@@ -141,10 +141,7 @@ class Quotas:
         return await self.limiter.check(str(user_id), await self.plan_of(user_id), route_class)
 
     async def enforce(self, user_id: uuid.UUID, route_class: str) -> Verdict:
-        verdict = await self.check(user_id, route_class)
-        if not verdict.allowed:
-            raise verdict.refusal()
-        return verdict
+        return await self.limiter.enforce(str(user_id), await self.plan_of(user_id), route_class)
 
     async def set_plan(self, user_id: uuid.UUID, plan: str) -> None:
         if plan not in self.limiter.limits or plan == "*":

@@ -50,10 +50,9 @@ def expect_counting_down(responses: list[ApiResponse]) -> None:
 
 
 def expect_accepted_with(response: ApiResponse, left: int) -> None:
-    assert response.status == 201, f"Expected the write to be accepted; got {response.describe()}"
-    assert remaining(response) == left, (
-        f"Expected {left} of the limit left after this write; got {response.headers.get('ratelimit')!r}"
-    )
+    promise = f"Expected the write to be accepted, with {left} of the limit left"
+    assert response.status == 201, f"{promise}; got {response.describe()}"
+    assert remaining(response) == left, f"{promise}; it shows {response.headers.get('ratelimit')!r}"
 
 
 def expect_same_throttling(attempts: dict[str, list[ApiResponse]], allowed: int) -> None:

@@ -27,7 +27,7 @@ PROVIDER_SCRIPT = Path(__file__).with_name("identity_provider.mjs")
 # A client whose tokens expire in seconds, so expiry journeys stay fast with no clock backdoor:
 # access token 2 s, refresh token 4 s unused, session 20 s.
 SHORT_LIVED_CLIENT = "expiry-probe=2/4/20"
-EXPORT_LINK_SECONDS = 3  # download links expire fast, so the journey that sees one expire waits seconds
+EXPORT_LINK_SECONDS = 5  # download links expire fast, so the journey that sees one expire waits seconds
 SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
 POSTGRES_USER = "embedded_postgres"
 DATABASE_NAME = "chat_platform"
@@ -215,11 +215,11 @@ class IdentityProvider:
 
 
 class PlatformProcess:
-    def __init__(self, workdir: Path, database_url: str, faults: tuple[str, ...]) -> None:
+    def __init__(self, workdir: Path, database_url: str, faults: tuple[str, ...], exports: Path) -> None:
         self.database_url = database_url
         self.faults = faults
         self.log = workdir / "platform.log"
-        self.exports = workdir / "exports"
+        self.exports = exports
         self.admin_token = secrets.token_urlsafe(24)
         self.listening = socket.socket()  # bound now, so the port is known before anything starts
         self.listening.bind(("127.0.0.1", 0))
@@ -284,11 +284,15 @@ def stop_process(process: subprocess.Popen[bytes] | None, sig: signal.Signals, g
 class EmbeddedStack:
     """Starts PostgreSQL, the identity provider and the reference platform; `stop()` undoes all of it.
 
-    Given a `database_url`, it serves the platform on that PostgreSQL instead of starting its own.
+    Given a `database_url`, it serves the platform on that PostgreSQL instead of starting its own; whoever
+    shares a database must share its export store too (`export_store`), as platform instances do.
     """
 
-    def __init__(self, faults: tuple[str, ...] = (), database_url: str | None = None) -> None:
+    def __init__(
+        self, faults: tuple[str, ...] = (), database_url: str | None = None, export_store: str | None = None
+    ) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="chat-acceptance-"))
+        self.export_store = Path(export_store) if export_store else self.workdir / "exports"
         self.postgres = EmbeddedPostgres(self.workdir) if database_url is None else None
         self._database_url = database_url
         self.platform: PlatformProcess | None = None
@@ -320,7 +324,7 @@ class EmbeddedStack:
     def start(self) -> "EmbeddedStack":
         started = time.monotonic()
         try:
-            self.platform = PlatformProcess(self.workdir, self.database_url, self.faults)
+            self.platform = PlatformProcess(self.workdir, self.database_url, self.faults, self.export_store)
             callback = f"{self.platform.base_url}/auth/oidc/{IdentityProvider.NAME}/callback"
             self.identity_provider = IdentityProvider(self.workdir, callback)
             self.identity_provider.spawn()  # Node starts while PostgreSQL does

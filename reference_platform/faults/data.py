@@ -1,0 +1,129 @@
+"""Defects in what the platform does with a customer's data: exports and erasure."""
+
+import io
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from reference_platform.data.erasure import Erasure
+from reference_platform.data.exports import Exports, ExportStatus
+from reference_platform.identity.bearer import Caller
+
+
+class ExportWithoutLastMessage(Exports):
+    async def write(self, out: Any, export_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        buffer = io.StringIO()
+        await super().write(buffer, export_id, user_id)
+        export = json.loads(buffer.getvalue())
+        for thread in export["threads"]:
+            thread["messages"] = thread["messages"][:-1]
+        out.write(json.dumps(export))
+
+
+class ExportWithAStrangersThread(Exports):
+    async def write(self, out: Any, export_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        buffer = io.StringIO()
+        await super().write(buffer, export_id, user_id)
+        export = json.loads(buffer.getvalue())
+        stranger = await self.database.pool.fetchrow(
+            "SELECT id, title, created_at FROM threads WHERE user_id <> $1 ORDER BY created_at DESC LIMIT 1", user_id
+        )
+        if stranger is not None:
+            export["threads"].append({**{key: str(value) for key, value in dict(stranger).items()}, "messages": []})
+        out.write(json.dumps(export))
+
+
+class ExportStatusForAnyone(Exports):
+    async def owner(self, user_id: uuid.UUID, export_id: uuid.UUID) -> uuid.UUID:
+        owner: uuid.UUID | None = await self.database.pool.fetchval(
+            "SELECT user_id FROM exports WHERE id = $1", export_id
+        )
+        return owner or user_id
+
+    async def status(self, user_id: uuid.UUID, export_id: uuid.UUID) -> ExportStatus:
+        return await super().status(await self.owner(user_id, export_id), export_id)
+
+    async def new_link(self, user_id: uuid.UUID, export_id: uuid.UUID) -> str:
+        return await super().new_link(await self.owner(user_id, export_id), export_id)
+
+
+class DownloadForAnyone(Exports):
+    async def file_for(self, user_id: uuid.UUID, export_id: uuid.UUID, key: str) -> Path:
+        owner = await self.database.pool.fetchval("SELECT user_id FROM exports WHERE id = $1", export_id)
+        return await super().file_for(owner or user_id, export_id, key)
+
+
+class LinksNeverExpire(Exports):
+    async def file_for(self, user_id: uuid.UUID, export_id: uuid.UUID, key: str) -> Path:
+        await self.database.pool.execute(
+            "UPDATE exports SET link_expires_at = now() + interval '1 day' WHERE id = $1", export_id
+        )
+        return await super().file_for(user_id, export_id, key)
+
+
+class CacheableDownloads(Exports):
+    def download_headers(self) -> dict[str, str]:
+        return {"Cache-Control": "public, max-age=3600"}
+
+
+class ErasesWithoutPassword(Erasure):
+    async def reauthenticate(self, caller: Caller, password: str | None) -> None:
+        return None
+
+
+class KeepsMessages(Erasure):
+    """Moves the customer's threads to an archive account before erasing: her messages survive."""
+
+    async def erase(self, caller: Caller, password: str | None) -> None:
+        archive = await self.database.pool.fetchval(
+            "INSERT INTO users (id, email, email_normalized) VALUES ($1, 'archive@platform.internal',"
+            " 'archive@platform.internal') ON CONFLICT (email_normalized) DO UPDATE SET email = excluded.email"
+            " RETURNING id",
+            uuid.uuid4(),
+        )
+        await self.database.pool.execute("UPDATE threads SET user_id = $2 WHERE user_id = $1", caller.user_id, archive)
+        await super().erase(caller, password)
+
+
+class ErasesWithOpenChats(Erasure):
+    """Deletes the account without ending its sessions first: nobody tells its sockets."""
+
+    async def erase(self, caller: Caller, password: str | None) -> None:
+        await self.reauthenticate(caller, password)
+        files = await self.exports.files_of(caller.user_id)
+        await self.users.delete(caller.user_id)
+        for path in files:
+            path.unlink(missing_ok=True)
+
+
+class KeepsExportFiles(Erasure):
+    async def erase(self, caller: Caller, password: str | None) -> None:
+        await self.reauthenticate(caller, password)
+        await self.sessions.revoke_others(caller.user_id, None, "account erased")
+        await self.users.delete(caller.user_id)
+        await self.limiter.forget(str(caller.user_id))
+
+
+class ReservesErasedEmails(Erasure):
+    """Keeps a tombstone under the erased email, so it can never sign up again."""
+
+    async def erase(self, caller: Caller, password: str | None) -> None:
+        email = await self.database.pool.fetchval("SELECT email FROM users WHERE id = $1", caller.user_id)
+        await super().erase(caller, password)
+        await self.database.pool.execute(
+            "INSERT INTO users (id, email, email_normalized) VALUES ($1, $2, lower($2))", uuid.uuid4(), email
+        )
+
+
+class ErasesOneThreadTooMany(Erasure):
+    """An off-by-one: deletes the newest N+1 threads of the platform, where N is the customer's count."""
+
+    async def erase(self, caller: Caller, password: str | None) -> None:
+        await self.reauthenticate(caller, password)
+        await self.database.pool.execute(
+            "DELETE FROM threads WHERE id IN (SELECT id FROM threads ORDER BY created_at DESC"
+            " LIMIT (SELECT count(*) + 1 FROM threads WHERE user_id = $1))",
+            caller.user_id,
+        )
+        await super().erase(caller, password)

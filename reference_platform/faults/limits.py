@@ -1,0 +1,74 @@
+"""Defects in rate limits, plans and the admin API."""
+
+import uuid
+
+from reference_platform.database import Database
+from reference_platform.limits.admin import AdminAuth
+from reference_platform.limits.rate_limits import Quotas, RateLimiter, Verdict
+from reference_platform.problems import Problem
+
+
+class NoRetryAfter(RateLimiter):
+    async def enforce(self, subject: str, plan: str, route_class: str) -> Verdict:
+        try:
+            return await super().enforce(subject, plan, route_class)
+        except Problem as refusal:
+            refusal.headers.pop("Retry-After", None)
+            raise
+
+
+class ReportsFullQuota(RateLimiter):
+    async def check(self, subject: str, plan: str, route_class: str) -> Verdict:
+        verdict = await super().check(subject, plan, route_class)
+        return Verdict(verdict.route_class, verdict.limit, verdict.allowed, verdict.limit.quota,
+                       verdict.reset_seconds, verdict.retry_after)  # fmt: skip
+
+
+class OneLimitForEveryone(RateLimiter):
+    def key(self, subject: str, route_class: str) -> str:
+        return f"{route_class}:everyone" if route_class in ("writes", "chat") else super().key(subject, route_class)
+
+
+class ThrottlesOnlyKnownAccounts(RateLimiter):
+    async def enforce(self, subject: str, plan: str, route_class: str) -> Verdict:
+        if route_class == "login" and not await self.database.pool.fetchval(
+            "SELECT true FROM users WHERE email_normalized = $1", subject
+        ):
+            return await super().check(f"unknown:{uuid.uuid4()}", plan, route_class)
+        return await super().enforce(subject, plan, route_class)
+
+
+class PlanCached(Quotas):
+    """Reads each account's plan once and keeps it: an upgrade does not apply at once."""
+
+    def __init__(self, limiter: RateLimiter, database: Database) -> None:
+        super().__init__(limiter, database)
+        self.plans: dict[uuid.UUID, str] = {}
+
+    async def plan_of(self, user_id: uuid.UUID) -> str:
+        if user_id not in self.plans:
+            self.plans[user_id] = await super().plan_of(user_id)
+        return self.plans[user_id]
+
+
+class AdminForAnyCustomer(AdminAuth):
+    async def check(self, authorization: str) -> None:
+        try:
+            await super().check(authorization)
+        except Problem as refusal:
+            if refusal.status != 403:
+                raise
+
+
+class RefusalsExtendTheWait(RateLimiter):
+    """Each refused request pushes the window further, so waiting as told is never enough."""
+
+    async def check(self, subject: str, plan: str, route_class: str) -> Verdict:
+        verdict = await super().check(subject, plan, route_class)
+        if not verdict.allowed:
+            await self.database.pool.execute(
+                "UPDATE rate_limits SET tat = tat + make_interval(secs => $2) WHERE key = $1",
+                self.key(subject, route_class),
+                verdict.limit.window_seconds,
+            )
+        return verdict
