@@ -52,8 +52,8 @@ def before_all(context: Context) -> None:
             stack.base_url,
             stack.database_url,
             stack.identity_provider_url,
-            stack.platform.admin_token,
-            str(stack.platform.exports),
+            stack.admin_token,
+            str(stack.export_store),
         )
     RUN_REDACTOR.remember(target.admin_token)
     if context.stack is not None:

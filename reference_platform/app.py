@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ from reference_platform.problems import (
 from reference_platform.settings import Settings
 from reference_platform.version import platform_version
 
+log = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-Id"
 ATTEMPT_COOKIE = "oidc_attempt"
 READINESS_TIMEOUT = 2.0
@@ -172,6 +174,23 @@ def create_app(parts: Parts) -> ASGIApp:
     """The platform as an ASGI app. Every request and socket gets an X-Request-Id that its log lines carry,
     the outermost layer, so that even an unhandled error's answer names it."""
     return CorrelationIdMiddleware(routes(parts), header_name=REQUEST_ID_HEADER)
+
+
+HOUSEKEEPING_SECONDS = 30.0
+
+
+async def keep_house(database: Database, stop: asyncio.Event) -> None:
+    """Drop state that can no longer matter: spent rate-limit windows, used or expired one-time secrets."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), HOUSEKEEPING_SECONDS)
+        try:
+            await database.pool.execute("DELETE FROM rate_limits WHERE tat < now()")
+            await database.pool.execute("DELETE FROM oidc_attempts WHERE expires_at < now() OR used_at IS NOT NULL")
+            await database.pool.execute("DELETE FROM login_codes WHERE expires_at < now() OR used_at IS NOT NULL")
+            await database.pool.execute("DELETE FROM ws_tickets WHERE expires_at < now() OR used_at IS NOT NULL")
+        except Exception as error:  # the database may be away; the next round tries again
+            log.warning("housekeeping failed: %r", error)
 
 
 def client_of(body: dict[str, Any]) -> str:
@@ -374,11 +393,12 @@ def routes(parts: Parts) -> Starlette:
         await endings.start()
         stopping = asyncio.Event()
         export_jobs = asyncio.create_task(parts.exports.run_jobs(stopping), name="export jobs")
+        housekeeping = asyncio.create_task(keep_house(parts.database, stopping), name="housekeeping")
         try:
             yield
         finally:
             stopping.set()
-            await export_jobs
+            await asyncio.gather(export_jobs, housekeeping)
             await endings.stop()
             await parts.database.close()
 

@@ -311,6 +311,11 @@ class EmbeddedStack:
         return self.postgres.url if self.postgres else str(self._database_url)
 
     @property
+    def admin_token(self) -> str:
+        assert self.platform is not None
+        return self.platform.admin_token
+
+    @property
     def identity_provider_url(self) -> str:
         assert self.identity_provider is not None
         return self.identity_provider.issuer
