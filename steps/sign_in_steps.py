@@ -5,7 +5,7 @@ from behave import given, then, when
 from behave.runner import Context
 
 from support.checks import sign_in as check
-from support.clients.oidc_sign_in import SignIn, query
+from support.clients.oidc_sign_in import query
 
 
 def with_query(url: str, **changes: str) -> str:
@@ -43,9 +43,7 @@ def step_sign_in_unverified(context: Context, person: str, owner: str) -> None:
 @when("{person:Person} starts to sign in through the identity provider and cancels there")
 def step_cancel(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    flow, sign_in = context.run(actor.provider_sign_in()), SignIn(actor.email)
-    actor.sign_ins.append(sign_in)
-    context.run(flow.begin(sign_in))
+    flow, sign_in = context.run(actor.start_sign_in(actor.email))
     context.run(flow.at_provider(sign_in, cancel=True))
     context.run(flow.come_back(sign_in))
 
@@ -53,9 +51,7 @@ def step_cancel(context: Context, person: str) -> None:
 @when("{person:Person} signs in through the identity provider, but the state in the provider's answer is changed")
 def step_tamper_state(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    flow, sign_in = context.run(actor.provider_sign_in()), SignIn(actor.email)
-    actor.sign_ins.append(sign_in)
-    context.run(flow.begin(sign_in))
+    flow, sign_in = context.run(actor.start_sign_in(actor.email))
     context.run(flow.at_provider(sign_in))
     context.run(flow.come_back(sign_in, with_query(sign_in.callback_url, state="tampered-state")))
 
@@ -63,9 +59,7 @@ def step_tamper_state(context: Context, person: str) -> None:
 @when("{person:Person} signs in through the identity provider, but the nonce in the platform's request is changed")
 def step_tamper_nonce(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    flow, sign_in = context.run(actor.provider_sign_in()), SignIn(actor.email)
-    actor.sign_ins.append(sign_in)
-    context.run(flow.begin(sign_in))
+    flow, sign_in = context.run(actor.start_sign_in(actor.email))
     sign_in.authorization_url = with_query(sign_in.authorization_url, nonce="tampered-nonce")
     context.run(flow.at_provider(sign_in))
     context.run(flow.come_back(sign_in))
@@ -75,9 +69,7 @@ def step_tamper_nonce(context: Context, person: str) -> None:
 def step_inject_code(context: Context, person: str, owner: str) -> None:
     stolen = query(context.cast.actor(owner).sign_ins[-1].callback_url)["code"]
     actor = context.cast.actor(person)
-    flow, sign_in = context.run(actor.provider_sign_in()), SignIn(actor.email)
-    actor.sign_ins.append(sign_in)
-    context.run(flow.begin(sign_in))
+    flow, sign_in = context.run(actor.start_sign_in(actor.email))
     callback = f"{context.target.base_url}/auth/oidc/{context.target.identity_provider}/callback"
     context.run(
         flow.come_back(sign_in, with_query(callback, code=stolen, state=query(sign_in.authorization_url)["state"]))

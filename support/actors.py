@@ -146,12 +146,17 @@ class Actor:
         browser = await self.fresh_browser()
         return ProviderSignIn(browser, self.api, self.target.base_url, self.target.identity_provider, login)
 
-    async def sign_in_with_provider(self, login_name: str) -> SignIn:
-        """The whole sign-in, as her browser and app do it; a refusal at any leg is kept for the steps."""
+    async def start_sign_in(self, login_name: str) -> tuple[ProviderSignIn, SignIn]:
+        """A new sign-in in a fresh browser, sent on its way to the provider; the steps take it from there."""
         flow, sign_in = await self.provider_sign_in(), SignIn(login_name)
         self.sign_ins.append(sign_in)
-        self.previous_user_id = self.user_id
         await flow.begin(sign_in)
+        return flow, sign_in
+
+    async def sign_in_with_provider(self, login_name: str) -> SignIn:
+        """The whole sign-in, as her browser and app do it; a refusal at any leg is kept for the steps."""
+        self.previous_user_id = self.user_id
+        flow, sign_in = await self.start_sign_in(login_name)
         await flow.at_provider(sign_in)
         await flow.come_back(sign_in)
         if sign_in.login_code:

@@ -13,31 +13,23 @@ OUTAGE_CHECK_TIMEOUT = 2.0  # after a failed step: short, so a dead test bed is 
 async def check_services(target: TargetConfig, timeout: float = PREFLIGHT_TIMEOUT) -> None:
     """Raise ServiceUnavailable naming the first service that does not answer, and what it said."""
     assert target.base_url is not None
-    url = f"{target.base_url}/health/ready"
-    try:
-        async with httpx2.AsyncClient(timeout=timeout) as client:
-            response = await client.get(url)
-    except httpx2.HTTPError as error:
-        raise ServiceUnavailable("platform API", url, describe(error)) from error
-    if response.status_code != 200:
-        cause = f"readiness answered HTTP {response.status_code}: {said(response)}"
-        raise ServiceUnavailable("platform API", url, cause, state="is not ready")
+    await expect_ok("platform API", f"{target.base_url}/health/ready", "readiness", timeout)
     if target.database_url is not None:
         await DatabaseProbe(target.database_url, timeout).ping()
     if target.identity_provider_url is not None:
-        await check_identity_provider(target.identity_provider_url, timeout)
+        discovery = f"{target.identity_provider_url.rstrip('/')}/.well-known/openid-configuration"
+        await expect_ok("identity provider", discovery, "discovery", timeout)
 
 
-async def check_identity_provider(issuer: str, timeout: float) -> None:
-    url = f"{issuer.rstrip('/')}/.well-known/openid-configuration"
+async def expect_ok(service: str, url: str, what: str, timeout: float) -> None:
     try:
         async with httpx2.AsyncClient(timeout=timeout) as client:
             response = await client.get(url)
     except httpx2.HTTPError as error:
-        raise ServiceUnavailable("identity provider", url, describe(error)) from error
+        raise ServiceUnavailable(service, url, describe(error)) from error
     if response.status_code != 200:
-        cause = f"discovery answered HTTP {response.status_code}: {said(response)}"
-        raise ServiceUnavailable("identity provider", url, cause, state="is not ready")
+        cause = f"{what} answered HTTP {response.status_code}: {said(response)}"
+        raise ServiceUnavailable(service, url, cause, state="is not ready")
 
 
 def said(response: httpx2.Response) -> str:
