@@ -246,8 +246,9 @@ def judge(fault: str, run: SuiteRun) -> Verdict:
     return verdict
 
 
-# Defects that damage other customers' data: they get a PostgreSQL of their own, away from concurrent runs.
-OWN_DATABASE = {"erasure_deletes_another_thread"}
+# These get a PostgreSQL of their own, away from the concurrent runs: defects in work that any platform on
+# the shared database may pick up (the export job), and defects that damage other customers' data.
+OWN_DATABASE = {"export_misses_last_message", "export_includes_strangers_thread", "erasure_deletes_another_thread"}
 
 
 def run_fault(fault: str, workdir: Path, database_url: str) -> Verdict:
