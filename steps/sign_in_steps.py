@@ -1,17 +1,9 @@
 # mypy: disable-error-code="untyped-decorator"
-from urllib.parse import urlencode, urlsplit, urlunsplit
-
 from behave import given, then, when
 from behave.runner import Context
 
 from support.checks import sign_in as check
-from support.clients.oidc_sign_in import query
-
-
-def with_query(url: str, **changes: str) -> str:
-    """The same URL with some query parameters changed, as an attacker in the browser could."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(query=urlencode({**query(url), **changes})))
+from support.clients.urls import query, with_query
 
 
 @when("{person:Person} signs in through the identity provider for the first time")

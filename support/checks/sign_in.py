@@ -4,7 +4,8 @@ import re
 from typing import Any
 
 from support.clients.http_client import ApiResponse
-from support.clients.oidc_sign_in import SignIn, query
+from support.clients.oidc_sign_in import SignIn
+from support.clients.urls import query
 from support.report.redaction import JWT_SHAPE
 
 TOKEN_PARAMETERS = re.compile(r"(?i)[?&#](access_token|refresh_token|id_token|token)=")

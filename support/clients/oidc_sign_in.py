@@ -5,11 +5,12 @@ the authorization request the platform sends, the answer the provider sends back
 """
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin
 
 from support.clients.browser import Browser
 from support.clients.http_client import ApiResponse, PlatformApi
 from support.clients.provider_login import ProviderLogin
+from support.clients.urls import query
 
 PLATFORM = "platform API"
 
@@ -29,15 +30,6 @@ class SignIn:
     @property
     def login_code(self) -> str | None:
         return query(self.landing_url).get("login_code") if self.landing_url else None
-
-
-def query(url: str) -> dict[str, str]:
-    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
-
-
-def query_secrets(url: str | None) -> list[str]:
-    """The values in a URL's query, which for a link like a download link are its secrets."""
-    return list(query(url).values()) if url else []
 
 
 class ProviderSignIn:
