@@ -193,6 +193,11 @@ async def keep_house(database: Database, stop: asyncio.Event) -> None:
             log.warning("housekeeping failed: %r", error)
 
 
+def thread_not_found() -> Problem:
+    """Someone else's thread and no thread at all get the same answer: no existence oracle."""
+    return Problem(404, "thread-not-found", "No such thread")
+
+
 def client_of(body: dict[str, Any]) -> str:
     """The client a token request is for (each client has its own token lifetimes)."""
     client_id = body.get("client_id", DEFAULT_CLIENT)
@@ -343,16 +348,24 @@ def routes(parts: Parts) -> Starlette:
         threads = await parts.chats.threads_of(await current_user(request))
         return JSONResponse({"threads": [thread.public() for thread in threads]})
 
-    async def list_messages(request: Request) -> Response:
-        user_id = await current_user(request)
+    def thread_id(request: Request) -> uuid.UUID:
         try:
-            thread_id = uuid.UUID(request.path_params["thread_id"])
+            return uuid.UUID(request.path_params["thread_id"])
         except ValueError:
-            thread_id = None
-        if thread_id is None or await parts.chats.owned_thread(user_id, thread_id) is None:
-            raise Problem(404, "thread-not-found", "No such thread")
-        messages = await parts.chats.messages_of(thread_id)
+            raise thread_not_found() from None
+
+    async def list_messages(request: Request) -> Response:
+        user_id, wanted = await current_user(request), thread_id(request)
+        if await parts.chats.owned_thread(user_id, wanted) is None:
+            raise thread_not_found()
+        messages = await parts.chats.messages_of(wanted)
         return JSONResponse({"messages": [message.public() for message in messages]})
+
+    async def delete_thread(request: Request) -> Response:
+        user_id, wanted = await current_user(request), thread_id(request)
+        if not await parts.chats.delete_thread(user_id, wanted):
+            raise thread_not_found()
+        return Response(status_code=204)
 
     async def live(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -421,6 +434,7 @@ def routes(parts: Parts) -> Starlette:
             by_method("/me", GET=me, DELETE=delete_me),
             Route("/ws-tickets", issue_ticket, methods=["POST"]),
             by_method("/threads", GET=list_threads, POST=create_thread),
+            Route("/threads/{thread_id}", delete_thread, methods=["DELETE"]),
             Route("/threads/{thread_id}/messages", list_messages),
             Route("/health/live", live),
             Route("/health/ready", ready),

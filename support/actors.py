@@ -45,6 +45,7 @@ class Actor:
     download: ApiResponse | None = None
     writes: list[ApiResponse] = field(default_factory=list)
     erased: dict[str, Any] = field(default_factory=dict)  # what the database held for her just before erasure
+    thread_before: list[dict[str, Any]] = field(default_factory=list)  # her thread's rows before someone tried it
     used_refresh_tokens: list[str] = field(default_factory=list)
     browser: Browser | None = None
     sign_ins: list[SignIn] = field(default_factory=list)
@@ -296,6 +297,16 @@ class Actor:
             if (await self.open_thread()).status == 429:
                 return self.writes[-1]
         raise AssertionError(f"{self.name} opened {most} chats and was never refused")
+
+    async def remember_thread(self, database: DatabaseProbe) -> None:
+        assert self.thread_id, f"{self.name} has no chat"
+        self.thread_before = await database.thread_rows(self.thread_id)
+
+    async def stored_thread(self, database: DatabaseProbe) -> list[dict[str, Any]]:
+        assert self.thread_id, f"{self.name} has no chat"
+        rows = await database.thread_rows(self.thread_id)
+        self.evidence.record_rows(f"Rows of {self.name}'s chat", rows)
+        return rows
 
     async def erase_account(self) -> None:
         expect_status(await self.api.delete_account(self.token, self.password), 204, f"{self.name} erases her account")

@@ -193,6 +193,18 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "A limited customer can write again after waiting as told",
         "Expected her write to be accepted after waiting",
     ),
+    "thread_readable_by_anyone": expect(
+        "Another customer cannot read a chat by its id", "Expected 404 problem 'thread-not-found'"
+    ),
+    "thread_list_leaks": expect(
+        "A customer's list of chats holds her own and nobody else's", "Expected her list to hold her own chat"
+    ),
+    "thread_deletable_by_anyone": expect(
+        "Another customer cannot delete a chat by its id", "Expected 404 problem 'thread-not-found'"
+    ),
+    "thread_delete_does_nothing": expect(
+        "A customer can delete her own chat, with its messages", "Expected the chat and its messages to be gone"
+    ),
     "common_passwords_accepted": expect(
         'A weak password such as "password1234" is refused with a reason the customer can act on',
         "refused with HTTP 422 and problem type 'weak-password'",

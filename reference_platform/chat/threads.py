@@ -67,6 +67,13 @@ class ChatStore:
         )
         return Thread(**dict(row)) if row else None
 
+    async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
+        """Delete one of the owner's threads with its messages; False if she has no such thread."""
+        deleted = await self.database.pool.fetchval(
+            "DELETE FROM threads WHERE id = $1 AND user_id = $2 RETURNING id", thread_id, owner_id
+        )
+        return deleted is not None
+
     async def messages_of(self, thread_id: uuid.UUID) -> list[Message]:
         rows = await self.database.pool.fetch(
             f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE thread_id = $1 ORDER BY position", thread_id

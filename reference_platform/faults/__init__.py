@@ -144,6 +144,12 @@ FAULTS: dict[str, Fault] = {
     "limit_never_recovers": Fault(
         "a refused request pushes the limit's window further", {"limiter": limits.RefusalsExtendTheWait}
     ),
+    "thread_readable_by_anyone": Fault(
+        "anyone can read a thread's messages by its id", {"chats": chat.ReadableByAnyone}
+    ),
+    "thread_list_leaks": Fault("the list of threads holds everyone's newest", {"chats": chat.ListsEveryonesThreads}),
+    "thread_deletable_by_anyone": Fault("anyone can delete a thread by its id", {"chats": chat.DeletableByAnyone}),
+    "thread_delete_does_nothing": Fault("deleting a thread answers 204 and keeps it", {"chats": chat.PretendsToDelete}),
     "common_passwords_accepted": Fault(
         "a common password is accepted at signup", {"password_policy": identity.AcceptsCommonPasswords}
     ),

@@ -10,7 +10,7 @@ from starlette.websockets import WebSocket
 
 from reference_platform.chat.agent import PlannerAgent, RunEvents, phrase_answer
 from reference_platform.chat.socket import ChatSessions, HandshakeAuthenticator
-from reference_platform.chat.threads import ChatStore, Message
+from reference_platform.chat.threads import ChatStore, Message, Thread
 from reference_platform.identity.bearer import Caller
 from reference_platform.limits.rate_limits import Verdict
 
@@ -133,3 +133,28 @@ class AnswersSlowly(PlannerAgent):
 class DropsOverLimitMessages(ChatSessions):
     async def refuse_over_limit(self, websocket: WebSocket, verdict: Verdict) -> None:
         return None
+
+
+class ReadableByAnyone(ChatStore):
+    async def owned_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> Thread | None:
+        row = await self.database.pool.fetchrow("SELECT id, title, created_at FROM threads WHERE id = $1", thread_id)
+        return Thread(**dict(row)) if row else None
+
+
+class ListsEveryonesThreads(ChatStore):
+    async def threads_of(self, owner_id: uuid.UUID) -> list[Thread]:
+        rows = await self.database.pool.fetch(
+            "SELECT id, title, created_at FROM threads ORDER BY created_at DESC LIMIT 20"
+        )
+        return [Thread(**dict(row)) for row in rows]
+
+
+class DeletableByAnyone(ChatStore):
+    async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
+        deleted = await self.database.pool.fetchval("DELETE FROM threads WHERE id = $1 RETURNING id", thread_id)
+        return deleted is not None
+
+
+class PretendsToDelete(ChatStore):
+    async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
+        return await self.owned_thread(owner_id, thread_id) is not None

@@ -41,6 +41,14 @@ class DatabaseProbe:
             thread_id,
         )
 
+    async def thread_rows(self, thread_id: str) -> list[dict[str, Any]]:
+        """The thread and its messages, as rows: what a check compares before and after an attempt."""
+        return await self.fetch(
+            "SELECT t.id::text AS thread, t.user_id::text AS owner, m.id::text AS message, m.role, m.content"
+            " FROM threads t LEFT JOIN messages m ON m.thread_id = t.id WHERE t.id = $1::uuid ORDER BY m.position",
+            thread_id,
+        )
+
     async def suite_users(self) -> list[str]:
         rows = await self.fetch("SELECT email FROM users WHERE email_normalized LIKE $1", f"%@{SUITE_EMAIL_DOMAIN}")
         return [row["email"] for row in rows]

@@ -114,6 +114,9 @@ class PlatformApi:
     async def list_threads(self, token: str) -> ApiResponse:
         return await self.request("GET", "/threads", token=token)
 
+    async def delete_thread(self, token: str, thread_id: str) -> ApiResponse:
+        return await self.request("DELETE", f"/threads/{thread_id}", token=token)
+
     async def list_messages(self, token: str, thread_id: str) -> ApiResponse:
         return await self.request("GET", f"/threads/{thread_id}/messages", token=token)
 

@@ -1,0 +1,58 @@
+# mypy: disable-error-code="untyped-decorator"
+from behave import then, when
+from behave.runner import Context
+
+from support.checks import isolation as check
+
+
+@when("{person:Person}, signed in as herself, reads the messages of {owner:Person}'s chat by its id")
+def step_read_foreign_thread(context: Context, person: str, owner: str) -> None:
+    victim = context.cast.actor(owner)
+    context.run(victim.remember_thread(context.database))
+    intruder = context.cast.actor(person)
+    context.run(intruder.sign_up_and_log_in())
+    intruder.last_response = context.run(context.cast.api.list_messages(intruder.token, str(victim.thread_id)))
+
+
+@when("{person:Person}, signed in as herself, deletes {owner:Person}'s chat by its id")
+def step_delete_foreign_thread(context: Context, person: str, owner: str) -> None:
+    victim = context.cast.actor(owner)
+    context.run(victim.remember_thread(context.database))
+    intruder = context.cast.actor(person)
+    context.run(intruder.sign_up_and_log_in())
+    intruder.last_response = context.run(context.cast.api.delete_thread(intruder.token, str(victim.thread_id)))
+
+
+@then("{person:Person} is told that the chat does not exist")
+def step_told_no_chat(context: Context, person: str) -> None:
+    check.expect_no_such_thread(context.cast.actor(person).last_response)
+
+
+@then("{owner:Person}'s chat is unchanged in the platform's database")
+def step_thread_unchanged(context: Context, owner: str) -> None:
+    victim = context.cast.actor(owner)
+    check.expect_unchanged(victim.thread_before, context.run(victim.stored_thread(context.database)))
+
+
+@when("{person:Person} lists her chats")
+def step_list_threads(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    actor.last_response = context.run(context.cast.api.list_threads(actor.token))
+
+
+@then("{person:Person} sees her own chat and none of {owner:Person}'s")
+def step_only_own_threads(context: Context, person: str, owner: str) -> None:
+    actor, other = context.cast.actor(person), context.cast.actor(owner)
+    check.expect_only_own_threads(actor.last_response, str(actor.thread_id), str(other.thread_id))
+
+
+@when("{person:Person} deletes her chat")
+def step_delete_own_thread(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    actor.last_response = context.run(context.cast.api.delete_thread(actor.token, str(actor.thread_id)))
+
+
+@then("{person:Person} chat and its messages are gone from the platform's database")
+def step_thread_gone(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    check.expect_deleted(actor.last_response, context.run(actor.stored_thread(context.database)))
