@@ -121,6 +121,7 @@ def serve(args: argparse.Namespace) -> None:
         fd=args.fd,
         log_level="info",
         log_config=None,  # uvicorn's loggers go through ours, so every line carries the request id
+        ws_max_size=2**20,  # a frame over 1 MiB closes the socket with 1009 (message too big)
         ws_ping_interval=20,
         ws_ping_timeout=20,
     )

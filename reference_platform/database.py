@@ -5,6 +5,7 @@ from importlib import resources
 import asyncpg
 
 MIGRATIONS_PACKAGE = "reference_platform.migrations"
+MIGRATION_LOCK = 7_305_120_881  # the advisory lock key migrations hold (any constant; released with the session)
 
 # What a lost database looks like to asyncpg: refused or dropped connections, a server shutting
 # down or starting up, and a command or pool acquire that times out.
@@ -59,6 +60,8 @@ async def migrate(database_url: str) -> list[str]:
     """Apply pending migrations in name order; return the names applied."""
     connection = await asyncpg.connect(database_url, timeout=10)
     try:
+        # Instances that start together on one database migrate one at a time.
+        await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
         await connection.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations"
             " (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from support.checks.event_stream import RunRecord, collect_run, listen
+from support.checks.event_stream import RunRecord, collect_run, collect_runs, listen
 from support.clients.browser import Browser
 from support.clients.chat_connection import ChatConnection, Closed, HandshakeRefused
 from support.clients.database_probe import SUITE_EMAIL_DOMAIN, DatabaseProbe
@@ -205,6 +205,24 @@ class Actor:
             {"type": "user_message", "thread_id": thread_id or self.thread_id, "content": question}
         )
         self.pending_question = question
+
+    async def collect_runs(self, count: int) -> RunRecord:
+        """Everything her chat receives until `count` runs have ended, as one record."""
+        assert self.connection is not None and self.pending_question is not None, f"{self.name} asked nothing"
+        record = await collect_runs(
+            self.connection, self.pending_question, count, self.event_timeout * count, self.asked_at
+        )
+        self.evidence.record_timeline(f"Event timeline: {self.name}'s chat, {count} runs", record.events)
+        self.pending_question = None
+        self.runs.append(record)
+        return record
+
+    async def send_raw(self, text: str, what: str) -> None:
+        """Send the chat a frame as it is, not a question: `what` names it in the evidence."""
+        assert self.connection is not None, f"{self.name} has no open chat"
+        self.asked_at = time.monotonic()
+        await self.connection.send_text(text)
+        self.pending_question = what
 
     async def keep_listening(self, seconds: float) -> RunRecord:
         """Go on listening to her chat until `seconds` after the latest run's terminal event (or the question)."""

@@ -205,6 +205,22 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "thread_delete_does_nothing": expect(
         "A customer can delete her own chat, with its messages", "Expected the chat and its messages to be gone"
     ),
+    "malformed_frame_ignored": expect(
+        "A message that is not JSON gets an error frame, and the chat stays open",
+        "Expected an error frame with code 'invalid_message'",
+    ),
+    "unknown_type_ignored": expect(
+        "A message of an unknown kind gets an error frame", "Expected an error frame with code 'unsupported_type'"
+    ),
+    "empty_question_answered": expect(
+        "An empty question gets an error frame and starts no run",
+        "Expected the message to be refused with 'empty_message', but a run started",
+    ),
+    "oversized_message_accepted": expect(
+        "A question over 16 KiB gets an error frame and starts no run",
+        "Expected the message to be refused with 'message_too_large', but a run started",
+    ),
+    "runs_overlap": expect("A question sent while the agent is answering waits its turn", "to start only after run"),
     "common_passwords_accepted": expect(
         'A weak password such as "password1234" is refused with a reason the customer can act on',
         "refused with HTTP 422 and problem type 'weak-password'",

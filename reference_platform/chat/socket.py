@@ -41,6 +41,7 @@ class HandshakeAuthenticator:
 
 SERVICE_UNAVAILABLE = "service_unavailable"
 TRY_AGAIN_LATER = 1013  # RFC 6455 close code: the server cannot serve now, the client may reconnect later
+MAX_MESSAGE_BYTES = 16 * 1024  # a larger question gets message_too_large; a frame over 1 MiB closes with 1009
 SESSION_ENDED = 1008  # policy violation: the session behind the socket ended (logout, password change, erasure)
 
 
@@ -49,6 +50,8 @@ class RunInterrupted(Exception):
 
 
 class ChatSessions:
+    max_message_bytes = MAX_MESSAGE_BYTES
+
     def __init__(self, chats: ChatStore, agent: Agent, run_events: RunEventsFactory, quotas: Quotas) -> None:
         self.chats = chats
         self.agent = agent
@@ -87,14 +90,26 @@ class ChatSessions:
             await websocket.close(TRY_AGAIN_LATER, "database unavailable")
 
     async def handle_frame(self, websocket: WebSocket, user_id: uuid.UUID, frame: str) -> None:
+        """One client message. Messages are handled in order: one sent during a run waits for the run to end."""
+        if len(frame.encode()) > self.max_message_bytes:
+            await self.send_error(websocket, "message_too_large", f"A message may hold {self.max_message_bytes} bytes.")
+            return
         try:
             message = json.loads(frame)
-            kind, thread_id, content = message["type"], uuid.UUID(message["thread_id"]), str(message["content"])
+            kind = message["type"]
         except (ValueError, KeyError, TypeError):
-            await self.send_error(websocket, "invalid_message", "Expected {type, thread_id, content} as JSON.")
+            await self.send_error(websocket, "invalid_message", "Expected a JSON object with a type.")
             return
         if kind != "user_message":
             await self.send_error(websocket, "unsupported_type", f"Unknown message type {kind!r}.")
+            return
+        try:
+            thread_id, content = uuid.UUID(message["thread_id"]), message["content"]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            await self.send_error(websocket, "invalid_message", "Expected {type, thread_id, content}.")
+            return
+        if not isinstance(content, str) or not content.strip():
+            await self.send_error(websocket, "empty_message", "The question is empty.")
             return
         if not await self.may_write(user_id, thread_id):
             await self.send_error(websocket, "thread_not_found", "No such thread.")

@@ -150,6 +150,17 @@ FAULTS: dict[str, Fault] = {
     "thread_list_leaks": Fault("the list of threads holds everyone's newest", {"chats": chat.ListsEveryonesThreads}),
     "thread_deletable_by_anyone": Fault("anyone can delete a thread by its id", {"chats": chat.DeletableByAnyone}),
     "thread_delete_does_nothing": Fault("deleting a thread answers 204 and keeps it", {"chats": chat.PretendsToDelete}),
+    "malformed_frame_ignored": Fault(
+        "a frame that is not JSON is dropped silently", {"chat_sessions": chat.IgnoresMalformedFrames}
+    ),
+    "unknown_type_ignored": Fault(
+        "a message of an unknown type is dropped silently", {"chat_sessions": chat.IgnoresUnknownTypes}
+    ),
+    "empty_question_answered": Fault("an empty question starts a run", {"chat_sessions": chat.AnswersEmptyQuestions}),
+    "oversized_message_accepted": Fault("a 20 KB question is taken", {"chat_sessions": chat.TakesAnySize}),
+    "runs_overlap": Fault(
+        "a question sent during a run starts a second run at once", {"chat_sessions": chat.RunsConcurrently}
+    ),
     "common_passwords_accepted": Fault(
         "a common password is accepted at signup", {"password_policy": identity.AcceptsCommonPasswords}
     ),

@@ -1,12 +1,14 @@
 """Defects in the chat: the event stream, the agent, the socket and the stored history."""
 
 import asyncio
+import contextlib
+import json
 import uuid
 import weakref
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from reference_platform.chat.agent import PlannerAgent, RunEvents, phrase_answer
 from reference_platform.chat.socket import ChatSessions, HandshakeAuthenticator
@@ -158,3 +160,67 @@ class DeletableByAnyone(ChatStore):
 class PretendsToDelete(ChatStore):
     async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
         return await self.owned_thread(owner_id, thread_id) is not None
+
+
+class IgnoresMalformedFrames(ChatSessions):
+    async def handle_frame(self, websocket: WebSocket, user_id: uuid.UUID, frame: str) -> None:
+        try:
+            json.loads(frame)
+        except ValueError:
+            return
+        await super().handle_frame(websocket, user_id, frame)
+
+
+class IgnoresUnknownTypes(ChatSessions):
+    async def handle_frame(self, websocket: WebSocket, user_id: uuid.UUID, frame: str) -> None:
+        with contextlib.suppress(ValueError, AttributeError):
+            if json.loads(frame).get("type") != "user_message":
+                return
+        await super().handle_frame(websocket, user_id, frame)
+
+
+class AnswersEmptyQuestions(ChatSessions):
+    async def handle_frame(self, websocket: WebSocket, user_id: uuid.UUID, frame: str) -> None:
+        with contextlib.suppress(ValueError, AttributeError, KeyError, TypeError):
+            message = json.loads(frame)
+            if message.get("type") == "user_message" and not str(message.get("content", "x")).strip():
+                await self.run(websocket, uuid.UUID(message["thread_id"]), message["content"])
+                return
+        await super().handle_frame(websocket, user_id, frame)
+
+
+class TakesAnySize(ChatSessions):
+    max_message_bytes = 10 * 2**20
+
+
+class RunsConcurrently(ChatSessions):
+    """Handles each message in a task of its own, so a second question's run overlaps the first.
+
+    Its agent takes 0.3 s per answer, as a real one would, so the overlap shows on every run.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.agent = AnswersSlowlyBy(self.agent, 0.3)
+
+    async def converse(self, websocket: WebSocket, user_id: uuid.UUID) -> None:
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                frame = await websocket.receive_text()
+                task = asyncio.create_task(self.handle_frame(websocket, user_id, frame))
+                running.add(task)
+                task.add_done_callback(running.discard)
+        except WebSocketDisconnect:
+            return
+
+
+class AnswersSlowlyBy:
+    def __init__(self, agent: Any, seconds: float) -> None:
+        self.agent = agent
+        self.seconds = seconds
+
+    async def answer(self, question: str, events: RunEvents) -> str:
+        await asyncio.sleep(self.seconds)
+        answer: str = await self.agent.answer(question, events)
+        return answer

@@ -3,6 +3,7 @@
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from support.clients.chat_connection import ChatConnection, Closed
@@ -47,6 +48,18 @@ async def collect_run(connection: ChatConnection, question: str, timeout: float,
     """Read frames until a terminal event or a refusal (plus a short settle window), a close, or `timeout`."""
     record = RunRecord(question, asked_at=asked_at)
     await listen(connection, record, asked_at + timeout, settle=True)
+    return record
+
+
+async def collect_runs(connection: ChatConnection, what: str, runs: int, timeout: float, asked_at: float) -> RunRecord:
+    """Everything that arrives until `runs` terminal events have come (plus the settle window), or `timeout`."""
+    record = RunRecord(what, asked_at=asked_at)
+    deadline = asked_at + timeout
+    while sum(kind in TERMINAL_TYPES for kind in record.types) < runs and time.monotonic() < deadline:
+        await listen(connection, record, min(deadline, time.monotonic() + SETTLE_SECONDS))
+        if record.closed:
+            break
+    await listen(connection, record, time.monotonic() + SETTLE_SECONDS)
     return record
 
 
@@ -241,3 +254,25 @@ def expect_distinct_runs(records: list[RunRecord]) -> None:
     if len(set(run_ids)) != len(run_ids):
         timelines = "\n".join(record.received() for record in records)
         raise AssertionError(f"Expected a distinct run_id for each question; got {run_ids}.\n{timelines}")
+
+
+def expect_one_after_another(record: RunRecord, runs: int) -> None:
+    """`runs` runs, each ending with agent_completed, and none starting before the one before it ended."""
+    order = list(dict.fromkeys(str(event.get("run_id")) for event in record.events if event.get("run_id")))
+    if len(order) != runs:
+        raise fail(f"Expected {runs} runs, one per question; got {len(order)}.", record)
+    for earlier, later in pairwise(order):
+        ended = [
+            i for i, e in enumerate(record.events) if e.get("run_id") == earlier and e.get("type") in TERMINAL_TYPES
+        ]
+        started = [i for i, e in enumerate(record.events) if e.get("run_id") == later]
+        if not ended or started[0] < ended[0]:
+            raise fail(f"Expected run {later[:8]} to start only after run {earlier[:8]} ended; they overlap.", record)
+    for run_id in order:
+        terminals = [
+            e.get("type") for e in record.events if e.get("run_id") == run_id and e.get("type") in TERMINAL_TYPES
+        ]
+        if terminals != ["agent_completed"]:
+            raise fail(
+                f"Expected run {run_id[:8]} to end once with agent_completed; it ended with {terminals}.", record
+            )

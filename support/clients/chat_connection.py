@@ -92,8 +92,10 @@ class ChatConnection:
             await self.frames.put(Arrival(time.monotonic(), closed))
 
     async def send(self, message: dict[str, Any]) -> None:
-        text = json.dumps(message)
-        self.evidence.record_frame(self.name, "->", text)
+        await self.send_text(json.dumps(message))
+
+    async def send_text(self, text: str) -> None:
+        self.evidence.record_frame(self.name, "->", text if len(text) < 2000 else f"{text[:200]}… ({len(text)} chars)")
         await self.socket.send(text)
 
     async def next_frame(self, deadline: float) -> Arrival | None:

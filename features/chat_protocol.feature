@@ -1,0 +1,41 @@
+@allure.label.epic:Agent_chat
+Feature: The chat connection's own rules
+  The app and the platform talk over the chat connection in JSON messages.
+  Whatever the app sends, the platform answers: a message it cannot take gets
+  an error frame with a code the app can act on, never a crash, a dropped
+  connection or silence, and the chat stays open.
+
+  Words used here:
+  - an error frame is the platform's answer to a message it refuses: {type: error, code, detail};
+  - a run is the agent's work on one question, from agent_started to its end.
+
+  @critical @allure.label.story:Error_frames
+  Scenario: A message that is not JSON gets an error frame, and the chat stays open
+    Given Alice is in a chat with the agent
+    When she sends the chat something that is not JSON
+    Then her message is refused with "invalid_message", and no run starts
+    And her next question is answered on the same chat
+
+  @normal @allure.label.story:Error_frames
+  Scenario: A message of an unknown kind gets an error frame
+    Given Alice is in a chat with the agent
+    When she sends the chat a message of a kind it does not know
+    Then her message is refused with "unsupported_type", and no run starts
+
+  @normal @allure.label.story:Error_frames
+  Scenario: An empty question gets an error frame and starts no run
+    Given Alice is in a chat with the agent
+    When she sends the agent an empty question
+    Then her message is refused with "empty_message", and no run starts
+
+  @normal @allure.label.story:Error_frames
+  Scenario: A question over 16 KiB gets an error frame and starts no run
+    Given Alice is in a chat with the agent
+    When she sends the agent a question of 20000 characters
+    Then her message is refused with "message_too_large", and no run starts
+
+  @critical @allure.label.story:Queueing
+  Scenario: A question sent while the agent is answering waits its turn
+    Given Alice is in a chat with the agent
+    When she sends two questions without waiting for the first answer
+    Then both are answered, each by a run of its own, the second starting only after the first ended
