@@ -193,6 +193,14 @@ async def keep_house(database: Database, stop: asyncio.Event) -> None:
             log.warning("housekeeping failed: %r", error)
 
 
+def path_id(request: Request, name: str, not_found: Problem) -> uuid.UUID:
+    """The id in the path; one that is not even a UUID is answered as not found, like any unknown id."""
+    try:
+        return uuid.UUID(request.path_params[name])
+    except ValueError:
+        raise not_found from None
+
+
 def thread_not_found() -> Problem:
     """Someone else's thread and no thread at all get the same answer: no existence oracle."""
     return Problem(404, "thread-not-found", "No such thread")
@@ -304,12 +312,6 @@ def routes(parts: Parts) -> Starlette:
         thread = await parts.chats.create_thread(user_id, title if isinstance(title, str) and title else "New chat")
         return JSONResponse(thread.public(), status_code=201, headers=verdict.headers())
 
-    def export_id(request: Request) -> uuid.UUID:
-        try:
-            return uuid.UUID(request.path_params["export_id"])
-        except ValueError:
-            raise export_not_found() from None
-
     async def request_export(request: Request) -> Response:
         user_id = await current_user(request)
         verdict = await parts.quotas.enforce(user_id, EXPORTS)
@@ -320,7 +322,7 @@ def routes(parts: Parts) -> Starlette:
         )
 
     async def export_status(request: Request) -> Response:
-        user_id, wanted = await current_user(request), export_id(request)
+        user_id, wanted = await current_user(request), path_id(request, "export_id", export_not_found())
         status = await parts.exports.status(user_id, wanted)
         link = None
         if status.status == "ready":
@@ -330,17 +332,14 @@ def routes(parts: Parts) -> Starlette:
         return JSONResponse(status.public(link), headers={"Cache-Control": "no-store"})
 
     async def download_export(request: Request) -> Response:
-        user_id, wanted = await current_user(request), export_id(request)
+        user_id, wanted = await current_user(request), path_id(request, "export_id", export_not_found())
         path = await parts.exports.file_for(user_id, wanted, request.query_params.get("key", ""))
         return FileResponse(path, media_type="application/json", headers=parts.exports.download_headers())
 
     async def set_plan(request: Request) -> Response:
         await parts.admin.check(request.headers.get("authorization", ""))
         body = await json_body(request, "plan")
-        try:
-            user_id = uuid.UUID(request.path_params["user_id"])
-        except ValueError:
-            raise Problem(404, "user-not-found", "No such user") from None
+        user_id = path_id(request, "user_id", Problem(404, "user-not-found", "No such user"))
         await parts.quotas.set_plan(user_id, body["plan"])
         return JSONResponse({"id": str(user_id), "plan": body["plan"]})
 
@@ -348,21 +347,15 @@ def routes(parts: Parts) -> Starlette:
         threads = await parts.chats.threads_of(await current_user(request))
         return JSONResponse({"threads": [thread.public() for thread in threads]})
 
-    def thread_id(request: Request) -> uuid.UUID:
-        try:
-            return uuid.UUID(request.path_params["thread_id"])
-        except ValueError:
-            raise thread_not_found() from None
-
     async def list_messages(request: Request) -> Response:
-        user_id, wanted = await current_user(request), thread_id(request)
+        user_id, wanted = await current_user(request), path_id(request, "thread_id", thread_not_found())
         if await parts.chats.owned_thread(user_id, wanted) is None:
             raise thread_not_found()
         messages = await parts.chats.messages_of(wanted)
         return JSONResponse({"messages": [message.public() for message in messages]})
 
     async def delete_thread(request: Request) -> Response:
-        user_id, wanted = await current_user(request), thread_id(request)
+        user_id, wanted = await current_user(request), path_id(request, "thread_id", thread_not_found())
         if not await parts.chats.delete_thread(user_id, wanted):
             raise thread_not_found()
         return Response(status_code=204)

@@ -1,26 +1,30 @@
 # mypy: disable-error-code="untyped-decorator"
+from collections.abc import Callable
+from typing import Any
+
 from behave import then, when
 from behave.runner import Context
 
 from support.checks import isolation as check
 
 
-@when("{person:Person}, signed in as herself, reads the messages of {owner:Person}'s chat by its id")
-def step_read_foreign_thread(context: Context, person: str, owner: str) -> None:
+def reach_for_thread(context: Context, person: str, owner: str, attempt: Callable[..., Any]) -> None:
+    """The intruder, with an account of her own, tries the owner's thread by id; its rows are kept first."""
     victim = context.cast.actor(owner)
     context.run(victim.remember_thread(context.database))
     intruder = context.cast.actor(person)
     context.run(intruder.sign_up_and_log_in())
-    intruder.last_response = context.run(context.cast.api.list_messages(intruder.token, str(victim.thread_id)))
+    intruder.last_response = context.run(attempt(intruder.token, str(victim.thread_id)))
+
+
+@when("{person:Person}, signed in as herself, reads the messages of {owner:Person}'s chat by its id")
+def step_read_foreign_thread(context: Context, person: str, owner: str) -> None:
+    reach_for_thread(context, person, owner, context.cast.api.list_messages)
 
 
 @when("{person:Person}, signed in as herself, deletes {owner:Person}'s chat by its id")
 def step_delete_foreign_thread(context: Context, person: str, owner: str) -> None:
-    victim = context.cast.actor(owner)
-    context.run(victim.remember_thread(context.database))
-    intruder = context.cast.actor(person)
-    context.run(intruder.sign_up_and_log_in())
-    intruder.last_response = context.run(context.cast.api.delete_thread(intruder.token, str(victim.thread_id)))
+    reach_for_thread(context, person, owner, context.cast.api.delete_thread)
 
 
 @then("{person:Person} is told that the chat does not exist")

@@ -77,8 +77,11 @@ def step_authorization_request(context: Context) -> None:
 def step_new_account(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     check.expect_signed_in(actor.sign_ins[-1])
-    assert actor.email == actor.sign_ins[-1].login_name and actor.previous_user_id is None, (
-        f"Expected a new account with the email {actor.sign_ins[-1].login_name}; got {actor.email}"
+    given = actor.sign_ins[-1].login_name
+    accounts = context.run(context.database.accounts_with_email(given))
+    assert actor.email == given and [row["id"] for row in accounts] == [actor.user_id], (
+        f"Expected one new account with the email {given}, hers; she is {actor.email} ({actor.user_id}), "
+        f"and the database holds {accounts}"
     )
 
 
