@@ -12,10 +12,11 @@ import uvicorn
 from asgi_correlation_id import CorrelationIdFilter
 
 from reference_platform.app import Blueprint, assemble, create_app
+from reference_platform.chat.socket import MAX_FRAME_BYTES
 from reference_platform.database import migrate
 from reference_platform.identity.sessions import ClientPolicy
 from reference_platform.limits.rate_limits import PRESETS
-from reference_platform.settings import OidcProviderSettings, Settings, default_clients
+from reference_platform.settings import ChatPolicy, OidcProviderSettings, Settings, default_clients
 
 OIDC_ENV = "CHAT_PLATFORM_OIDC_"
 ADMIN_TOKEN_ENV = "CHAT_PLATFORM_ADMIN_TOKEN"  # the admin API's bearer secret; without it the admin API is off
@@ -64,6 +65,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     serve.add_argument("--limits", choices=sorted(PRESETS), default="production", help="rate limit preset")
     serve.add_argument("--export-dir", type=Path, default=Path("exports"), help="where export files are kept")
     serve.add_argument("--export-link-seconds", type=int, default=600, help="how long a download link works")
+    serve.add_argument("--signing-key", type=Path, help="PEM RSA key for access tokens, shared by all instances")
+    chat = ChatPolicy()
+    serve.add_argument("--ping-interval", type=float, default=chat.ping_interval_seconds, help="seconds between pings")
+    serve.add_argument(
+        "--ping-timeout", type=float, default=chat.ping_timeout_seconds, help="seconds a ping may go unanswered"
+    )
+    serve.add_argument("--tool-timeout", type=float, default=chat.tool_timeout_seconds, help="seconds a tool may take")
+    serve.add_argument(
+        "--event-retention",
+        type=int,
+        default=chat.event_retention_seconds,
+        help="seconds a finished run's events are kept for resuming",
+    )
+    serve.add_argument(
+        "--shutdown-grace",
+        type=int,
+        default=chat.shutdown_grace_seconds,
+        help="seconds runs in progress get to finish after SIGTERM",
+    )
+    serve.add_argument("--diagnostic-tools", action="store_true", help="offer the agent the diagnostic `wait` tool")
     serve.add_argument(
         "--fault", action="append", default=[], help="start with a named defect swapped in (test harness only)"
     )
@@ -108,6 +129,15 @@ def serve(args: argparse.Namespace) -> None:
         export_dir=args.export_dir,
         export_link_seconds=args.export_link_seconds,
         admin_token=os.environ.get(ADMIN_TOKEN_ENV) or None,
+        signing_key_file=args.signing_key,
+        chat=ChatPolicy(
+            ping_interval_seconds=args.ping_interval,
+            ping_timeout_seconds=args.ping_timeout,
+            tool_timeout_seconds=args.tool_timeout,
+            event_retention_seconds=args.event_retention,
+            shutdown_grace_seconds=args.shutdown_grace,
+            diagnostic_tools=args.diagnostic_tools,
+        ),
     )
     blueprint = Blueprint()
     if args.fault:
@@ -121,9 +151,10 @@ def serve(args: argparse.Namespace) -> None:
         fd=args.fd,
         log_level="info",
         log_config=None,  # uvicorn's loggers go through ours, so every line carries the request id
-        ws_max_size=2**20,  # a frame over 1 MiB closes the socket with 1009 (message too big)
-        ws_ping_interval=20,
-        ws_ping_timeout=20,
+        ws_max_size=MAX_FRAME_BYTES,
+        ws_ping_interval=settings.chat.ping_interval_seconds,
+        ws_ping_timeout=settings.chat.ping_timeout_seconds,
+        timeout_graceful_shutdown=settings.chat.shutdown_grace_seconds,  # then runs end with run_interrupted
     )
     uvicorn.Server(config).run()
 

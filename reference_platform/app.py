@@ -10,6 +10,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from asgi_correlation_id import CorrelationIdMiddleware
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -19,9 +21,16 @@ from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
 
 from reference_platform.chat.agent import Agent, Planner, PlannerAgent, RunEvents, RunEventsFactory
-from reference_platform.chat.socket import ChatSessions, HandshakeAuthenticator, refuse_handshake
+from reference_platform.chat.runs import InstanceLease, RunFeed, RunJournal
+from reference_platform.chat.socket import (
+    MAX_FRAME_BYTES,
+    MAX_MESSAGE_BYTES,
+    ChatSessions,
+    HandshakeAuthenticator,
+    refuse_handshake,
+)
 from reference_platform.chat.threads import ChatStore
-from reference_platform.chat.tools import Calculator, CostEstimator
+from reference_platform.chat.tools import Calculator, CostEstimator, Tool, Wait
 from reference_platform.data.erasure import Erasure
 from reference_platform.data.exports import Exports, export_not_found
 from reference_platform.database import DATABASE_OUTAGES, Database
@@ -71,6 +80,8 @@ class Parts:
     chats: ChatStore
     tickets: TicketStore
     agent: Agent
+    journal: RunJournal
+    run_feed: RunFeed
     chat_sessions: ChatSessions
     sessions: Sessions
     bearer: BearerAuth
@@ -95,6 +106,7 @@ class Blueprint:
     agent: type[PlannerAgent] = PlannerAgent
     run_events: RunEventsFactory = RunEvents
     chat_sessions: type[ChatSessions] = ChatSessions
+    journal: type[RunJournal] = RunJournal
     sessions: type[Sessions] = Sessions
     bearer: type[BearerAuth] = BearerAuth
     handshake: type[HandshakeAuthenticator] = HandshakeAuthenticator
@@ -109,13 +121,16 @@ class Blueprint:
 
 def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
     database = Database(settings.database_url)
-    access_tokens = blueprint.access_tokens(settings.issuer, settings.audience)
+    access_tokens = blueprint.access_tokens(settings.issuer, settings.audience, signing_key(settings))
     users = blueprint.users(database)
     sessions = blueprint.sessions(database, access_tokens, settings.clients)
     bearer = blueprint.bearer(access_tokens, users, sessions)
     tickets = TicketStore(database, settings.ticket_ttl_seconds)
     chats = blueprint.chats(database)
-    agent = blueprint.agent(Planner(), [Calculator(), CostEstimator()])
+    tools: list[Tool] = [Calculator(), CostEstimator(), *([Wait()] if settings.chat.diagnostic_tools else [])]
+    agent = blueprint.agent(Planner(), tools, settings.chat.tool_timeout_seconds)
+    journal = blueprint.journal(database, settings.instance_id, settings.chat.event_retention_seconds)
+    run_feed = RunFeed(settings.database_url)
     limiter = blueprint.limiter(database, PRESETS[settings.limits_preset])
     quotas = blueprint.quotas(limiter, database)
     exports = blueprint.exports(database, settings.export_dir, settings.export_link_seconds)
@@ -134,7 +149,9 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
         chats=chats,
         tickets=tickets,
         agent=agent,
-        chat_sessions=blueprint.chat_sessions(chats, agent, blueprint.run_events, quotas),
+        journal=journal,
+        run_feed=run_feed,
+        chat_sessions=blueprint.chat_sessions(chats, agent, blueprint.run_events, quotas, journal, run_feed),
         sessions=sessions,
         bearer=bearer,
         handshake=blueprint.handshake(tickets, bearer),
@@ -147,6 +164,16 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
         erasure=blueprint.erasure(database, users, sessions, hashing, exports, limiter, settings.recent_login_seconds),
         admin=blueprint.admin(settings.admin_token, bearer),
     )
+
+
+def signing_key(settings: Settings) -> rsa.RSAPrivateKey | None:
+    """The shared access-token key, if the deployment gives one (PEM); None makes a key for this process."""
+    if settings.signing_key_file is None:
+        return None
+    key = serialization.load_pem_private_key(settings.signing_key_file.read_bytes(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise SystemExit(f"{settings.signing_key_file} does not hold an RSA private key")
+    return key
 
 
 async def json_body(request: Request, *fields: str) -> dict[str, Any]:
@@ -179,12 +206,15 @@ def create_app(parts: Parts) -> ASGIApp:
 HOUSEKEEPING_SECONDS = 30.0
 
 
-async def keep_house(database: Database, stop: asyncio.Event) -> None:
-    """Drop state that can no longer matter: spent rate-limit windows, used or expired one-time secrets."""
+async def keep_house(database: Database, journal: RunJournal, stop: asyncio.Event) -> None:
+    """Drop state that can no longer matter: spent rate-limit windows, used or expired one-time secrets,
+    runs past their retention; and end the runs of instances that died."""
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), HOUSEKEEPING_SECONDS)
         try:
+            await journal.interrupt_orphans()
+            await journal.forget_expired()
             await database.pool.execute("DELETE FROM rate_limits WHERE tat < now()")
             await database.pool.execute("DELETE FROM oidc_attempts WHERE expires_at < now() OR used_at IS NOT NULL")
             await database.pool.execute("DELETE FROM login_codes WHERE expires_at < now() OR used_at IS NOT NULL")
@@ -376,6 +406,10 @@ def routes(parts: Parts) -> Starlette:
     async def version(request: Request) -> Response:
         return JSONResponse(platform_version())
 
+    async def chat_policy(request: Request) -> Response:
+        limits = {"max_message_bytes": MAX_MESSAGE_BYTES, "max_frame_bytes": MAX_FRAME_BYTES}
+        return JSONResponse({**limits, **parts.settings.chat.public(), "instance_id": str(parts.settings.instance_id)})
+
     async def chat(websocket: WebSocket) -> None:
         try:
             caller = await parts.handshake.authenticate(websocket)
@@ -395,17 +429,23 @@ def routes(parts: Parts) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await parts.database.open()
+        lease = InstanceLease(parts.settings.database_url, parts.settings.instance_id)
+        await lease.take()
+        await parts.journal.interrupt_orphans()  # runs cut off when an instance (this one, last time) was killed
+        await parts.run_feed.start()
         endings = SessionEndings(parts.settings.database_url, parts.chat_sessions.end_session)
         await endings.start()
         stopping = asyncio.Event()
         export_jobs = asyncio.create_task(parts.exports.run_jobs(stopping), name="export jobs")
-        housekeeping = asyncio.create_task(keep_house(parts.database, stopping), name="housekeeping")
+        housekeeping = asyncio.create_task(keep_house(parts.database, parts.journal, stopping), name="housekeeping")
         try:
             yield
         finally:
             stopping.set()
             await asyncio.gather(export_jobs, housekeeping)
             await endings.stop()
+            await parts.run_feed.stop()
+            await lease.release()
             await parts.database.close()
 
     return Starlette(
@@ -432,6 +472,7 @@ def routes(parts: Parts) -> Starlette:
             Route("/health/live", live),
             Route("/health/ready", ready),
             Route("/version", version),
+            Route("/chat/policy", chat_policy),
             WebSocketRoute("/chat", chat),
         ],
         exception_handlers={

@@ -1,3 +1,4 @@
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,3 +39,28 @@ class Settings:
     export_link_seconds: int = 600
     admin_token: str | None = None
     recent_login_seconds: int = 300
+    signing_key_file: Path | None = None  # instances behind one URL share it; without it each start makes a key
+    instance_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    chat: "ChatPolicy" = field(default_factory=lambda: ChatPolicy())
+
+
+@dataclass(frozen=True)
+class ChatPolicy:
+    """The chat socket's promises, published at GET /chat/policy so clients and the suite can rely on them."""
+
+    ping_interval_seconds: float = 20.0  # under the 60 s idle timeout proxies commonly use
+    ping_timeout_seconds: float = 20.0  # a client that leaves a ping unanswered this long is closed
+    tool_timeout_seconds: float = 30.0  # a tool slower than this ends its run with agent_error tool_timeout
+    event_retention_seconds: int = 600  # how long after a run ends it can still be resumed
+    shutdown_grace_seconds: int = 30  # on SIGTERM, runs in progress get this long to finish
+    diagnostic_tools: bool = False  # the `wait` tool, for journeys that need a slow tool
+
+    def public(self) -> dict[str, float | int | bool]:
+        return {
+            "ping_interval_seconds": self.ping_interval_seconds,
+            "ping_timeout_seconds": self.ping_timeout_seconds,
+            "tool_timeout_seconds": self.tool_timeout_seconds,
+            "event_retention_seconds": self.event_retention_seconds,
+            "shutdown_grace_seconds": self.shutdown_grace_seconds,
+            "diagnostic_tools": self.diagnostic_tools,
+        }

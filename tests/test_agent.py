@@ -3,9 +3,11 @@ import asyncio
 import pytest
 
 from reference_platform.app import Blueprint
-from reference_platform.chat.agent import Planner
-from reference_platform.chat.tools import Calculator, CostEstimator, ToolError
+from reference_platform.chat.agent import Planner, PlannerAgent, ToolCall
+from reference_platform.chat.tools import Calculator, CostEstimator, ToolError, ToolTimedOut, Wait
 from reference_platform.faults import FAULTS, with_faults
+
+TOOLS = frozenset({"calculator", "cost_estimator"})
 
 
 @pytest.mark.parametrize(
@@ -17,13 +19,25 @@ from reference_platform.faults import FAULTS, with_faults
     ],
 )
 def test_the_planner_picks_a_tool_and_its_arguments(question: str, tool: str, arguments: dict[str, object]) -> None:
-    [call] = Planner().plan(question)
+    [call] = Planner().plan(question, TOOLS)
     assert (call.tool, call.arguments) == (tool, arguments)
     assert call.id.startswith("call_")
 
 
 def test_a_question_without_numbers_needs_no_tool() -> None:
-    assert Planner().plan("Hello, who are you?") == []
+    assert Planner().plan("Hello, who are you?", TOOLS) == []
+
+
+def test_the_wait_tool_is_planned_only_where_it_is_offered() -> None:
+    [call] = Planner().plan("Please wait 60 seconds, then say done", TOOLS | {"wait"})
+    assert (call.tool, call.arguments) == ("wait", {"seconds": 60.0})
+    assert Planner().plan("Please wait 60 seconds, then say done", TOOLS) == []
+
+
+def test_a_tool_slower_than_the_timeout_ends_in_tool_timed_out() -> None:
+    agent = PlannerAgent(Planner(), [Wait()], tool_timeout_seconds=0.05)
+    with pytest.raises(ToolTimedOut, match=r"wait did not answer within 0\.05 s"):
+        asyncio.run(agent.call(ToolCall("wait", {"seconds": 5})))
 
 
 def test_the_tools_compute_and_fail_loudly() -> None:

@@ -4,13 +4,14 @@ A real LLM can stand behind the same `Agent` interface: it receives the question
 a `RunEvents` to report progress on, and returns the answer text.
 """
 
+import asyncio
 import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from reference_platform.chat.tools import Tool
+from reference_platform.chat.tools import Tool, ToolTimedOut
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Close = Callable[[int, str], Awaitable[None]]
@@ -74,12 +75,16 @@ class ToolCall:
 MAGNITUDES = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
 COST_QUESTION = re.compile(r"(\d+(?:\.\d+)?)\s*([kmb]?)\b[^?]*?tokens?\s+(?:a|per)\s+day", re.IGNORECASE)
 ARITHMETIC = re.compile(r"[-+*/().\d\s]*\d\s*[-+*/]\s*[-+*/().\d\s]*\d[)\s]*")
+WAIT = re.compile(r"\bwait\s+(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\b", re.IGNORECASE)
 
 
 class Planner:
     """Decides which tool calls answer a question. Deterministic, so runs are repeatable."""
 
-    def plan(self, question: str) -> list[ToolCall]:
+    def plan(self, question: str, tools: frozenset[str]) -> list[ToolCall]:
+        wait = WAIT.search(question)
+        if wait and "wait" in tools:
+            return [ToolCall("wait", {"seconds": float(wait.group(1))})]
         cost = COST_QUESTION.search(question)
         if cost:
             tokens_per_day = float(cost.group(1)) * MAGNITUDES[cost.group(2).lower()]
@@ -102,23 +107,32 @@ def phrase_answer(results: list[tuple[ToolCall, dict[str, Any]]]) -> str:
                 f"{result['tokens_per_day']:,.0f} tokens a day cost about ${result['cost_usd']:,.2f} "
                 f"over {result['days']} days."
             )
+        elif call.tool == "wait":
+            sentences.append(f"Waited {result['waited_seconds']:g} seconds.")
         else:
             sentences.append(f"{result['expression']} = {result['value']:g}.")
     return " ".join(sentences)
 
 
 class PlannerAgent:
-    def __init__(self, planner: Planner, tools: list[Tool]) -> None:
+    def __init__(self, planner: Planner, tools: list[Tool], tool_timeout_seconds: float) -> None:
         self.planner = planner
         self.tools = {tool.name: tool for tool in tools}
+        self.tool_timeout_seconds = tool_timeout_seconds
 
     async def answer(self, question: str, events: RunEvents) -> str:
-        calls = self.planner.plan(question)
+        calls = self.planner.plan(question, frozenset(self.tools))
         await events.thinking(f"Planned {len(calls)} tool call(s)")
         results = []
         for call in calls:
             await events.tool_executing(call.id, call.tool, call.arguments)
-            result = await self.tools[call.tool].run(call.arguments)
+            result = await self.call(call)
             await events.tool_completed(call.id, call.tool, result)
             results.append((call, result))
         return phrase_answer(results)
+
+    async def call(self, call: ToolCall) -> dict[str, Any]:
+        try:
+            return await asyncio.wait_for(self.tools[call.tool].run(call.arguments), self.tool_timeout_seconds)
+        except TimeoutError:
+            raise ToolTimedOut(f"{call.tool} did not answer within {self.tool_timeout_seconds:g} s") from None

@@ -1,5 +1,6 @@
 """The chat WebSocket: an authenticated handshake, then questions in and run events out."""
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -8,9 +9,10 @@ from collections import defaultdict
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from reference_platform.chat.agent import Agent, RunEventsFactory
+from reference_platform.chat.agent import Agent, RunEvents, RunEventsFactory
+from reference_platform.chat.runs import RUN_INTERRUPTED, TERMINAL_EVENTS, RunFeed, RunJournal
 from reference_platform.chat.threads import ChatStore
-from reference_platform.chat.tools import ToolError
+from reference_platform.chat.tools import ToolError, ToolTimedOut
 from reference_platform.identity.bearer import BearerAuth, Caller
 from reference_platform.identity.tickets import TicketStore
 from reference_platform.limits.rate_limits import CHAT, Quotas, Verdict
@@ -41,8 +43,12 @@ class HandshakeAuthenticator:
 
 SERVICE_UNAVAILABLE = "service_unavailable"
 TRY_AGAIN_LATER = 1013  # RFC 6455 close code: the server cannot serve now, the client may reconnect later
-MAX_MESSAGE_BYTES = 16 * 1024  # a larger question gets message_too_large; a frame over 1 MiB closes with 1009
+MAX_MESSAGE_BYTES = 16 * 1024  # a larger question gets the error frame message_too_large
+MAX_FRAME_BYTES = 2**20  # a larger frame closes the socket with 1009 (message too big)
 SESSION_ENDED = 1008  # policy violation: the session behind the socket ended (logout, password change, erasure)
+ORPHAN_CHECK_SECONDS = 1.0  # a resumed run with no news this long is checked for a dead instance
+RESTARTED = "The server restarted before the answer was ready. Ask again."
+GONE = (WebSocketDisconnect, RuntimeError, OSError)  # what sending to a socket the client has left raises
 
 
 class RunInterrupted(Exception):
@@ -52,11 +58,21 @@ class RunInterrupted(Exception):
 class ChatSessions:
     max_message_bytes = MAX_MESSAGE_BYTES
 
-    def __init__(self, chats: ChatStore, agent: Agent, run_events: RunEventsFactory, quotas: Quotas) -> None:
+    def __init__(
+        self,
+        chats: ChatStore,
+        agent: Agent,
+        run_events: RunEventsFactory,
+        quotas: Quotas,
+        journal: RunJournal,
+        feed: RunFeed,
+    ) -> None:
         self.chats = chats
         self.agent = agent
         self.run_events = run_events
         self.quotas = quotas
+        self.journal = journal
+        self.feed = feed
         self.open: dict[uuid.UUID, set[WebSocket]] = defaultdict(set)  # this instance's sockets, by session
 
     async def end_session(self, session_id: uuid.UUID) -> None:
@@ -100,6 +116,9 @@ class ChatSessions:
         except (ValueError, KeyError, TypeError):
             await self.send_error(websocket, "invalid_message", "Expected a JSON object with a type.")
             return
+        if kind == "resume":
+            await self.resume(websocket, user_id, message)
+            return
         if kind != "user_message":
             await self.send_error(websocket, "unsupported_type", f"Unknown message type {kind!r}.")
             return
@@ -131,14 +150,66 @@ class ChatSessions:
         """Only a thread's owner may post into it; anyone else is told it does not exist."""
         return await self.chats.owned_thread(user_id, thread_id) is not None
 
+    async def resume(self, websocket: WebSocket, user_id: uuid.UUID, message: dict[str, object]) -> None:
+        """Replay a run's events after the seq the client saw last, then follow it live until it ends."""
+        try:
+            run_id, last = uuid.UUID(str(message["run_id"])), message.get("after_seq", 0)
+            if not isinstance(last, int) or isinstance(last, bool) or last < 0:
+                raise ValueError(last)
+        except (ValueError, KeyError):
+            await self.send_error(websocket, "invalid_message", "Expected {type: resume, run_id, after_seq}.")
+            return
+        state = await self.journal.run_of(user_id, run_id)
+        if state is None:
+            await self.send_error(websocket, "run_not_found", "No such run.")
+            return
+        if state.expired:
+            detail = f"The run's events are kept {self.journal.retention_seconds} s after it ends; ask again."
+            await self.send_error(websocket, "run_expired", detail)
+            return
+        async with self.feed.watching(run_id) as news:
+            while True:
+                news.clear()
+                for event in await self.journal.events_after(run_id, last):
+                    try:
+                        await websocket.send_json(event)
+                    except GONE:
+                        return
+                    seq = event.get("seq")
+                    last = max(last, seq if isinstance(seq, int) else last)
+                    if event.get("type") in TERMINAL_EVENTS:
+                        return
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(news.wait(), ORPHAN_CHECK_SECONDS)
+                if not news.is_set():
+                    await self.journal.interrupt_orphans(run_id)
+
+    def deliver(self, websocket: WebSocket, run_id: uuid.UUID) -> "Deliver":
+        return Deliver(websocket, self.journal, run_id)
+
     async def run(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
+        """One run: stored event by event, sent while the client listens, finished whether or not it does."""
         run_id = uuid.uuid4()
-        events = self.run_events(websocket.send_json, websocket.close, run_id, thread_id)
+        events = self.run_events(self.deliver(websocket, run_id), websocket.close, run_id, thread_id)
         await self.chats.add_message(thread_id, "user", question, run_id)
+        await self.journal.begin(run_id, thread_id)
         await events.started()
+        try:
+            await self.answer(events, thread_id, question)
+        except asyncio.CancelledError:
+            log.warning("run %s in thread %s: cut short by shutdown", run_id, thread_id)
+            await asyncio.shield(events.failed(RUN_INTERRUPTED, RESTARTED))
+            raise
+
+    async def answer(self, events: RunEvents, thread_id: uuid.UUID, question: str) -> None:
+        run_id = events.run_id
         try:
             answer = await self.agent.answer(question, events)
             saved = await self.chats.add_message(thread_id, "assistant", answer, run_id)
+        except ToolTimedOut as error:
+            log.warning("run %s in thread %s: %s", run_id, thread_id, error)
+            await events.failed("tool_timeout", str(error))
+            return
         except ToolError as error:
             log.info("run %s in thread %s: tool failed: %s", run_id, thread_id, error)
             await events.failed("tool_failed", str(error))
@@ -157,6 +228,26 @@ class ChatSessions:
     @staticmethod
     async def send_error(websocket: WebSocket, code: str, detail: str) -> None:
         await websocket.send_json({"type": "error", "code": code, "detail": detail})
+
+
+class Deliver:
+    """Sends a run's events: each stored first, then sent while the client is there to read it."""
+
+    def __init__(self, websocket: WebSocket, journal: RunJournal, run_id: uuid.UUID) -> None:
+        self.websocket = websocket
+        self.journal = journal
+        self.run_id = run_id
+        self.attached = True
+
+    async def __call__(self, event: dict[str, object]) -> None:
+        await self.journal.record(self.run_id, event)
+        if not self.attached:
+            return
+        try:
+            await self.websocket.send_json(event)
+        except GONE:
+            log.info("run %s: the client left; the run goes on, and can be resumed", self.run_id)
+            self.attached = False
 
 
 async def refuse_handshake(websocket: WebSocket, problem: Problem) -> None:

@@ -1,6 +1,7 @@
 """Tools the agent can call. Each takes JSON arguments and returns a JSON result."""
 
 import ast
+import asyncio
 import math
 import operator
 from typing import Any, Protocol
@@ -10,6 +11,10 @@ PRICE_PER_MILLION_TOKENS_USD = 2.50
 
 class ToolError(Exception):
     pass
+
+
+class ToolTimedOut(Exception):
+    """A tool did not answer within the agent's tool timeout."""
 
 
 class Tool(Protocol):
@@ -83,3 +88,18 @@ class CostEstimator:
             "price_per_million_tokens_usd": self.price_per_million_tokens,
             "cost_usd": round(cost, 2),
         }
+
+
+class Wait:
+    """A diagnostic tool, off unless the platform runs with --diagnostic-tools: it waits, as a tool whose
+    upstream hangs would. Journals use it to check the tool timeout, restarts and resuming mid-run."""
+
+    name = "wait"
+    longest = 600.0
+
+    async def run(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        seconds = float(arguments["seconds"])
+        if not 0 <= seconds <= self.longest:
+            raise ToolError(f"can wait between 0 and {self.longest:g} seconds")
+        await asyncio.sleep(seconds)
+        return {"waited_seconds": seconds}

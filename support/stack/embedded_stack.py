@@ -214,49 +214,52 @@ class IdentityProvider:
         stop_process(self.process, signal.SIGTERM)
 
 
+# The chat policy of the embedded platform: seconds, not minutes, so journeys about pings, slow tools,
+# restarts and replay stay fast. A deployment publishes its own at GET /chat/policy.
+CHAT_POLICY_ARGS = [
+    "--ping-interval", "2", "--ping-timeout", "2", "--tool-timeout", "2",
+    "--event-retention", "8", "--shutdown-grace", "5", "--diagnostic-tools",
+]  # fmt: skip
+
+
 class PlatformProcess:
-    def __init__(self, workdir: Path, database_url: str, faults: tuple[str, ...], exports: Path) -> None:
-        self.database_url = database_url
+    """One platform instance on a listening socket the stack holds, so a restart keeps its address
+    (connections made while it is down wait in the socket's backlog)."""
+
+    def __init__(self, workdir: Path, name: str, faults: tuple[str, ...], exports: Path) -> None:
+        self.name = name
         self.faults = faults
-        self.log = workdir / "platform.log"
+        self.log = workdir / f"{name}.log"
         self.exports = exports
-        self.admin_token = secrets.token_urlsafe(24)
         self.listening = socket.socket()  # bound now, so the port is known before anything starts
         self.listening.bind(("127.0.0.1", 0))
         self.listening.listen(128)
         self.base_url = f"http://127.0.0.1:{self.listening.getsockname()[1]}"
         self.process: subprocess.Popen[bytes] | None = None
+        self.command: list[str] = []
+        self.environment: dict[str, str] = {}
 
-    def migrate(self) -> None:
-        result = subprocess.run(
-            [sys.executable, "-m", "reference_platform", "migrate", "--database-url", self.database_url],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        if result.returncode != 0:
-            raise StackError(f"migrations failed:\n{result.stderr[-2000:]}")
-
-    def start(self, provider: IdentityProvider) -> None:
+    def start(self, database_url: str, issuer: str, provider: IdentityProvider, secrets_: "StackSecrets") -> None:
         fault_args = [arg for fault in self.faults for arg in ("--fault", fault)]
         prefix = f"CHAT_PLATFORM_OIDC_{provider.NAME.upper()}_"
-        environment = {**os.environ, f"{prefix}CLIENT_ID": provider.CLIENT_ID,
-                       f"{prefix}CLIENT_SECRET": provider.client_secret,
-                       "CHAT_PLATFORM_ADMIN_TOKEN": self.admin_token}  # fmt: skip
-        with self.listening:
-            self.process = spawn(
-                [sys.executable, "-m", "reference_platform", "serve", "--database-url", self.database_url,
-                 "--fd", str(self.listening.fileno()), "--client", SHORT_LIVED_CLIENT,
-                 "--oidc-provider", f"{provider.NAME}={provider.issuer}", "--limits", "short",
-                 "--export-dir", str(self.exports), "--export-link-seconds", str(EXPORT_LINK_SECONDS), *fault_args],
-                self.log,
-                signal.SIGTERM,
-                pass_fds=[self.listening.fileno()],
-                env=environment,
-            )  # fmt: skip
-        self._wait_ready()
+        self.environment = {**os.environ, f"{prefix}CLIENT_ID": provider.CLIENT_ID,
+                            f"{prefix}CLIENT_SECRET": provider.client_secret,
+                            "CHAT_PLATFORM_ADMIN_TOKEN": secrets_.admin_token}  # fmt: skip
+        self.command = [
+            sys.executable, "-m", "reference_platform", "serve", "--database-url", database_url,
+            "--fd", str(self.listening.fileno()), "--issuer", issuer, "--signing-key", str(secrets_.signing_key),
+            "--client", SHORT_LIVED_CLIENT, "--oidc-provider", f"{provider.NAME}={provider.issuer}",
+            "--limits", "short", "--export-dir", str(self.exports),
+            "--export-link-seconds", str(EXPORT_LINK_SECONDS), *CHAT_POLICY_ARGS, *fault_args,
+        ]  # fmt: skip
+        self.spawn()
 
-    def _wait_ready(self) -> None:
+    def spawn(self) -> None:
+        self.process = spawn(
+            self.command, self.log, signal.SIGTERM, pass_fds=[self.listening.fileno()], env=self.environment
+        )
+
+    def wait_ready(self) -> None:
         def is_ready() -> bool:
             try:
                 return httpx2.get(f"{self.base_url}/health/ready", timeout=1).status_code == 200
@@ -265,9 +268,46 @@ class PlatformProcess:
 
         wait_until_ready(self.process, self.log, f"reference platform at {self.base_url}", is_ready)
 
+    def restart(self, sig: signal.Signals) -> float:
+        """Stop it with `sig` (SIGTERM: gracefully; SIGKILL: at once), start it again on the same socket,
+        and return how long it took to be ready again."""
+        started = time.monotonic()
+        stop_process(self.process, sig, grace=START_TIMEOUT)
+        self.spawn()
+        self.wait_ready()
+        return time.monotonic() - started
+
     def stop(self) -> None:
-        self.listening.close()
         stop_process(self.process, signal.SIGTERM)
+        self.listening.close()
+
+
+class StackSecrets:
+    """What every instance of one deployment shares: the access-token signing key and the admin token."""
+
+    def __init__(self, workdir: Path) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        self.admin_token = secrets.token_urlsafe(24)
+        self.signing_key = workdir / "signing-key.pem"
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        self.signing_key.touch(mode=0o600)
+        self.signing_key.write_bytes(pem)
+
+
+def migrate(database_url: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "reference_platform", "migrate", "--database-url", database_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if result.returncode != 0:
+        raise StackError(f"migrations failed:\n{result.stderr[-2000:]}")
 
 
 def stop_process(process: subprocess.Popen[bytes] | None, sig: signal.Signals, grace: float = 10.0) -> None:
@@ -284,27 +324,43 @@ def stop_process(process: subprocess.Popen[bytes] | None, sig: signal.Signals, g
 class EmbeddedStack:
     """Starts PostgreSQL, the identity provider and the reference platform; `stop()` undoes all of it.
 
-    Given a `database_url`, it serves the platform on that PostgreSQL instead of starting its own; whoever
-    shares a database must share its export store too (`export_store`), as platform instances do.
+    `instances` platform processes serve one deployment: one database, one export store, one signing key,
+    and the first instance's URL as the public address (issuer and sign-in callback). Given a
+    `database_url`, it uses that PostgreSQL instead of starting its own; whoever shares a database must
+    share its export store too (`export_store`), as instances do.
     """
 
     def __init__(
-        self, faults: tuple[str, ...] = (), database_url: str | None = None, export_store: str | None = None
+        self,
+        faults: tuple[str, ...] = (),
+        database_url: str | None = None,
+        export_store: str | None = None,
+        instances: int = 1,
     ) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="chat-acceptance-"))
         self.export_store = Path(export_store) if export_store else self.workdir / "exports"
         self.postgres = EmbeddedPostgres(self.workdir) if database_url is None else None
         self._database_url = database_url
-        self.platform: PlatformProcess | None = None
+        self.platforms: list[PlatformProcess] = []
         self.identity_provider: IdentityProvider | None = None
+        self.secrets: StackSecrets | None = None
         self.faults = faults
+        self.instances = instances
         self.boot_seconds = 0.0
         atexit.register(self.stop)
 
     @property
+    def platform(self) -> PlatformProcess:
+        assert self.platforms, "the stack has not started"
+        return self.platforms[0]
+
+    @property
     def base_url(self) -> str:
-        assert self.platform is not None
         return self.platform.base_url
+
+    @property
+    def instance_urls(self) -> tuple[str, ...]:
+        return tuple(platform.base_url for platform in self.platforms)
 
     @property
     def database_url(self) -> str:
@@ -312,8 +368,8 @@ class EmbeddedStack:
 
     @property
     def admin_token(self) -> str:
-        assert self.platform is not None
-        return self.platform.admin_token
+        assert self.secrets is not None
+        return self.secrets.admin_token
 
     @property
     def identity_provider_url(self) -> str:
@@ -322,32 +378,50 @@ class EmbeddedStack:
 
     def describe(self) -> str:
         return (
-            f"platform {self.base_url}, PostgreSQL {self.database_url}, "
+            f"platform {', '.join(self.instance_urls)}, PostgreSQL {self.database_url}, "
             f"identity provider {self.identity_provider_url} (up in {self.boot_seconds:.1f} s)"
         )
+
+    def _new_platform(self) -> PlatformProcess:
+        name = "platform" if not self.platforms else f"platform-{len(self.platforms) + 1}"
+        platform = PlatformProcess(self.workdir, name, self.faults, self.export_store)
+        self.platforms.append(platform)
+        return platform
 
     def start(self) -> "EmbeddedStack":
         started = time.monotonic()
         try:
-            self.platform = PlatformProcess(self.workdir, self.database_url, self.faults, self.export_store)
-            callback = f"{self.platform.base_url}/auth/oidc/{IdentityProvider.NAME}/callback"
+            self.secrets = StackSecrets(self.workdir)
+            public = self._new_platform()
+            callback = f"{public.base_url}/auth/oidc/{IdentityProvider.NAME}/callback"
             self.identity_provider = IdentityProvider(self.workdir, callback)
             self.identity_provider.spawn()  # Node starts while PostgreSQL does
             if self.postgres:
                 self.postgres.start()
-                self.platform.database_url = self.postgres.url  # its port is known once it runs
-            self.platform.migrate()
+            migrate(self.database_url)
             self.identity_provider.wait_ready()
-            self.platform.start(self.identity_provider)
+            self.add_instances(self.instances)
         except BaseException:
             self.stop()
             raise
         self.boot_seconds = time.monotonic() - started
         return self
 
+    def add_instances(self, count: int) -> None:
+        """Have `count` instances serving, starting the missing ones together."""
+        assert self.identity_provider is not None and self.secrets is not None
+        while len(self.platforms) < count:
+            self._new_platform()
+        waiting = [platform for platform in self.platforms if platform.process is None]
+        for platform in waiting:
+            platform.start(self.database_url, self.base_url, self.identity_provider, self.secrets)
+        for platform in waiting:
+            platform.wait_ready()
+        self.instances = max(self.instances, count)
+
     def stop(self) -> None:
-        if self.platform is not None:
-            self.platform.stop()
+        for platform in self.platforms:
+            platform.stop()
         if self.identity_provider is not None:
             self.identity_provider.stop()
         if self.postgres:
