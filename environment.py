@@ -10,13 +10,14 @@ from typing import Any, TypeVar
 import httpx2
 import parse
 from behave import register_type
-from behave.model import Scenario, Step
+from behave.model import Feature, Scenario, Step
 from behave.model_type import Status
 from behave.runner import Context
 
 from support.actors import Cast
 from support.clients.database_probe import DatabaseProbe
 from support.clients.http_client import PlatformApi
+from support.clients.servers import SERVER_NAMES, Servers
 from support.event_loop import LoopThread
 from support.report.allure_report import RESULTS_DIRS
 from support.report.environment import describe_run, write_environment
@@ -38,7 +39,13 @@ def parse_person(text: str) -> str:
     return text
 
 
-register_type(Person=parse_person)
+@parse.with_pattern("|".join(SERVER_NAMES))
+def parse_server(text: str) -> str:
+    """A platform instance, as journeys name them: "one server" or "the other server"."""
+    return text
+
+
+register_type(Person=parse_person, Server=parse_server)
 
 
 def before_all(context: Context) -> None:
@@ -46,10 +53,12 @@ def before_all(context: Context) -> None:
     context.loop = LoopThread()
     context.stack = None
     if target.embedded:
-        context.stack = EmbeddedStack(target.platform_faults, target.database_url, target.export_store).start()
+        context.stack = EmbeddedStack(
+            target.platform_faults, target.database_url, target.export_store, target.platform_instances
+        ).start()
         stack = context.stack
         target = target.targeting(
-            stack.base_url,
+            stack.instance_urls,
             stack.database_url,
             stack.identity_provider_url,
             stack.admin_token,
@@ -60,6 +69,7 @@ def before_all(context: Context) -> None:
         RUN_REDACTOR.remember(context.stack.identity_provider.client_secret)
         print(f"Embedded stack in {context.stack.workdir}: {context.stack.describe()}", file=sys.stderr)
     context.target = target
+    context.servers = Servers(target.instances)
     context.loop.run(check_services(target), PREFLIGHT_TIMEOUT + 2, "preflight")
     context.redactor = RUN_REDACTOR
     context.database = DatabaseProbe(target.database_url)
@@ -83,13 +93,21 @@ async def open_http_client(base_url: str, timeout: float) -> httpx2.AsyncClient:
     return httpx2.AsyncClient(base_url=base_url, timeout=timeout)
 
 
+def before_feature(context: Context, feature: Feature) -> None:
+    """A feature about several instances gets a second embedded one, started once and kept for the run."""
+    stack = context.stack
+    if "two_instances" in feature.tags and stack is not None and len(stack.platforms) < 2:
+        stack.add_instances(2)
+        context.servers.add(stack.instance_urls[1])
+
+
 def before_scenario(context: Context, scenario: Scenario) -> None:
     context.cast = context.evidence = None
     refuse_if_unsafe(scenario.effective_tags, context.target)
     if context.outage:
         raise Outage.earlier(context.outage[0])
     context.evidence = ScenarioEvidence(context.redactor)
-    api = PlatformApi(context.http, context.evidence)
+    api = PlatformApi(context.http, context.evidence, context.servers)
     context.cast = Cast(api, context.target, context.evidence, context.database)
 
 

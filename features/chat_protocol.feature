@@ -5,9 +5,15 @@ Feature: The chat connection's own rules
   an error frame with a code the app can act on, never a crash, a dropped
   connection or silence, and the chat stays open.
 
+  An idle chat stays open: the platform pings it often enough that proxies,
+  which drop connections idle for about a minute, keep it. An app that stops
+  answering pings is gone, and the platform closes its chat.
+
   Words used here:
   - an error frame is the platform's answer to a message it refuses: {type: error, code, detail};
-  - a run is the agent's work on one question, from agent_started to its end.
+  - a run is the agent's work on one question, from agent_started to its end;
+  - a ping is the platform asking the app "are you there?"; apps answer by themselves (RFC 6455);
+  - the ping interval and timeout are the platform's own, published at /chat/policy.
 
   @critical @allure.label.story:Error_frames
   Scenario: A message that is not JSON gets an error frame, and the chat stays open
@@ -39,3 +45,16 @@ Feature: The chat connection's own rules
     Given Alice is in a chat with the agent
     When she sends two questions without waiting for the first answer
     Then both are answered, each by a run of its own, the second starting only after the first ended
+
+  @critical @allure.label.story:Keepalive
+  Scenario: The platform pings an idle chat often enough to keep it open through proxies
+    Given Alice is in a chat with the agent
+    When she leaves the chat idle for three ping intervals
+    Then the platform has pinged her chat at least once every ping interval, which is at most 30 seconds
+    And her next question is answered on the same chat
+
+  @normal @allure.label.story:Keepalive
+  Scenario: A chat whose app stops answering pings is closed
+    Given Alice has signed up and logged in
+    When her app opens a chat and then answers nothing, not even the platform's pings
+    Then the platform closes that chat within one ping interval and one ping timeout

@@ -33,6 +33,7 @@ Feature: First chat after signup
     When she asks the agent "What would 1M tokens a day cost per month?"
     Then her question and the agent's answer are in her chat history
     And her question and the agent's answer are stored in the platform's database
+    And the answer she was streamed names the message it is stored as
 
   @normal @allure.label.story:Signup
   Scenario: An email address can be registered only once

@@ -3,7 +3,12 @@ from behave import given, then, when
 from behave.runner import Context
 
 from support.checks import event_stream as stream
-from support.checks.history import expect_exchange_in_history, expect_exchange_stored, expect_nothing_from
+from support.checks.history import (
+    expect_answer_names_stored_message,
+    expect_exchange_in_history,
+    expect_exchange_stored,
+    expect_nothing_from,
+)
 
 
 @given("{person:Person} has opened a chat with the agent")
@@ -59,6 +64,12 @@ def step_exchange_in_history(context: Context, person: str, owner: str) -> None:
 def step_exchange_stored(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     expect_exchange_stored(context.run(actor.latest_run()), context.run(actor.stored_history(context.database)))
+
+
+@then("the answer {person:Person} was streamed names the message it is stored as")
+def step_answer_names_message(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    expect_answer_names_stored_message(context.run(actor.latest_run()), context.run(actor.chat_history()))
 
 
 @then("the run starts with a single agent_started and ends with a single terminal event, which comes last")

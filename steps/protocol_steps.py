@@ -1,10 +1,13 @@
 # mypy: disable-error-code="untyped-decorator"
+import asyncio
 import json
+import time
 
 from behave import then, when
 from behave.runner import Context
 
 from support.checks import event_stream as stream
+from support.checks import resilience as check
 
 QUEUED_QUESTIONS = ("What is 2 + 3?", "What is 4 * 5?")
 
@@ -57,3 +60,35 @@ def step_one_after_another(context: Context) -> None:
     actor = context.cast.current
     record = context.run(actor.collect_runs(len(QUEUED_QUESTIONS)))
     stream.expect_one_after_another(record, len(QUEUED_QUESTIONS))
+
+
+@when("{person:Person} leaves the chat idle for three ping intervals")
+def step_idle(context: Context, person: str) -> None:
+    seconds = 3 * context.run(check.published_policy(context.cast.api)).ping_interval
+    context.run(asyncio.sleep(seconds), timeout=seconds + 5)
+
+
+@then("the platform has pinged {person:Person} chat at least once every ping interval, which is at most 30 seconds")
+def step_pinged(context: Context, person: str) -> None:
+    connection = context.cast.actor(person).connection
+    assert connection is not None
+    check.expect_pinged(
+        connection.opened_at,
+        list(connection.pings),
+        time.monotonic(),
+        context.run(check.published_policy(context.cast.api)),
+    )
+
+
+@when("{person:Person} app opens a chat and then answers nothing, not even the platform's pings")
+def step_silent_app(context: Context, person: str) -> None:
+    context.run(context.cast.actor(person).open_silent_chat())
+
+
+@then("the platform closes that chat within one ping interval and one ping timeout")
+def step_silent_closed(context: Context) -> None:
+    policy, silent = context.run(check.published_policy(context.cast.api)), context.cast.current.silent_chat
+    assert silent is not None
+    waited = policy.ping_interval + policy.ping_timeout + 2 * check.PING_SLACK
+    closed_after = context.run(silent.wait_for_close(waited), timeout=waited + 5)
+    check.expect_closed_for_silence(closed_after, waited, policy)

@@ -1,19 +1,23 @@
 """Personas: what a person has (credentials, tokens, an open chat, the runs seen), acting through clients."""
 
 import asyncio
+import contextlib
 import secrets
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from support.checks.event_stream import RunRecord, collect_run, collect_runs, listen
+from support.checks.event_stream import RunRecord, collect_run, collect_runs, collect_until, last_seq, listen
 from support.clients.browser import Browser
 from support.clients.chat_connection import ChatConnection, Closed, HandshakeRefused
 from support.clients.database_probe import SUITE_EMAIL_DOMAIN, DatabaseProbe
 from support.clients.http_client import ApiResponse, PlatformApi, expect_status
 from support.clients.oidc_sign_in import ProviderSignIn, SignIn
 from support.clients.provider_login import load_provider_login
+from support.clients.servers import chat_url
+from support.clients.silent_chat import SilentChat
 from support.clients.urls import query_secrets
 from support.report.evidence import ScenarioEvidence
 from support.stack.config import TargetConfig
@@ -57,6 +61,9 @@ class Actor:
     last_response: ApiResponse | None = None
     refused_logins: dict[str, list[ApiResponse]] = field(default_factory=dict)
     handshake_refusal: HandshakeRefused | None = None
+    interrupted: RunRecord | None = None  # what she saw of a run before she lost it
+    resumed: RunRecord | None = None  # what the run sent on the new connection when she resumed it
+    silent_chat: SilentChat | None = None
 
     def __post_init__(self) -> None:
         self.email = self.email or suite_email(self.name)
@@ -64,7 +71,17 @@ class Actor:
 
     @property
     def chat_url(self) -> str:
-        return self.target.chat_url()
+        """A chat socket opens on the instance whose turn it is, as behind a load balancer."""
+        return chat_url(self.api.servers.next())
+
+    @contextlib.contextmanager
+    def on_server(self, base_url: str) -> Iterator[None]:
+        """Her requests and sockets go to this instance only, for as long as the block lasts."""
+        spread, self.api = self.api, self.api.on(base_url)
+        try:
+            yield
+        finally:
+            self.api = spread
 
     @property
     def event_timeout(self) -> float:
@@ -234,16 +251,100 @@ class Actor:
         self.evidence.record_timeline(f"Event timeline: {self.name}'s chat, {seconds:g} s after the run", run.events)
         return run
 
-    async def latest_run(self) -> RunRecord:
-        """The run answering the latest question, collected from the socket the first time it is needed."""
+    async def latest_run(self, within: float | None = None) -> RunRecord:
+        """The run answering the latest question, collected from the socket the first time it is needed
+        (waiting `within` seconds of the question, by default the event timeout)."""
         if self.pending_question is not None:
             assert self.connection is not None
-            run = await collect_run(self.connection, self.pending_question, self.event_timeout, self.asked_at)
+            timeout = within or self.event_timeout
+            run = await collect_run(self.connection, self.pending_question, timeout, self.asked_at)
             self.evidence.record_timeline(f"Event timeline: {self.name} asks {self.pending_question!r}", run.events)
             self.runs.append(run)
             self.pending_question = None
         assert self.runs, f"{self.name} has not asked anything yet"
         return self.runs[-1]
+
+    async def follow_run_until(self, event_type: str) -> RunRecord:
+        """Listen to the latest question's run until `event_type` arrives: the run is then in progress."""
+        assert self.connection is not None and self.pending_question is not None, f"{self.name} asked nothing"
+        run = await collect_until(self.connection, self.pending_question, event_type, self.event_timeout, self.asked_at)
+        self.evidence.record_timeline(f"Event timeline: {self.name}'s run until {event_type}", run.events)
+        self.runs.append(run)
+        self.pending_question = None
+        return run
+
+    async def drop_connection(self) -> None:
+        """Her connection is lost mid-run, without a close handshake (a phone leaving Wi-Fi)."""
+        assert self.connection is not None, f"{self.name} has no open chat"
+        await self.connection.drop()
+
+    async def close_app(self) -> None:
+        assert self.connection is not None, f"{self.name} has no open chat"
+        await self.connection.close()
+
+    async def follow_until_closed(self, seconds: float) -> Closed | None:
+        """Listen to her chat until it closes (within `seconds`); events on the way join the latest run."""
+        assert self.connection is not None, f"{self.name} has no open chat"
+        run = self.runs[-1] if self.runs else RunRecord("(no question)")
+        deadline = time.monotonic() + seconds
+        while (arrival := await self.connection.next_frame(deadline)) is not None:
+            if isinstance(arrival.frame, Closed):
+                return arrival.frame
+            run.events.append(arrival.frame)
+            run.arrivals.append(arrival.at)
+        return None
+
+    def seconds_since_question(self) -> float:
+        return time.monotonic() - self.asked_at
+
+    @property
+    def latest_run_id(self) -> str:
+        assert self.runs, f"{self.name} has no run"
+        run_id = next((event.get("run_id") for event in self.runs[-1].events if event.get("run_id")), None)
+        assert run_id, f"{self.name}'s run carried no run_id:\n{self.runs[-1].received()}"
+        return str(run_id)
+
+    async def send_resume(self, run_id: str, after_seq: int) -> None:
+        assert self.connection is not None, f"{self.name} has no open chat"
+        self.asked_at = time.monotonic()
+        await self.connection.send({"type": "resume", "run_id": run_id, "after_seq": after_seq})
+        self.pending_question = f"resume run {run_id[:8]} after seq {after_seq}"
+
+    async def resume_run(self) -> RunRecord:
+        """Reconnect (with a new ticket) and resume the latest run after the last seq she saw. The resumed
+        events are kept apart (`resumed`), and the whole run as she saw it becomes her latest run."""
+        interrupted, run_id = self.runs[-1], self.latest_run_id
+        await self.try_connect(ticket=await self.chat_ticket())
+        assert self.connection is not None, f"{self.name} could not reconnect: {self.handshake_refusal}"
+        await self.send_resume(run_id, last_seq(interrupted))
+        self.resumed = await self.latest_run()
+        self.interrupted = interrupted
+        whole = RunRecord(interrupted.question, asked_at=interrupted.asked_at)
+        whole.events = [*interrupted.events, *self.resumed.events]
+        whole.arrivals = [*interrupted.arrivals, *self.resumed.arrivals]
+        self.runs[-1] = whole
+        return self.resumed
+
+    async def resume_foreign_run(self, run: RunRecord) -> None:
+        """Ask, on her own chat, for the events of someone else's run."""
+        run_id = next(str(event["run_id"]) for event in run.events if event.get("run_id"))
+        await self.send_resume(run_id, 0)
+
+    async def run_has_ended(self, database: DatabaseProbe) -> bool:
+        row = await database.run_row(self.latest_run_id)
+        return row is not None and row["status"] != "running"
+
+    async def stored_run(self, database: DatabaseProbe) -> dict[str, Any] | None:
+        row = await database.run_row(self.latest_run_id)
+        self.evidence.record_rows(f"Row of {self.name}'s run", [row] if row else [])
+        return row
+
+    async def open_silent_chat(self) -> SilentChat:
+        """Open a chat from an app that then answers nothing, not even pings."""
+        self.silent_chat = await SilentChat.open(
+            self.chat_url, await self.chat_ticket(), f"{self.name}'s silent app", self.evidence, self.event_timeout
+        )
+        return self.silent_chat
 
     async def chat_history(self) -> list[dict[str, Any]]:
         assert self.thread_id, f"{self.name} has no chat"
@@ -334,6 +435,8 @@ class Actor:
         """Close the chat and erase the account this scenario created, whatever happened before."""
         if self.connection is not None:
             await self.connection.close()
+        if self.silent_chat is not None:
+            self.silent_chat.close()
         if self.browser is not None:
             await self.browser.close()
         if self.user_id is None:

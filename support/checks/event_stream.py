@@ -63,8 +63,26 @@ async def collect_runs(connection: ChatConnection, what: str, runs: int, timeout
     return record
 
 
-async def listen(connection: ChatConnection, record: RunRecord, deadline: float, settle: bool = False) -> None:
-    """Add what arrives on the connection to `record` until the monotonic `deadline` or a close."""
+async def collect_until(
+    connection: ChatConnection, question: str, event_type: str, timeout: float, asked_at: float
+) -> RunRecord:
+    """Read frames until one of `event_type` arrives (or the run ends, the socket closes, or `timeout`)."""
+    record = RunRecord(question, asked_at=asked_at)
+    await listen(connection, record, asked_at + timeout, stop_at=(event_type, *TERMINAL_TYPES, REFUSAL_TYPE))
+    if event_type not in record.types:
+        raise fail(f"Expected {event_type} within {timeout:g} s of the question; it did not come.", record)
+    return record
+
+
+async def listen(
+    connection: ChatConnection,
+    record: RunRecord,
+    deadline: float,
+    settle: bool = False,
+    stop_at: tuple[str, ...] = (),
+) -> None:
+    """Add what arrives on the connection to `record` until the monotonic `deadline`, a close, or a frame
+    of a type in `stop_at`."""
     while record.closed is None and (arrival := await connection.next_frame(deadline)) is not None:
         frame = arrival.frame
         if isinstance(frame, Closed):
@@ -76,6 +94,8 @@ async def listen(connection: ChatConnection, record: RunRecord, deadline: float,
             break
         record.events.append(frame)
         record.arrivals.append(arrival.at)
+        if frame.get("type") in stop_at:
+            break
         ends_run = frame.get("type") in (*TERMINAL_TYPES, REFUSAL_TYPE)
         if settle and ends_run and deadline > time.monotonic() + SETTLE_SECONDS:
             deadline = time.monotonic() + SETTLE_SECONDS
@@ -222,6 +242,12 @@ def expect_failed_tool_call(record: RunRecord, code: str) -> dict[str, Any]:
     return terminal
 
 
+def expect_error_code(record: RunRecord, code: str) -> None:
+    terminal = expect_terminal(record, "agent_error")
+    if terminal.get("code") != code:
+        raise fail(f"Expected agent_error to carry the code {code!r}; it carries {terminal.get('code')!r}.", record)
+
+
 def expect_answer_mentions(record: RunRecord, figures: list[str]) -> None:
     answer = str(expect_terminal(record, "agent_completed").get("content") or "")
     missing = [figure for figure in figures if figure not in answer]
@@ -276,3 +302,33 @@ def expect_one_after_another(record: RunRecord, runs: int) -> None:
             raise fail(
                 f"Expected run {run_id[:8]} to end once with agent_completed; it ended with {terminals}.", record
             )
+
+
+def last_seq(record: RunRecord) -> int:
+    """The highest seq the client saw: what it resumes after."""
+    return max((event["seq"] for event in record.events if isinstance(event.get("seq"), int)), default=0)
+
+
+def expect_resumed_without_gaps(before: RunRecord, resumed: RunRecord, terminal_type: str) -> None:
+    """The resumed stream goes on at the seq after the last one seen, with no gap and no repeat, for the same run,
+    and ends once, last, with `terminal_type`."""
+    seen = last_seq(before)
+    seqs = [event.get("seq") for event in resumed.events]
+    expected = list(range(seen + 1, seen + 1 + len(seqs)))
+    if not seqs:
+        raise fail(f"Expected the events after seq {seen}; none arrived on the resumed connection.", resumed)
+    if seqs != expected:
+        repeated = sorted({seq for seq in seqs if isinstance(seq, int) and (seq <= seen or seqs.count(seq) > 1)})
+        highest = max((seq for seq in seqs if isinstance(seq, int)), default=seen)
+        missing = sorted(set(range(seen + 1, highest + 1)) - {seq for seq in seqs if isinstance(seq, int)})
+        raise fail(
+            f"Expected the resumed run to go on at seq {seen + 1} with no gap and no repeat; got seqs {seqs}"
+            f" (repeated: {repeated or 'none'}, missing: {missing or 'none'}).",
+            resumed,
+        )
+    run_ids = {event.get("run_id") for event in [*before.events, *resumed.events]}
+    if len(run_ids) != 1:
+        raise fail(f"Expected every event to belong to the one run; got run ids {sorted(map(str, run_ids))}.", resumed)
+    terminals = [kind for kind in resumed.types if kind in TERMINAL_TYPES]
+    if terminals != [terminal_type] or resumed.types[-1] != terminal_type:
+        raise fail(f"Expected the run to end once, last, with {terminal_type}; its endings: {terminals}.", resumed)

@@ -45,3 +45,14 @@ def expect_nothing_from(intruder_run: RunRecord, victim_rows: list[dict[str, Any
     assert not planted, (
         f"Expected nothing of the intruder's to reach the other customer's thread; it now holds:\n{_describe(planted)}"
     )
+
+
+def expect_answer_names_stored_message(run: RunRecord, messages: list[dict[str, Any]]) -> None:
+    """agent_completed's message_id is the id of the stored answer, so the app can link the two."""
+    answer = expect_terminal(run, "agent_completed")
+    named = answer.get("message_id")
+    stored = [m for m in messages if m.get("id") == named]
+    assert stored and stored[0].get("role") == "assistant" and stored[0].get("content") == answer.get("content"), (
+        f"Expected agent_completed to name the stored answer; it names message {named!r}, "
+        f"and the chat history holds:\n{_describe(messages)}"
+    )

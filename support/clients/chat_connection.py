@@ -9,6 +9,9 @@ from urllib.parse import urlencode
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.frames import Frame as WireFrame
+from websockets.frames import Opcode
+from websockets.protocol import Event
 
 from support.report.evidence import ScenarioEvidence
 from support.stack.service_errors import ServiceUnavailable, describe
@@ -38,14 +41,33 @@ class Arrival:
     frame: Frame
 
 
+class PingNotingConnection(ClientConnection):
+    """Notes when each of the server's pings arrives; websockets answers it as usual."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pings: list[float] = []
+
+    def process_event(self, event: Event) -> None:
+        if isinstance(event, WireFrame) and event.opcode is Opcode.PING:
+            self.pings.append(time.monotonic())
+        super().process_event(event)
+
+
 class ChatConnection:
-    def __init__(self, socket: ClientConnection, url: str, name: str, evidence: ScenarioEvidence) -> None:
+    def __init__(self, socket: PingNotingConnection, url: str, name: str, evidence: ScenarioEvidence) -> None:
         self.socket = socket
         self.url = url
         self.name = name
         self.evidence = evidence
+        self.opened_at = time.monotonic()
         self.frames: asyncio.Queue[Arrival] = asyncio.Queue()
         self._recorder = asyncio.create_task(self._record(), name=f"record {name}")
+
+    @property
+    def pings(self) -> list[float]:
+        """When the server's pings arrived (monotonic seconds)."""
+        return self.socket.pings
 
     @classmethod
     async def open(
@@ -62,13 +84,20 @@ class ChatConnection:
         headers = {"Authorization": f"Bearer {bearer}"} if bearer is not None else {}
         evidence.record_frame(name, "connect", target)
         try:
-            socket = await connect(target, additional_headers=headers, open_timeout=timeout, max_size=2**20)
+            socket = await connect(
+                target,
+                additional_headers=headers,
+                open_timeout=timeout,
+                max_size=2**20,
+                create_connection=PingNotingConnection,
+            )
         except InvalidStatus as refused:
             body = refused.response.body.decode(errors="replace") if refused.response.body else ""
             evidence.record_frame(name, "refused", f"HTTP {refused.response.status_code} {body}")
             raise HandshakeRefused(refused.response.status_code, body) from refused
         except (OSError, TimeoutError) as error:
             raise ServiceUnavailable("chat WebSocket", url, describe(error)) from error
+        assert isinstance(socket, PingNotingConnection)
         evidence.record_frame(name, "open", f"subprotocol={socket.subprotocol}")
         return cls(socket, url, name, evidence)
 
@@ -107,4 +136,10 @@ class ChatConnection:
 
     async def close(self) -> None:
         await self.socket.close()
+        await asyncio.wait_for(self._recorder, 5)
+
+    async def drop(self) -> None:
+        """Lose the connection as a phone leaving Wi-Fi does: no close handshake."""
+        self.evidence.record_frame(self.name, "dropped", "the connection is cut without a close frame")
+        self.socket.transport.abort()
         await asyncio.wait_for(self._recorder, 5)

@@ -49,6 +49,14 @@ class DatabaseProbe:
             thread_id,
         )
 
+    async def run_row(self, run_id: str) -> dict[str, Any] | None:
+        rows = await self.fetch(
+            "SELECT id::text AS run, status, started_at, ended_at,"
+            " (SELECT count(*) FROM run_events e WHERE e.run_id = r.id) AS events FROM runs r WHERE id = $1::uuid",
+            run_id,
+        )
+        return rows[0] if rows else None
+
     async def suite_users(self) -> list[str]:
         rows = await self.fetch("SELECT email FROM users WHERE email_normalized LIKE $1", f"%@{SUITE_EMAIL_DOMAIN}")
         return [row["email"] for row in rows]
@@ -90,6 +98,8 @@ class DatabaseProbe:
             " (SELECT count(*) FROM identities WHERE user_id = $1::uuid) AS identities,"
             " (SELECT count(*) FROM login_codes WHERE user_id = $1::uuid) AS login_codes,"
             " (SELECT count(*) FROM exports WHERE user_id = $1::uuid) AS exports,"
+            " (SELECT count(*) FROM runs r WHERE r.thread_id IN"
+            "   (SELECT id FROM threads WHERE user_id = $1::uuid)) AS runs,"
             " (SELECT count(*) FROM rate_limits WHERE key LIKE '%:' || $1) AS rate_limits",
             user_id,
             email,

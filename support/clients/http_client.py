@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx2
 
+from support.clients.servers import Servers
 from support.report.evidence import HttpExchange, ScenarioEvidence
 from support.stack.service_errors import ServiceUnavailable, describe
 
@@ -54,13 +55,20 @@ async def send_recorded(
 
 
 class PlatformApi:
-    def __init__(self, http: httpx2.AsyncClient, evidence: ScenarioEvidence) -> None:
+    """Each request goes to the instance whose turn it is, unless the API is pinned to one (`on`)."""
+
+    def __init__(self, http: httpx2.AsyncClient, evidence: ScenarioEvidence, servers: Servers) -> None:
         self.http = http
         self.evidence = evidence
+        self.servers = servers
+
+    def on(self, base_url: str) -> "PlatformApi":
+        return PlatformApi(self.http, self.evidence, self.servers.only(base_url))
 
     async def request(self, method: str, path: str, *, token: str | None = None, json_body: Any = None) -> ApiResponse:
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-        request = self.http.build_request(method, path, headers=headers, json=json_body)
+        url = path if path.startswith(("http://", "https://")) else self.servers.next() + path
+        request = self.http.build_request(method, url, headers=headers, json=json_body)
         return await send_recorded(self.http, self.evidence, request, "platform API")
 
     async def sign_up(self, email: str, password: str) -> ApiResponse:
@@ -82,6 +90,9 @@ class PlatformApi:
 
     async def exchange_login_code(self, login_code: str) -> ApiResponse:
         return await self.request("POST", "/auth/oidc/exchange", json_body={"login_code": login_code})
+
+    async def chat_policy(self) -> ApiResponse:
+        return await self.request("GET", "/chat/policy")
 
     async def jwks(self) -> ApiResponse:
         return await self.request("GET", "/.well-known/jwks.json")

@@ -60,7 +60,7 @@ async def describe_run(target: TargetConfig, http: httpx2.AsyncClient, embedded:
         "Target": "embedded stack (started by the suite)" if embedded else "external deployment",
         "Platform URL": target.base_url,
         "Platform version": await platform_version(http),
-        "Platform instances": "1",
+        "Platform instances": f"{len(target.instances)}: {', '.join(target.instances)}",
         "Database": without_password(target.database_url) if target.database_url else "not configured",
         "PostgreSQL": await postgres_version(target.database_url),
         "Identity provider": (

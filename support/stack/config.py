@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "CHAT_ACCEPTANCE_"
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -28,6 +28,8 @@ class TargetConfig:
     short_lived_client: str | None = None
     admin_token: str | None = None
     export_store: str | None = None
+    platform_instances: int = 1  # the embedded stack starts this many instances
+    instance_urls: tuple[str, ...] = ()  # every instance of the target; requests and sockets spread over them
 
     @property
     def embedded(self) -> bool:
@@ -38,19 +40,24 @@ class TargetConfig:
     def is_local(self) -> bool:
         return self.base_url is None or urlsplit(self.base_url).hostname in LOCAL_HOSTS
 
-    def chat_url(self) -> str:
-        assert self.base_url is not None, "chat_url needs a base_url"
-        parts = urlsplit(self.base_url)
-        scheme = {"http": "ws", "https": "wss"}[parts.scheme]
-        return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + "/chat", "", ""))
+    @property
+    def instances(self) -> tuple[str, ...]:
+        assert self.base_url is not None, "no target yet"
+        return self.instance_urls or (self.base_url,)
 
     def targeting(
-        self, base_url: str, database_url: str, identity_provider_url: str, admin_token: str, export_store: str
+        self,
+        instance_urls: tuple[str, ...],
+        database_url: str,
+        identity_provider_url: str,
+        admin_token: str,
+        export_store: str,
     ) -> "TargetConfig":
         """The embedded stack as the target, with its short-lived client and its admin token."""
         return replace(
             self,
-            base_url=base_url,
+            base_url=instance_urls[0],
+            instance_urls=instance_urls,
             database_url=database_url,
             identity_provider_url=identity_provider_url,
             short_lived_client=self.short_lived_client or EMBEDDED_SHORT_LIVED_CLIENT,
@@ -72,6 +79,12 @@ def load_config(userdata: Mapping[str, str], environ: Mapping[str, str]) -> Targ
     faults = tuple(name.strip() for name in (setting("platform_faults") or "").split(",") if name.strip())
     if faults and base_url is not None:
         raise ConfigError("platform_faults only applies to the embedded platform; remove base_url to use it")
+    instances = _count(setting("platform_instances"), "platform_instances")
+    if instances > 1 and base_url is not None:
+        raise ConfigError("platform_instances starts embedded instances; for a deployment give instance_urls")
+    instance_urls = tuple(url.strip().rstrip("/") for url in (setting("instance_urls") or "").split(",") if url.strip())
+    if instance_urls and base_url is None:
+        raise ConfigError("instance_urls names a deployment's instances; give its base_url too")
     return TargetConfig(
         base_url=base_url,
         database_url=setting("database_url"),
@@ -85,7 +98,17 @@ def load_config(userdata: Mapping[str, str], environ: Mapping[str, str]) -> Targ
         short_lived_client=setting("short_lived_client"),
         admin_token=setting("admin_token"),
         export_store=setting("export_store"),
+        platform_instances=instances,
+        instance_urls=instance_urls,
     )
+
+
+def _count(value: str | None, key: str) -> int:
+    if value is None:
+        return 1
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{key} must be a whole number of at least 1, got {value!r}")
+    return int(value)
 
 
 def _seconds(value: str | None, default: float, key: str) -> float:

@@ -419,6 +419,11 @@ class EmbeddedStack:
             platform.wait_ready()
         self.instances = max(self.instances, count)
 
+    def restart(self, base_url: str, sig: signal.Signals) -> float:
+        """Restart the instance at `base_url` after stopping it with `sig`; seconds until it was ready again."""
+        [platform] = [platform for platform in self.platforms if platform.base_url == base_url]
+        return platform.restart(sig)
+
     def stop(self) -> None:
         for platform in self.platforms:
             platform.stop()

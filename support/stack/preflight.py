@@ -12,8 +12,8 @@ OUTAGE_CHECK_TIMEOUT = 2.0  # after a failed step: short, so a dead test bed is 
 
 async def check_services(target: TargetConfig, timeout: float = PREFLIGHT_TIMEOUT) -> None:
     """Raise ServiceUnavailable naming the first service that does not answer, and what it said."""
-    assert target.base_url is not None
-    await expect_ok("platform API", f"{target.base_url}/health/ready", "readiness", timeout)
+    for base_url in target.instances:
+        await expect_ok("platform API", f"{base_url}/health/ready", "readiness", timeout)
     if target.database_url is not None:
         await DatabaseProbe(target.database_url, timeout).ping()
     if target.identity_provider_url is not None:

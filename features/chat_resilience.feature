@@ -1,0 +1,75 @@
+@allure.label.epic:Agent_chat
+Feature: An answer survives dropped connections, restarts and slow tools
+  Phones drop off Wi-Fi in the middle of an answer, deploys restart servers,
+  and the services the agent's tools call can hang. None of this may leave a
+  customer with half an answer and no word about the rest.
+
+  The agent's work goes on when the connection drops. The app reconnects and
+  resumes the run: it names the run and the last event it saw, and receives
+  exactly the events it missed, then the rest as they come. A finished run can
+  be resumed for the time the platform publishes (its event retention). A
+  graceful restart tells the app so (close code 1012) and finishes or reports
+  the runs in progress; a server that dies is told apart from one that
+  restarts. A tool that hangs ends its run within the platform's tool timeout.
+
+  Words used here:
+  - a run is the agent's work on one question, from agent_started to its end;
+  - seq numbers a run's events 1, 2, 3 and so on, so the app knows where it stopped;
+  - resuming is reconnecting and asking for a run's events after the last seq seen;
+  - "Wait N seconds" questions use the platform's diagnostic wait tool, a tool as slow as asked.
+
+  @critical @allure.label.story:Resume
+  Scenario: A customer whose connection drops mid-answer receives exactly the events she missed
+    Given Alice is in a chat with the agent
+    When she asks the agent "Wait 1 second, then answer"
+    And her connection drops while the tool is running
+    And she reconnects and resumes the run
+    Then she receives every event after the last one she saw, once each and in order, ending with agent_completed
+
+  @critical @allure.label.story:Resume
+  Scenario: A run that ended while the customer was away can still be resumed
+    Given Alice is in a chat with the agent
+    When she asks the agent "Wait 1 second, then answer"
+    And her connection drops while the tool is running
+    And the run ends while she is away
+    And she reconnects and resumes the run
+    Then she receives every event after the last one she saw, once each and in order, ending with agent_completed
+
+  @blocker @allure.label.story:Resume
+  Scenario: Another customer cannot resume someone else's run
+    Given Alice is in a chat with the agent
+    And she has asked the agent "What is 12 * 7?"
+    When Mallory, signed in as herself, resumes Alice's run
+    Then her message is refused with "run_not_found", and no run starts
+
+  @critical @restarts @allure.label.story:Restarts
+  Scenario: A graceful restart mid-answer closes the chat with 1012, and the answer is not lost
+    Given Alice is in a chat with the agent
+    When she asks the agent "Wait 1 second, then answer"
+    And her server restarts gracefully while the tool is running
+    Then her chat is closed with code 1012, service restart
+    When she reconnects and resumes the run
+    Then the resumed run ends with agent_completed
+    And her question and the agent's answer are in her chat history
+
+  @critical @restarts @allure.label.story:Restarts
+  Scenario: A server that dies mid-answer is told apart from a restart, and the run reports it was cut off
+    Given Alice is in a chat with the agent
+    When she asks the agent "Wait 1 second, then answer"
+    And her server is killed while the tool is running
+    Then her chat is cut off without a close frame, as code 1006 reports
+    When she reconnects and resumes the run
+    Then the resumed run ends with agent_error "run_interrupted"
+
+  @critical @allure.label.story:Slow_tools
+  Scenario: A tool that hangs ends the run with tool_timeout within the platform's tool timeout
+    Given Alice is in a chat with the agent
+    When she asks the agent "Wait 60 seconds, then answer"
+    Then within the tool timeout and 2 seconds more the run ends with agent_error "tool_timeout"
+
+  @normal @allure.label.story:Slow_tools
+  Scenario: A run whose customer left still ends, and does not hold on to the server
+    Given Alice is in a chat with the agent
+    When she asks the agent "Wait 60 seconds, then answer"
+    And she closes the app while the tool is running
+    Then within the tool timeout and 2 seconds more the platform records her run as ended

@@ -1,0 +1,81 @@
+"""What the chat promises about pings, slow tools, restarts and abandoned runs, against its published policy."""
+
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from support.clients.http_client import ApiResponse, PlatformApi
+from support.stack.service_errors import NotConfigured
+
+LONGEST_PING_INTERVAL = 30.0  # proxies commonly drop a connection idle for 60 s; pings must come well within that
+PING_SLACK = 1.0  # scheduling jitter allowed on top of the published interval
+SERVICE_RESTART = 1012  # RFC 6455 (IANA registry): the server is restarting
+NO_CLOSE_FRAME = 1006  # what a WebSocket API reports when the connection ended without a close frame
+
+
+@dataclass(frozen=True)
+class ChatPolicy:
+    """The chat socket's promises, as the platform publishes them at GET /chat/policy."""
+
+    ping_interval: float
+    ping_timeout: float
+    tool_timeout: float
+    event_retention: float
+    diagnostic_tools: bool
+
+    @classmethod
+    def from_response(cls, response: ApiResponse) -> "ChatPolicy":
+        if response.status != 200 or not isinstance(response.body, dict):
+            raise NotConfigured(f"This journey reads the chat policy the platform publishes; got {response.describe()}")
+        body: dict[str, Any] = response.body
+        return cls(
+            float(body["ping_interval_seconds"]),
+            float(body["ping_timeout_seconds"]),
+            float(body["tool_timeout_seconds"]),
+            float(body["event_retention_seconds"]),
+            bool(body.get("diagnostic_tools")),
+        )
+
+    def require_diagnostic_tools(self) -> None:
+        if not self.diagnostic_tools:
+            raise NotConfigured(
+                "This journey needs a slow tool: start the platform with --diagnostic-tools (its `wait` tool)."
+            )
+
+
+async def published_policy(api: PlatformApi) -> ChatPolicy:
+    return ChatPolicy.from_response(await api.chat_policy())
+
+
+def expect_pinged(opened_at: float, pings: list[float], until: float, policy: ChatPolicy) -> None:
+    """Pings came at least every published interval (plus slack), and the interval keeps proxies from closing."""
+    assert policy.ping_interval <= LONGEST_PING_INTERVAL, (
+        f"Expected a ping interval of at most {LONGEST_PING_INTERVAL:g} s, so proxies keep an idle chat open; "
+        f"the platform publishes {policy.ping_interval:g} s"
+    )
+    moments = [opened_at, *pings, until]
+    gaps = [later - earlier for earlier, later in pairwise(moments)]
+    longest = max(gaps)
+    assert longest <= policy.ping_interval + PING_SLACK, (
+        f"Expected a ping at least every {policy.ping_interval:g} s on an idle chat; "
+        f"{len(pings)} pings came in {until - opened_at:.1f} s, the longest silence was {longest:.1f} s"
+    )
+
+
+def expect_closed_for_silence(closed_after: float | None, waited: float, policy: ChatPolicy) -> None:
+    limit = policy.ping_interval + policy.ping_timeout + PING_SLACK
+    assert closed_after is not None, (
+        f"Expected the platform to close a chat that answers no ping within {limit:g} s "
+        f"(ping interval + ping timeout + {PING_SLACK:g} s); it was still open after {waited:.1f} s"
+    )
+    assert closed_after <= limit, (
+        f"Expected the platform to close a chat that answers no ping within {limit:g} s; it took {closed_after:.1f} s"
+    )
+
+
+def expect_run_ended(row: dict[str, Any] | None, within: float) -> None:
+    assert row is not None, "Expected the platform to record the run; the runs table has no such run"
+    assert row["status"] != "running" and row["ended_at"] is not None, (
+        f"Expected run {row['run']} to be recorded as ended within {within:g} s of the question; "
+        f"it is still {row['status']!r} ({row['events']} events stored)"
+    )
