@@ -7,6 +7,7 @@ import os
 import re
 import socket
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from asgi_correlation_id import CorrelationIdFilter
@@ -139,11 +140,17 @@ def serve(args: argparse.Namespace) -> None:
             diagnostic_tools=args.diagnostic_tools,
         ),
     )
-    blueprint = Blueprint()
+    blueprint, fault_options = Blueprint(), {}
     if args.fault:
-        from reference_platform.faults import with_faults
+        from reference_platform.faults import server_options, with_faults
 
-        blueprint = with_faults(blueprint, args.fault)
+        blueprint, fault_options = with_faults(blueprint, args.fault), server_options(args.fault)
+    options: dict[str, Any] = {
+        "ws_max_size": MAX_FRAME_BYTES,
+        "ws_ping_interval": settings.chat.ping_interval_seconds,
+        "ws_ping_timeout": settings.chat.ping_timeout_seconds,
+        "timeout_graceful_shutdown": settings.chat.shutdown_grace_seconds,  # then runs end with run_interrupted
+    }
     config = uvicorn.Config(
         create_app(assemble(settings, blueprint)),
         host=args.host,
@@ -151,10 +158,7 @@ def serve(args: argparse.Namespace) -> None:
         fd=args.fd,
         log_level="info",
         log_config=None,  # uvicorn's loggers go through ours, so every line carries the request id
-        ws_max_size=MAX_FRAME_BYTES,
-        ws_ping_interval=settings.chat.ping_interval_seconds,
-        ws_ping_timeout=settings.chat.ping_timeout_seconds,
-        timeout_graceful_shutdown=settings.chat.shutdown_grace_seconds,  # then runs end with run_interrupted
+        **(options | fault_options),
     )
     uvicorn.Server(config).run()
 

@@ -39,6 +39,9 @@ EXPORT_CONTENTS = "An export holds exactly what the platform stores for the cust
 ERASED_EVERYWHERE = "An erased account leaves nothing behind in any store"
 OVER_WRITE_LIMIT = "A customer over her write limit is refused with a 429 that says when to retry"
 LOGOUT = "Logging out closes the session's chat within 2 seconds and ends its refreshes"
+RESUME = "A customer whose connection drops mid-answer receives exactly the events she missed"
+NOT_RESUMED = "Expected the events after seq"
+CLOSED_ON_SESSION_END = "Expected the platform to close her chat within 2 s"
 
 
 def expect(scenario: str, message: str) -> tuple[Expectation, ...]:
@@ -228,6 +231,52 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "login_reveals_unknown_email": expect(LOGIN_REFUSAL, "Expected the login to be refused with HTTP 401"),
     "login_refusal_header_differs": expect(LOGIN_REFUSAL, "the headers differ"),
     "login_fast_for_unknown_email": expect(LOGIN_REFUSAL, "Expected refusals to take a similar time"),
+    "completed_names_unknown_message": expect(HISTORY, "Expected agent_completed to name the stored answer"),
+    "resume_repeats_event": expect(RESUME, "with no gap and no repeat; got seqs"),
+    "resume_skips_event": expect(RESUME, "with no gap and no repeat; got seqs"),
+    "resume_ignores_owner": expect(
+        "Another customer cannot resume someone else's run", "Expected the message to be refused with 'run_not_found'"
+    ),
+    "events_forgotten_at_run_end": expect(
+        "A run that ended while the customer was away can still be resumed",
+        "the platform refused to resume it with 'run_expired'",
+    ),
+    "resume_only_on_same_instance": expect("A run started on one server can be resumed on the other", NOT_RESUMED),
+    "run_dies_with_its_socket": expect(RESUME, NOT_RESUMED),
+    "abandoned_run_hangs": expect(
+        "A run whose customer left still ends, and does not hold on to the server", "to be recorded as ended within"
+    ),
+    "exits_abruptly_on_sigterm": expect(
+        "A graceful restart mid-answer closes the chat with 1012, and the answer is not lost",
+        "Expected her chat to be closed with code 1012 (service restart)",
+    ),
+    "cut_off_runs_left_running": expect(
+        "A server that dies mid-answer is told apart from a restart, and the run reports it was cut off", NOT_RESUMED
+    ),
+    "tool_timeout_not_enforced": expect(
+        "A tool that hangs ends the run with tool_timeout within the platform's tool timeout",
+        "Expected agent_completed or agent_error within",
+    ),
+    "pings_not_sent": expect(
+        "The platform pings an idle chat often enough to keep it open through proxies",
+        "Expected a ping at least every",
+    ),
+    "unanswered_pings_ignored": expect(
+        "A chat whose app stops answering pings is closed",
+        "Expected the platform to close a chat that answers no ping within",
+    ),
+    "logout_not_reaching_other_instance": (
+        Expectation(
+            "Logging out on one server closes the customer's chat on the other within 2 seconds", CLOSED_ON_SESSION_END
+        ),
+        Expectation(
+            "Erasing the account on one server closes the customer's chat on the other within 2 seconds",
+            CLOSED_ON_SESSION_END,
+        ),
+    ),
+    "limits_per_instance": expect(
+        "Writes on both servers count against one limit", "Expected each write to show one less of the limit left"
+    ),
 }
 
 

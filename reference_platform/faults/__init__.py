@@ -15,6 +15,7 @@ from . import chat, data, identity, limits
 class Fault(NamedTuple):
     description: str
     parts: dict[str, Any]
+    server: dict[str, Any] = {}  # noqa: RUF012 -- uvicorn settings the defect changes; never mutated
 
 
 FAULTS: dict[str, Fault] = {
@@ -164,7 +165,51 @@ FAULTS: dict[str, Fault] = {
     "common_passwords_accepted": Fault(
         "a common password is accepted at signup", {"password_policy": identity.AcceptsCommonPasswords}
     ),
+    "completed_names_unknown_message": Fault(
+        "agent_completed names a message id that was never stored", {"run_events": chat.NamesAnUnknownMessage}
+    ),
+    "resume_repeats_event": Fault(
+        "a resumed run sends the last event the client saw again", {"journal": chat.ReplaysTheLastSeenEvent}
+    ),
+    "resume_skips_event": Fault(
+        "a resumed run leaves out the first event the client missed", {"journal": chat.SkipsTheFirstMissedEvent}
+    ),
+    "resume_ignores_owner": Fault("anyone can resume any run by its id", {"journal": chat.ResumesAnyonesRun}),
+    "events_forgotten_at_run_end": Fault(
+        "a run can no longer be resumed once it has ended", {"journal": chat.ForgetsFinishedRuns}
+    ),
+    "resume_only_on_same_instance": Fault(
+        "run events are kept in the memory of the instance that ran them", {"journal": chat.RemembersEventsInMemory}
+    ),
+    "run_dies_with_its_socket": Fault(
+        "a run stops, unrecorded, when its client's connection is gone", {"chat_sessions": chat.DiesWithItsSocket}
+    ),
+    "abandoned_run_hangs": Fault(
+        "a run whose client left waits for it for ever", {"chat_sessions": chat.WaitsForItsClient}
+    ),
+    "exits_abruptly_on_sigterm": Fault(
+        "SIGTERM ends the server on the spot: chats are cut off (1006), runs lost",
+        {"chat_sessions": chat.ExitsAtOnceOnSigterm},
+    ),
+    "cut_off_runs_left_running": Fault(
+        "the runs of a killed instance are never ended", {"journal": chat.LeavesCutOffRunsRunning}
+    ),
+    "tool_timeout_not_enforced": Fault("a tool may take as long as it likes", {"agent": chat.WaitsForSlowTools}),
+    "pings_not_sent": Fault("idle chats are never pinged", {}, {"ws_ping_interval": None}),
+    "unanswered_pings_ignored": Fault("a chat that answers no ping stays open", {}, {"ws_ping_timeout": None}),
+    "logout_not_reaching_other_instance": Fault(
+        "ended sessions are announced in-process, so only this instance closes their chats",
+        {"sessions": identity.AnnouncesOnlyHere, "chat_sessions": identity.HearsOnlyHere},
+    ),
+    "limits_per_instance": Fault(
+        "each instance counts a customer's requests on its own", {"limiter": limits.CountsPerInstance}
+    ),
 }
+
+
+def server_options(names: list[str]) -> dict[str, Any]:
+    """The uvicorn settings the named defects change."""
+    return {key: value for name in names for key, value in FAULTS[name].server.items()}
 
 
 def with_faults(blueprint: Blueprint, names: list[str]) -> Blueprint:

@@ -3,6 +3,8 @@
 import asyncio
 import contextlib
 import json
+import os
+import signal
 import uuid
 import weakref
 from datetime import UTC, datetime
@@ -10,8 +12,9 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from reference_platform.chat.agent import PlannerAgent, RunEvents, phrase_answer
-from reference_platform.chat.socket import ChatSessions, HandshakeAuthenticator
+from reference_platform.chat.agent import PlannerAgent, RunEvents, ToolCall, phrase_answer
+from reference_platform.chat.runs import RunJournal, RunState
+from reference_platform.chat.socket import GONE, ChatSessions, Deliver, HandshakeAuthenticator
 from reference_platform.chat.threads import ChatStore, Message, Thread
 from reference_platform.identity.bearer import Caller
 from reference_platform.limits.rate_limits import Verdict
@@ -224,3 +227,97 @@ class AnswersSlowlyBy:
         await asyncio.sleep(self.seconds)
         answer: str = await self.agent.answer(question, events)
         return answer
+
+
+class NamesAnUnknownMessage(RunEvents):
+    async def completed(self, message_id: uuid.UUID, content: str) -> None:
+        await super().completed(uuid.uuid4(), content)
+
+
+class ReplaysTheLastSeenEvent(RunJournal):
+    async def events_after(self, run_id: uuid.UUID, seq: int) -> list[dict[str, Any]]:
+        return await super().events_after(run_id, max(0, seq - 1))
+
+
+class SkipsTheFirstMissedEvent(RunJournal):
+    async def events_after(self, run_id: uuid.UUID, seq: int) -> list[dict[str, Any]]:
+        return await super().events_after(run_id, seq + 1)
+
+
+class ResumesAnyonesRun(RunJournal):
+    async def run_of(self, user_id: uuid.UUID, run_id: uuid.UUID) -> RunState | None:
+        owner = await self.database.pool.fetchval(
+            "SELECT t.user_id FROM runs r JOIN threads t ON t.id = r.thread_id WHERE r.id = $1", run_id
+        )
+        return await super().run_of(owner, run_id) if owner else None
+
+
+class ForgetsFinishedRuns(RunJournal):
+    async def run_of(self, user_id: uuid.UUID, run_id: uuid.UUID) -> RunState | None:
+        state = await super().run_of(user_id, run_id)
+        return RunState(state.thread_id, state.status, state.status != "running") if state else None
+
+
+class RemembersEventsInMemory(RunJournal):
+    """Keeps each run's events in this instance's memory: another instance knows nothing of them."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.memory: dict[uuid.UUID, list[dict[str, Any]]] = {}
+
+    async def record(self, run_id: uuid.UUID, event: dict[str, Any]) -> None:
+        await super().record(run_id, event)
+        self.memory.setdefault(run_id, []).append(event)
+
+    async def events_after(self, run_id: uuid.UUID, seq: int) -> list[dict[str, Any]]:
+        return [event for event in self.memory.get(run_id, []) if event.get("seq", 0) > seq]
+
+
+class DiesWithItsSocket(ChatSessions):
+    """A run is bound to its socket: when the client is gone, the run stops where it is."""
+
+    def deliver(self, websocket: WebSocket, run_id: uuid.UUID) -> Deliver:
+        return StopsWhenTheClientLeaves(websocket, self.journal, run_id)
+
+
+class StopsWhenTheClientLeaves(Deliver):
+    async def __call__(self, event: dict[str, object]) -> None:
+        try:
+            await self.websocket.send_json(event)
+        except GONE as gone:
+            raise WebSocketDisconnect(1006) from gone
+        await self.journal.record(self.run_id, event)
+
+
+class WaitsForItsClient(ChatSessions):
+    """A run whose client left waits for a client that never comes back."""
+
+    def deliver(self, websocket: WebSocket, run_id: uuid.UUID) -> Deliver:
+        return BlocksWhenTheClientLeaves(websocket, self.journal, run_id)
+
+
+class BlocksWhenTheClientLeaves(Deliver):
+    async def __call__(self, event: dict[str, object]) -> None:
+        try:
+            await self.websocket.send_json(event)
+        except GONE:
+            await asyncio.Event().wait()
+        await self.journal.record(self.run_id, event)
+
+
+class ExitsAtOnceOnSigterm(ChatSessions):
+    """SIGTERM ends the process on the spot, as a server that does not handle it: no close frames, no draining."""
+
+    async def serve(self, websocket: WebSocket, caller: Caller) -> None:
+        signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+        await super().serve(websocket, caller)
+
+
+class WaitsForSlowTools(PlannerAgent):
+    async def call(self, call: ToolCall) -> dict[str, Any]:
+        return await self.tools[call.tool].run(call.arguments)
+
+
+class LeavesCutOffRunsRunning(RunJournal):
+    async def interrupt_orphans(self, run_id: uuid.UUID | None = None) -> int:
+        return 0

@@ -2,11 +2,13 @@
 
 import asyncio
 import uuid
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
 import jwt
 
+from reference_platform.chat.socket import ChatSessions
 from reference_platform.identity.accounts import Accounts, User, UserStore, normalize_email
 from reference_platform.identity.oidc import Attempt, OidcLogins, OidcProvider
 from reference_platform.identity.passwords import PasswordPolicy
@@ -168,3 +170,20 @@ class DayLongAccessTokens(AccessTokens):
 class NeverLinks(OidcLogins):
     async def account_for(self, provider: str, claims: dict[str, Any]) -> uuid.UUID:
         return await super().account_for(provider, {**claims, "email_verified": False})
+
+
+class AnnouncesOnlyHere(Sessions):
+    """Ended sessions are announced on an in-process bus: only this instance's sockets hear of them."""
+
+    async def announce_end(self, connection: Any, session_id: uuid.UUID) -> None:
+        for end_session in LOCAL_LISTENERS:
+            asyncio.get_running_loop().create_task(end_session(session_id))
+
+
+class HearsOnlyHere(ChatSessions):
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        LOCAL_LISTENERS.append(self.end_session)
+
+
+LOCAL_LISTENERS: list[Callable[[uuid.UUID], Coroutine[Any, Any, None]]] = []

@@ -313,6 +313,13 @@ def expect_resumed_without_gaps(before: RunRecord, resumed: RunRecord, terminal_
     """The resumed stream goes on at the seq after the last one seen, with no gap and no repeat, for the same run,
     and ends once, last, with `terminal_type`."""
     seen = last_seq(before)
+    refusal = next((event for event in resumed.events if event.get("type") == REFUSAL_TYPE), None)
+    if refusal is not None:
+        raise fail(
+            f"Expected the run's events after seq {seen}; the platform refused to resume it with "
+            f"{refusal.get('code')!r}: {refusal.get('detail')}",
+            resumed,
+        )
     seqs = [event.get("seq") for event in resumed.events]
     expected = list(range(seen + 1, seen + 1 + len(seqs)))
     if not seqs:
