@@ -109,12 +109,15 @@ def test_no_stack_process_outlives_the_run(embedded_run: SuiteRun) -> None:
 def targeted_run(
     stack: EmbeddedStack, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[SuiteRun, list[str], Path]]:
-    """The suite pointed at an already running deployment, the way it is pointed at staging."""
+    """The suite pointed at an already running deployment of two instances, the way it is pointed at staging.
+    Restart journeys are left out, as they are against any deployment the suite does not run itself."""
     workdir = tmp_path_factory.mktemp("targeted")
     secrets_file = workdir / "secrets.txt"
     run = run_suite(
         workdir / "allure-results",
         "-D", f"base_url={stack.base_url}",
+        "-D", f"instance_urls={','.join(stack.instance_urls)}",
+        "--tags", "not @restarts",
         "-D", f"database_url={stack.database_url}",
         "-D", f"identity_provider_url={stack.identity_provider_url}",
         "-D", "short_lived_client=expiry-probe",
