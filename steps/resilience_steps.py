@@ -29,7 +29,10 @@ def follow_the_slow_tool(context: Context, person: str) -> Actor:
 
 def restart_her_server(context: Context, person: str, how: signal.Signals) -> None:
     if context.stack is None:
-        raise NotConfigured("Restart journeys stop and start the platform: they run on the embedded stack only.")
+        raise NotConfigured(
+            "Restart journeys stop and start the platform: they run on the embedded stack only "
+            '(leave them out against a deployment with --tags="not @restarts").'
+        )
     actor = follow_the_slow_tool(context, person)
     assert actor.connection is not None
     context.stack.restart(base_of(actor.connection.url), how)

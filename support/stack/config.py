@@ -30,6 +30,7 @@ class TargetConfig:
     export_store: str | None = None
     platform_instances: int = 1  # the embedded stack starts this many instances
     instance_urls: tuple[str, ...] = ()  # every instance of the target; requests and sockets spread over them
+    stack_control: str | None = None  # the parallel runner's embedded stack, shared by its workers
 
     @property
     def embedded(self) -> bool:
@@ -100,6 +101,7 @@ def load_config(userdata: Mapping[str, str], environ: Mapping[str, str]) -> Targ
         export_store=setting("export_store"),
         platform_instances=instances,
         instance_urls=instance_urls,
+        stack_control=setting("stack_control"),
     )
 
 

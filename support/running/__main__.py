@@ -1,0 +1,152 @@
+"""The suite in parallel: `python -m support.running [options] [behave arguments]` (what `make run` calls).
+
+One embedded stack (unless a target is configured) serves every worker; each worker is a behave process
+with its own event loop, running a balanced share of the selected scenarios. Scenarios tagged @restarts or
+@serial run after the others, alone. Failed or broken scenarios can be retried on fresh actors; the results
+of every attempt stay, and a scenario that passed only on a retry is marked flaky.
+"""
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from support.report.completeness import missing_by_feature
+from support.running.attempts import NOT_PASSED, final, mark_flaky, tally
+from support.running.plan import Planned, collect, load_durations, partition, save_durations, shard
+from support.running.workers import WorkerRun, run_workers
+from support.stack.config import TargetConfig, load_config
+from support.stack.control import StackControlServer
+from support.stack.embedded_stack import EmbeddedStack
+from support.stack.preflight import check_services
+from support.stack.service_errors import ServiceUnavailable
+
+LOGS = Path("reports/workers")
+
+
+def userdata(behave_args: list[str]) -> dict[str, str]:
+    """The -D key=value pairs among behave's arguments."""
+    pairs: dict[str, str] = {}
+    for flag, value in zip(behave_args, [*behave_args[1:], ""], strict=True):
+        if flag in ("-D", "--define") and "=" in value:
+            key, _, setting = value.partition("=")
+            pairs[key] = setting
+    return pairs
+
+
+def defines(settings: dict[str, str | None]) -> list[str]:
+    return [arg for key, value in settings.items() if value for arg in ("-D", f"{key}={value}")]
+
+
+def embedded_target(target: TargetConfig, stack: EmbeddedStack, control: StackControlServer) -> list[str]:
+    """What every worker is told about the runner's stack: the same target the serial run would build."""
+    return defines(
+        {
+            "base_url": stack.base_url,
+            "instance_urls": ",".join(stack.instance_urls),
+            "database_url": stack.database_url,
+            "identity_provider_url": stack.identity_provider_url,
+            "admin_token": stack.admin_token,
+            "export_store": str(stack.export_store),
+            "short_lived_client": target.short_lived_client or "expiry-probe",
+            "stack_control": control.url,
+        }
+    )
+
+
+def run_phases(scenarios: list[Planned], processes: int, behave_args: list[str], label: str) -> list[WorkerRun]:
+    """The scenarios that may share the stack in parallel, then the serial ones, alone."""
+    durations = load_durations()
+    together = [s for s in scenarios if not s.serial]
+    alone = [s for s in scenarios if s.serial]
+    runs = run_workers(partition(together, processes, durations), behave_args, LOGS, label) if together else []
+    if alone:
+        runs += run_workers([alone], behave_args, LOGS, f"{label}-serial")
+    return runs
+
+
+def still_up(target: TargetConfig) -> str | None:
+    try:
+        asyncio.run(check_services(target))
+    except ServiceUnavailable as down:
+        return str(down)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m support.running", description=__doc__, allow_abbrev=False)
+    parser.add_argument("--processes", type=int, default=int(os.environ.get("PROCESSES") or os.cpu_count() or 1))
+    parser.add_argument("--shard", default=os.environ.get("SHARD") or None, help="k/n: run the k-th of n shards")
+    parser.add_argument("--retries", type=int, default=int(os.environ.get("RETRIES") or 0))
+    parser.add_argument("--results", type=Path, default=Path("allure-results"))
+    options, behave_args = parser.parse_known_args(argv)
+    started = time.monotonic()
+    scenarios = collect(behave_args)
+    spec = options.shard or userdata(behave_args).get("shard")
+    if spec:
+        scenarios = shard(scenarios, spec, load_durations())
+        print(f"Shard {spec}: {len(scenarios)} scenarios")
+    if not scenarios:
+        print("No scenario selected.")
+        return 1
+    target = load_config(userdata(behave_args), os.environ)
+    stack = control = None
+    worker_args = [*behave_args, "-D", f"allure_results={options.results}"]
+    shutil.rmtree(LOGS, ignore_errors=True)
+    try:
+        if target.embedded:
+            stack = EmbeddedStack(target.platform_faults, target.database_url, target.export_store,
+                                  target.platform_instances).start()  # fmt: skip
+            control = StackControlServer(stack).start()
+            print(f"Embedded stack in {stack.workdir}: {stack.describe()}")
+            worker_args += embedded_target(target, stack, control)
+            target = load_config(userdata(worker_args), os.environ)
+        print(f"{len(scenarios)} scenarios on {options.processes} processes")
+        runs = run_phases(scenarios, options.processes, worker_args, "worker")
+        for attempt in range(1, options.retries + 1):
+            results = final(options.results)
+            again = [s for s in scenarios if (r := results.get(s.key)) is not None and r.status in NOT_PASSED]
+            if not again:
+                break
+            down = still_up(target)
+            if down is not None:
+                print(f"Not retrying {len(again)} scenarios: the test bed is still down. {down}")
+                break
+            print(f"Retry {attempt} of {options.retries}: {len(again)} scenarios, on fresh actors")
+            runs += run_phases(again, options.processes, worker_args, f"retry{attempt}")
+    finally:
+        if control is not None:
+            control.stop()
+        if stack is not None:
+            stack.stop()
+    return conclude(scenarios, options.results, runs, time.monotonic() - started)
+
+
+def conclude(scenarios: list[Planned], results_dir: Path, runs: list[WorkerRun], seconds: float) -> int:
+    flaky = mark_flaky(results_dir)
+    results = final(results_dir)
+    save_durations({key: attempt.seconds for key, attempt in results.items()})
+    counts = tally(results_dir, flaky)
+    missing = missing_by_feature(
+        Counter((s.feature, s.name) for s in scenarios),
+        Counter((attempt.feature, attempt.name) for attempt in results.values()),
+    )
+    print(
+        f"{len(scenarios)} scenarios: {counts['passed']} passed ({counts['flaky']} flaky: passed on a retry), "
+        f"{counts['failed']} failed, {counts['broken']} broken, {counts['skipped']} skipped, in {seconds:.1f} s"
+    )
+    for key in flaky:
+        print(f"  flaky: {key}")
+    for feature, names in sorted(missing.items()):
+        print(f"  MISSING from {feature}: {', '.join(sorted(names))}")
+    worker_failed = any(run.exit_code != 0 for run in runs) and not results
+    honest = not missing and not worker_failed and counts["failed"] == counts["broken"] == 0
+    return 0 if honest and counts["passed"] == len(scenarios) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

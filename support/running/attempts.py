@@ -1,0 +1,66 @@
+"""What the results say once a run (and its retries) is over: the final attempt of each scenario, and flakiness.
+
+Every attempt's result stays in the results directory, evidence and all; Allure shows the earlier ones as
+the retries of the last. A scenario whose last attempt passed after an earlier one did not is marked flaky
+(Allure's `statusDetails.flaky`)."""
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+NOT_PASSED = ("failed", "broken")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    feature: str
+    name: str
+    status: str
+    start: int
+    stop: int
+    path: Path
+
+    @property
+    def key(self) -> str:
+        """As the plan names it: feature :: scenario."""
+        return f"{self.feature} :: {self.name}"
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, (self.stop - self.start) / 1000)
+
+
+def attempts(results_dir: Path) -> dict[str, list[Attempt]]:
+    """Every result on disk, by scenario, oldest attempt first."""
+    found: dict[str, list[Attempt]] = {}
+    for path in results_dir.glob("*-result.json"):
+        result: dict[str, Any] = json.loads(path.read_text())
+        feature = next((label["value"] for label in result.get("labels", []) if label["name"] == "feature"), "?")
+        attempt = Attempt(feature, result["name"], result.get("status", "unknown"), result.get("start", 0),
+                          result.get("stop", 0), path)  # fmt: skip
+        found.setdefault(attempt.key, []).append(attempt)
+    return {key: sorted(runs, key=lambda attempt: attempt.start) for key, runs in found.items()}
+
+
+def final(results_dir: Path) -> dict[str, Attempt]:
+    return {key: runs[-1] for key, runs in attempts(results_dir).items()}
+
+
+def mark_flaky(results_dir: Path) -> list[str]:
+    """Mark each scenario that passed only after a failed or broken attempt; the keys of those marked."""
+    flaky = []
+    for key, runs in attempts(results_dir).items():
+        if runs[-1].status == "passed" and any(run.status in NOT_PASSED for run in runs[:-1]):
+            result = json.loads(runs[-1].path.read_text())
+            result.setdefault("statusDetails", {})["flaky"] = True
+            runs[-1].path.write_text(json.dumps(result))
+            flaky.append(key)
+    return sorted(flaky)
+
+
+def tally(results_dir: Path, flaky: list[str]) -> Counter[str]:
+    counts = Counter(attempt.status for attempt in final(results_dir).values())
+    counts["flaky"] = len(flaky)
+    return counts

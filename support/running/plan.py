@@ -1,0 +1,90 @@
+"""Which scenarios a run holds, how long each took last time, and how they are split over workers and shards."""
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+SERIAL_TAGS = frozenset({"restarts", "serial"})  # they disturb other scenarios, or must not be disturbed
+DURATIONS_FILE = Path("reports/durations.json")
+
+
+@dataclass(frozen=True)
+class Planned:
+    feature: str
+    name: str
+    location: str  # features/x.feature:12, which behave runs alone
+    tags: frozenset[str]
+
+    @property
+    def key(self) -> str:
+        return f"{self.feature} :: {self.name}"
+
+    @property
+    def serial(self) -> bool:
+        return bool(self.tags & SERIAL_TAGS)
+
+
+def collect(selection: list[str]) -> list[Planned]:
+    """The scenarios behave selects with these arguments, found by a dry run (no hook runs, nothing starts)."""
+    with tempfile.TemporaryDirectory(prefix="plan-") as workdir:
+        plan = Path(workdir) / "plan.json"
+        dry_run = [sys.executable, "-m", "behave", "--dry-run", "--no-summary", "-f", "json", "-o", str(plan),
+                   "-D", f"allure_results={workdir}/ignored", *selection]  # fmt: skip
+        completed = subprocess.run(dry_run, capture_output=True, text=True, timeout=120)
+        if not plan.exists():
+            raise SystemExit(f"behave --dry-run could not list the scenarios:\n{completed.stdout}{completed.stderr}")
+        features = json.loads(plan.read_text() or "[]")
+    return [
+        Planned(
+            feature["name"],
+            element["name"],
+            element["location"],
+            frozenset(feature.get("tags", [])) | frozenset(element.get("tags", [])),
+        )
+        for feature in features
+        for element in feature.get("elements", [])
+        if element.get("type") == "scenario" and element.get("status") != "skipped"
+    ]
+
+
+def load_durations(path: Path = DURATIONS_FILE) -> dict[str, float]:
+    try:
+        durations = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(key): float(value) for key, value in durations.items()} if isinstance(durations, dict) else {}
+
+
+def save_durations(measured: dict[str, float], path: Path = DURATIONS_FILE) -> None:
+    """Keep the latest duration of every scenario seen, so the next run balances by them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(load_durations(path) | measured, indent=1, sort_keys=True) + "\n")
+
+
+def partition(scenarios: list[Planned], bins: int, durations: dict[str, float]) -> list[list[Planned]]:
+    """Longest first, each to the lightest bin: balanced by recorded durations, or by count when none are known.
+    Deterministic: the same scenarios and durations always give the same bins."""
+    known = [durations[s.key] for s in scenarios if s.key in durations]
+    typical = sorted(known)[len(known) // 2] if known else 1.0
+    weight = {s.location: durations.get(s.key, typical) for s in scenarios}
+    loads, groups = [0.0] * bins, [[] for _ in range(bins)]  # type: list[float], list[list[Planned]]
+    for scenario in sorted(scenarios, key=lambda s: (-weight[s.location], s.location)):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(scenario)
+        loads[lightest] += weight[scenario.location]
+    return groups
+
+
+def shard(scenarios: list[Planned], spec: str, durations: dict[str, float]) -> list[Planned]:
+    """`k/n`: the k-th of n balanced shards (1-based)."""
+    try:
+        index, count = (int(part) for part in spec.split("/"))
+    except ValueError:
+        raise SystemExit(f"SHARD must look like 2/4, got {spec!r}") from None
+    if not 1 <= index <= count:
+        raise SystemExit(f"SHARD {spec}: the shard number must be between 1 and {count}")
+    chosen = {s.location for s in partition(scenarios, count, durations)[index - 1]}
+    return [s for s in scenarios if s.location in chosen]
