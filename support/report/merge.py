@@ -3,14 +3,16 @@
     python -m support.report.merge allure-results shard-1/allure-results shard-2/allure-results ...
 
 Every file is copied (results, containers, attachments: their names are unique ids). A scenario found in
-more than one shard means the shards overlapped, and the merge fails naming it.
+more than one shard means the shards overlapped, and the merge fails naming it. The merged durations go
+to reports/durations.json, for the next sharded run to balance by.
 """
 
 import shutil
 import sys
 from pathlib import Path
 
-from support.running.attempts import attempts
+from support.running.attempts import attempts, final
+from support.running.plan import save_durations
 
 
 def merge(target: Path, shards: list[Path]) -> int:
@@ -37,6 +39,7 @@ def main(argv: list[str]) -> int:
         return 2
     target, shards = Path(argv[0]), [Path(arg) for arg in argv[1:]]
     print(f"Merged {merge(target, shards)} scenarios from {len(shards)} shards into {target}")
+    save_durations({key: attempt.seconds for key, attempt in final(target).items()})  # the next shards balance by them
     return 0
 
 

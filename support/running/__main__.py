@@ -13,6 +13,7 @@ import shutil
 import sys
 import time
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 from support.report.completeness import missing_by_feature
@@ -31,11 +32,45 @@ LOGS = Path("reports/workers")
 def userdata(behave_args: list[str]) -> dict[str, str]:
     """The -D key=value pairs among behave's arguments."""
     pairs: dict[str, str] = {}
-    for flag, value in zip(behave_args, [*behave_args[1:], ""], strict=True):
+    for flag, value in pairwise([*behave_args, ""]):
         if flag in ("-D", "--define") and "=" in value:
             key, _, setting = value.partition("=")
             pairs[key] = setting
     return pairs
+
+
+VALUE_OPTIONS = frozenset(
+    [
+        "-D",
+        "--define",
+        "-n",
+        "--name",
+        "-t",
+        "--tags",
+        "-i",
+        "--include",
+        "-e",
+        "--exclude",
+        "-f",
+        "--format",
+        "-o",
+        "--outfile",
+        "--lang",
+        "--logging-level",
+        "--logging-format",
+        "--junit-directory",
+    ]
+)
+
+
+def options_only(behave_args: list[str]) -> list[str]:
+    """behave's arguments without its paths: a worker gets scenario locations instead, after the options."""
+    kept, previous = [], ""
+    for arg in behave_args:
+        if arg.startswith("-") or previous in VALUE_OPTIONS:
+            kept.append(arg)
+        previous = arg
+    return kept
 
 
 def defines(settings: dict[str, str | None]) -> list[str]:
@@ -95,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     target = load_config(userdata(behave_args), os.environ)
     stack = control = None
-    worker_args = [*behave_args, "-D", f"allure_results={options.results}"]
+    worker_args = [*options_only(behave_args), "-D", f"allure_results={options.results}"]
     shutil.rmtree(LOGS, ignore_errors=True)
     try:
         if target.embedded:
@@ -123,13 +158,17 @@ def main(argv: list[str] | None = None) -> int:
             control.stop()
         if stack is not None:
             stack.stop()
-    return conclude(scenarios, options.results, runs, time.monotonic() - started)
+    # Every shard must read the same durations to choose the same scenarios: shards leave the file alone.
+    return conclude(scenarios, options.results, runs, time.monotonic() - started, record_durations=not spec)
 
 
-def conclude(scenarios: list[Planned], results_dir: Path, runs: list[WorkerRun], seconds: float) -> int:
+def conclude(
+    scenarios: list[Planned], results_dir: Path, runs: list[WorkerRun], seconds: float, record_durations: bool
+) -> int:
     flaky = mark_flaky(results_dir)
     results = final(results_dir)
-    save_durations({key: attempt.seconds for key, attempt in results.items()})
+    if record_durations:
+        save_durations({key: attempt.seconds for key, attempt in results.items()})
     counts = tally(results_dir, flaky)
     missing = missing_by_feature(
         Counter((s.feature, s.name) for s in scenarios),

@@ -38,4 +38,6 @@ def run_workers(groups: list[list[Planned]], behave_args: list[str], log_dir: Pa
         runs = list(pool.map(lambda item: run_worker(item[0], item[1], behave_args, log_dir), named))
     for run in runs:
         print(f"  {run.name}: {run.scenarios} scenarios in {run.seconds:.1f} s, exit {run.exit_code} ({run.log})")
+        if run.exit_code not in (0, 1):  # behave itself failed (a usage or configuration error): show why
+            print("    " + "\n    ".join(run.log.read_text(errors="replace").splitlines()[-5:]))
     return runs

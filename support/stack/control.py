@@ -5,7 +5,7 @@ import json
 import secrets
 import signal
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, Protocol
 
 import httpx2
@@ -27,9 +27,10 @@ class StackHandle(Protocol):
 
 
 class StackControlServer:
+    """Serves one request at a time: one change to the stack at a time."""
+
     def __init__(self, stack: EmbeddedStack) -> None:
         self.stack = stack
-        self.lock = threading.Lock()  # one change to the stack at a time
         path = f"/{secrets.token_urlsafe(16)}"
         control = self
 
@@ -50,19 +51,18 @@ class StackControlServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return None
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="stack control", daemon=True)
 
     def handle(self, route: str, body: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
-            if route == "/instances":
-                self.stack.add_instances(int(body["count"]))
-            elif route == "/restart":
-                return {"seconds": self.stack.restart(str(body["base_url"]), signal.Signals[str(body["signal"])])}
-            elif route != "/describe":
-                raise LookupError(f"no such control: {route}")
-            return {"instance_urls": list(self.stack.instance_urls)}
+        if route == "/instances":
+            self.stack.add_instances(int(body["count"]))
+        elif route == "/restart":
+            return {"seconds": self.stack.restart(str(body["base_url"]), signal.Signals[str(body["signal"])])}
+        elif route != "/describe":
+            raise LookupError(f"no such control: {route}")
+        return {"instance_urls": list(self.stack.instance_urls)}
 
     def start(self) -> "StackControlServer":
         self.thread.start()

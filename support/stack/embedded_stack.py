@@ -17,6 +17,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from subprocess import Popen
 from typing import Any
@@ -347,6 +348,9 @@ class EmbeddedStack:
         self.faults = faults
         self.instances = instances
         self.boot_seconds = 0.0
+        # Servers are started from this one thread, which lives as long as the stack: the kernel signals a
+        # server when the thread that started it ends, and callers' threads (a control server's) may end first.
+        self.spawner = ThreadPoolExecutor(1, thread_name_prefix="stack-spawner")
         atexit.register(self.stop)
 
     @property
@@ -389,6 +393,9 @@ class EmbeddedStack:
         return platform
 
     def start(self) -> "EmbeddedStack":
+        return self.spawner.submit(self._start).result()
+
+    def _start(self) -> "EmbeddedStack":
         started = time.monotonic()
         try:
             self.secrets = StackSecrets(self.workdir)
@@ -400,7 +407,7 @@ class EmbeddedStack:
                 self.postgres.start()
             migrate(self.database_url)
             self.identity_provider.wait_ready()
-            self.add_instances(self.instances)
+            self._add_instances(self.instances)
         except BaseException:
             self.stop()
             raise
@@ -409,6 +416,9 @@ class EmbeddedStack:
 
     def add_instances(self, count: int) -> None:
         """Have `count` instances serving, starting the missing ones together."""
+        self.spawner.submit(self._add_instances, count).result()
+
+    def _add_instances(self, count: int) -> None:
         assert self.identity_provider is not None and self.secrets is not None
         while len(self.platforms) < count:
             self._new_platform()
@@ -422,7 +432,7 @@ class EmbeddedStack:
     def restart(self, base_url: str, sig: signal.Signals) -> float:
         """Restart the instance at `base_url` after stopping it with `sig`; seconds until it was ready again."""
         [platform] = [platform for platform in self.platforms if platform.base_url == base_url]
-        return platform.restart(sig)
+        return self.spawner.submit(platform.restart, sig).result()
 
     def stop(self) -> None:
         for platform in self.platforms:
@@ -432,4 +442,5 @@ class EmbeddedStack:
         if self.postgres:
             self.postgres.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
+        self.spawner.shutdown(wait=False)
         atexit.unregister(self.stop)

@@ -1,0 +1,146 @@
+"""The parallel runner: the same truth serially and in parallel, shards that merge into one whole, honest retries."""
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support.clients.database_probe import DatabaseProbe
+from support.report.merge import merge
+from support.running.attempts import attempts, final
+from support.stack.control import StackControlServer
+from support.stack.embedded_stack import EmbeddedStack
+from tests.behave_runs import ROOT, SuiteRun
+from tests.report_browser import generate_report
+
+FLAKY_PROJECT = Path(__file__).parent / "flaky_project"
+
+
+def run_runner(workdir: Path, *args: str, cwd: Path = ROOT) -> SuiteRun:
+    results = workdir / "allure-results"
+    completed = subprocess.run(
+        [sys.executable, "-m", "support.running", "--results", str(results), *args],
+        cwd=cwd, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PROCESSES": "", "RETRIES": "", "SHARD": ""},
+    )  # fmt: skip
+    return SuiteRun(completed.returncode, completed.stdout + completed.stderr, results, 0)
+
+
+def target_args(stack: EmbeddedStack, control: StackControlServer | None = None) -> list[str]:
+    settings = {
+        "base_url": stack.base_url,
+        "instance_urls": ",".join(stack.instance_urls),
+        "database_url": stack.database_url,
+        "identity_provider_url": stack.identity_provider_url,
+        "short_lived_client": "expiry-probe",
+        "admin_token": stack.admin_token,
+        "export_store": str(stack.export_store),
+        "stack_control": control.url if control else None,
+    }
+    return [arg for key, value in settings.items() if value for arg in ("-D", f"{key}={value}")]
+
+
+@pytest.fixture(scope="module")
+def serial_and_parallel(
+    stack: EmbeddedStack, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[SuiteRun, SuiteRun, list[str]]]:
+    """The whole suite on one stack, once with one worker and once with four."""
+    control = StackControlServer(stack).start()
+    workdir = tmp_path_factory.mktemp("serial-and-parallel")
+    runs = []
+    try:
+        for processes in (1, 4):
+            dump = ["-D", f"secrets_dump={workdir / f'secrets-{processes}.txt'}"]
+            options = ["--processes", str(processes), *target_args(stack, control), *dump]
+            runs.append(run_runner(workdir / str(processes), *options))
+    finally:
+        control.stop()
+    secrets = [line for n in (1, 4) for line in (workdir / f"secrets-{n}.txt").read_text().splitlines() if line]
+    yield runs[0], runs[1], secrets
+
+
+def outcome(run: SuiteRun) -> dict[str, tuple[str, list[str]]]:
+    """Each scenario's final status and the names of its evidence."""
+    results = {}
+    for key, attempt in final(run.results_dir).items():
+        result: dict[str, Any] = json.loads(attempt.path.read_text())
+        names = [a["name"] for step in result.get("steps", []) for a in step.get("attachments", [])]
+        names += [a["name"] for a in result.get("attachments", [])]
+        results[key] = (result["status"], sorted(names))
+    return results
+
+
+def test_serial_and_parallel_runs_report_the_same_scenarios_with_the_same_statuses_and_evidence(
+    serial_and_parallel: tuple[SuiteRun, SuiteRun, list[str]],
+) -> None:
+    serial, parallel, _ = serial_and_parallel
+    assert serial.exit_code == 0, serial.output[-3000:]
+    assert parallel.exit_code == 0, parallel.output[-3000:]
+    for run in (serial, parallel):
+        assert all(len(runs) == 1 for runs in attempts(run.results_dir).values()), "a scenario reported twice"
+    assert outcome(serial) == outcome(parallel)
+    assert {status for status, _ in outcome(parallel).values()} == {"passed"}
+    assert "on 4 processes" in parallel.output and "on 1 processes" in serial.output
+
+
+def test_no_secret_reaches_either_report(serial_and_parallel: tuple[SuiteRun, SuiteRun, list[str]]) -> None:
+    serial, parallel, secrets = serial_and_parallel
+    assert len(secrets) > 100
+    for run in (serial, parallel):
+        text = "\n".join(path.read_text(errors="replace") for path in run.results_dir.iterdir())
+        leaked = [secret[:6] for secret in secrets if secret in text]
+        assert not leaked, f"secrets in the report: {leaked}"
+
+
+def test_every_scenario_cleans_up_after_itself_in_parallel(
+    stack: EmbeddedStack, serial_and_parallel: tuple[SuiteRun, SuiteRun, list[str]]
+) -> None:
+    import asyncio
+
+    assert asyncio.run(DatabaseProbe(stack.database_url).suite_users()) == []
+
+
+def test_three_shards_merge_into_one_report_holding_every_scenario_once(stack: EmbeddedStack, tmp_path: Path) -> None:
+    selection = ["features/signup_to_first_chat.feature", "features/isolation.feature"]
+    shards = [run_runner(tmp_path / f"shard-{k}", "--shard", f"{k}/3", *target_args(stack), *selection)
+              for k in (1, 2, 3)]  # fmt: skip
+    for shard in shards:
+        assert shard.exit_code == 0, shard.output[-2000:]
+    sizes = [len(final(shard.results_dir)) for shard in shards]
+    assert all(size > 0 for size in sizes), sizes
+    merged = tmp_path / "merged"
+    assert merge(merged, [shard.results_dir for shard in shards]) == sum(sizes) == 10
+    names = Counter(key for key in attempts(merged))
+    assert set(names.values()) == {1} and len(names) == 10
+    assert (generate_report(merged, tmp_path / "report") / "index.html").is_file()
+    with pytest.raises(SystemExit, match="ran in two shards"):
+        merge(tmp_path / "overlap", [shards[0].results_dir, shards[0].results_dir])
+
+
+def test_a_scenario_that_passes_on_a_retry_is_marked_flaky_with_every_attempt_kept(
+    stack: EmbeddedStack, tmp_path: Path
+) -> None:
+    run = run_runner(tmp_path, "--retries", "1", "--processes", "1", "-D", f"base_url={stack.base_url}",
+                     "-D", f"markers={tmp_path / 'markers'}", cwd=FLAKY_PROJECT)  # fmt: skip
+    assert run.exit_code == 0, run.output
+    for name, first in [("fails as a product defect the first time, then passes", "failed"),
+                        ("breaks on a lost connection the first time, then passes", "broken")]:  # fmt: skip
+        [tried, retried] = attempts(run.results_dir)[f"Scenarios that fail on their first attempt :: {name}"]
+        assert (tried.status, retried.status) == (first, "passed")
+        assert json.loads(retried.path.read_text())["statusDetails"]["flaky"] is True
+    assert "2 passed (2 flaky: passed on a retry)" in run.output
+
+
+def test_a_broken_scenario_is_not_retried_while_the_test_bed_is_down(tmp_path: Path) -> None:
+    run = run_runner(tmp_path, "--retries", "2", "--processes", "1", "-D", "base_url=http://127.0.0.1:9",
+                     "-D", f"markers={tmp_path / 'markers'}", cwd=FLAKY_PROJECT)  # fmt: skip
+    assert run.exit_code == 1
+    assert "Not retrying 2 scenarios: the test bed is still down" in run.output
+    statuses = {key: [a.status for a in runs] for key, runs in attempts(run.results_dir).items()}
+    assert sorted(statuses.values()) == [["broken"], ["failed"]]
