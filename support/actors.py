@@ -478,6 +478,11 @@ class Cast:
         assert self.last_named is not None, "no actor has been named yet"
         return self.last_named
 
+    def enlist(self, actor: Actor) -> Actor:
+        """An actor made elsewhere (a crowd's) joins the cast, so that it is cleaned up with the rest."""
+        self.actors[actor.name] = actor
+        return actor
+
     def actor(self, reference: str) -> Actor:
         if reference.lower() in PRONOUNS:
             assert self.last_named is not None, f"'{reference}' refers to nobody: no actor has been named yet"

@@ -49,6 +49,7 @@ class ScenarioEvidence:
     frames: list[SocketFrame] = field(default_factory=list)
     timelines: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     queries: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
     attached: dict[str, int] = field(default_factory=dict)  # per kind: how many items a step has attached
 
     def record_http(self, exchange: HttpExchange) -> None:
@@ -62,6 +63,10 @@ class ScenarioEvidence:
 
     def record_rows(self, title: str, rows: list[dict[str, Any]]) -> None:
         self.queries.append((title, rows))
+
+    def record_note(self, title: str, text: str) -> None:
+        """A summary the suite worked out (a latency table, say), under its title."""
+        self.notes.append((title, text))
 
     def exchange_text(self, exchange: HttpExchange) -> str:
         redact = self.redactor
@@ -112,6 +117,8 @@ class ScenarioEvidence:
             allure.attach(format_timeline(events, self.redactor), title, allure.attachment_type.TEXT)
         for title, rows in self._unattached("queries", self.queries):
             allure.attach(self.rows_json(rows), title, allure.attachment_type.JSON)
+        for title, text in self._unattached("notes", self.notes):
+            allure.attach(self.redactor.text(text), title, allure.attachment_type.TEXT)
 
     def rows_json(self, rows: list[dict[str, Any]]) -> str:
         return json.dumps(self.redactor.data(rows), indent=2, ensure_ascii=False, default=str)
