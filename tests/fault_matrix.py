@@ -274,6 +274,10 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
             CLOSED_ON_SESSION_END,
         ),
     ),
+    "runs_share_state_under_load": expect(
+        "100 customers chat at the same time and every one sees a complete, correctly ordered answer",
+        "customers did not get their answer",
+    ),
     "limits_per_instance": expect(
         "Writes on both servers count against one limit", "Expected each write to show one less of the limit left"
     ),

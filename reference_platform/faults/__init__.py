@@ -201,6 +201,10 @@ FAULTS: dict[str, Fault] = {
         "ended sessions are announced in-process, so only this instance closes their chats",
         {"sessions": identity.AnnouncesOnlyHere, "chat_sessions": identity.HearsOnlyHere},
     ),
+    "runs_share_state_under_load": Fault(
+        "runs in progress at the same time stamp their events with the latest run's ids",
+        {"run_events": chat.StampsTheLatestRun},
+    ),
     "limits_per_instance": Fault(
         "each instance counts a customer's requests on its own", {"limiter": limits.CountsPerInstance}
     ),

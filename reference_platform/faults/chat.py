@@ -321,3 +321,18 @@ class WaitsForSlowTools(PlannerAgent):
 class LeavesCutOffRunsRunning(RunJournal):
     async def interrupt_orphans(self, run_id: uuid.UUID | None = None) -> int:
         return 0
+
+
+class StampsTheLatestRun(RunEvents):
+    """Keeps "the current run" in one place for the whole process: right while runs take turns, wrong when
+    two overlap, as on a busy day."""
+
+    current: tuple[uuid.UUID, uuid.UUID] | None = None
+
+    async def emit(self, event_type: str, **payload: Any) -> None:
+        if event_type == "agent_started":
+            StampsTheLatestRun.current = (self.run_id, self.thread_id)
+        await asyncio.sleep(0.05)  # the agent's work between events, as long as a model call's first token
+        if StampsTheLatestRun.current is not None:
+            self.run_id, self.thread_id = StampsTheLatestRun.current
+        await super().emit(event_type, **payload)
