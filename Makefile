@@ -43,6 +43,11 @@ merge: install
 	node_modules/.bin/allure generate allure-results --config allurerc.mjs >/dev/null
 	@echo "Allure report: $(CURDIR)/allure-report/index.html"
 
+## Benchmarks: serial against parallel suite, load (CHATS=1000 over USERS=100), suite against a bare client,
+## start-up cost. Prints a table and writes reports/bench.json.
+bench: install
+	$(BIN)/python -m support.bench $(if $(CHATS),--chats $(CHATS)) $(if $(USERS),--users $(USERS))
+
 ## Serve the last report over HTTP (the report does not render from file://).
 report: install
 	@test -f allure-report/index.html || { echo "No report yet: run 'make run' first."; exit 1; }

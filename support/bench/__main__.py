@@ -1,0 +1,190 @@
+"""`make bench`: figures from one run, printed side by side and written to reports/bench.json.
+
+- the full suite's wall time, serial and parallel, on this machine, and the speedup;
+- load: CHATS concurrent agent runs (default 1000) over USERS customers (default 100), each run with its own
+  thread, ticket and chat socket, all open at once. Sign-up and login come first, as a phase of their own
+  (argon2 makes them the slowest step). The suite's own layer drives the chats and checks every event of
+  every run; then a bare httpx2 + websockets client makes the same calls, for the ratio of throughputs;
+- start-up: the support layer's import time and memory, and the embedded stack's boot time.
+
+Everything runs on 127.0.0.1, and every loop has a count and a time limit.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx2
+
+from support.actors import Actor
+from support.bench.bare_client import chat_load
+from support.clients.http_client import PlatformApi, expect_status
+from support.clients.servers import Servers
+from support.crowd import Crowd
+from support.report.evidence import ScenarioEvidence
+from support.report.redaction import RUN_REDACTOR
+from support.stack.config import load_config
+from support.stack.embedded_stack import EmbeddedStack
+
+QUESTION = "What is 6 * 7?"
+ANSWER = "42"
+BASE_WAIT = 5.0  # the suite's event timeout for one run
+WAIT_PER_RUN = 0.01  # more per run in flight: at 1,000 the slowest run took just over 5 s when measured
+SIGN_UPS_AT_ONCE = 8  # argon2 already uses every core; more at once only queues
+REQUESTS_AT_ONCE = 50
+SUITE_TIMEOUT = 1200
+REPORT = Path("reports/bench.json")
+
+
+def derived_wait(runs: int) -> float:
+    return BASE_WAIT + WAIT_PER_RUN * runs
+
+
+def suite_wall_time(processes: int | None, workdir: Path) -> tuple[float, str]:
+    """The whole suite through the runner, stack boot included; its summary line."""
+    args = ["--results", str(workdir / f"results-{processes or 'default'}")]
+    args += ["--processes", str(processes)] if processes else []
+    environment = {**os.environ, "PROCESSES": "", "RETRIES": "", "SHARD": ""}
+    started = time.monotonic()
+    completed = subprocess.run(
+        [sys.executable, "-m", "support.running", *args],
+        capture_output=True, text=True, timeout=SUITE_TIMEOUT, env=environment,
+    )  # fmt: skip
+    seconds = time.monotonic() - started
+    summary = next((line for line in completed.stdout.splitlines() if " scenarios: " in line), completed.stdout[-300:])
+    if completed.returncode != 0:
+        raise SystemExit(f"the suite did not pass ({processes or 'default'} processes): {summary}")
+    return seconds, summary
+
+
+def startup_cost() -> dict[str, float]:
+    probe = (
+        "import resource, time; started = time.perf_counter();"
+        "import support.actors, support.crowd, support.checks.event_stream, support.report.allure_report,"
+        " support.stack.embedded_stack;"
+        "print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    seconds, rss_kib = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.split()
+    return {"import_seconds": float(seconds), "import_rss_mib": int(rss_kib) / 1024}
+
+
+async def load(stack: EmbeddedStack, users: int, chats: int) -> dict[str, Any]:
+    per_customer = max(1, chats // users)
+    runs = per_customer * users
+    wait = derived_wait(runs)
+    target = load_config({}, {}).targeting(
+        stack.instance_urls, stack.database_url, stack.identity_provider_url, stack.admin_token, str(stack.export_store)
+    )
+    async with httpx2.AsyncClient(timeout=wait) as http:
+        evidence = ScenarioEvidence(RUN_REDACTOR)
+        api = PlatformApi(http, evidence, Servers(target.instances))
+        customers = [Actor(f"Customer{n:03d}", api, target, evidence) for n in range(1, users + 1)]
+        crowd = Crowd(customers, evidence, at_once=SIGN_UPS_AT_ONCE)
+        started = time.monotonic()
+        await crowd.authenticate(lambda actor: actor.sign_up_and_log_in())
+        auth_seconds = time.monotonic() - started
+        for actor in customers:  # the pro plan's limits hold ten chats each at once
+            assert actor.user_id is not None
+            expect_status(await api.set_plan(stack.admin_token, actor.user_id, "pro"), 200, "upgrade to pro")
+
+        crowd.gate = asyncio.Semaphore(REQUESTS_AT_ONCE)
+        started = time.monotonic()
+        await crowd.open_chats(per_customer, wait)
+        await crowd.ask_all(QUESTION, wait)
+        suite_seconds = time.monotonic() - started
+        failures = crowd.failures(ANSWER)
+        events = sum(len(chat.run.events) for chat in crowd.chats if chat.run)
+        await crowd.close()
+        if failures:
+            raise SystemExit(f"{len(failures)} of {runs} runs broke the stream contract:\n" + "\n".join(failures[:5]))
+
+        tokens = [actor.token for actor in customers]
+        bare_seconds, bare = await chat_load(stack.base_url, tokens, per_customer, QUESTION, wait, REQUESTS_AT_ONCE)
+        unfinished = [chat for chat in bare if chat.ended != "agent_completed"]
+        if unfinished:
+            raise SystemExit(f"the bare client saw {len(unfinished)} runs end otherwise than agent_completed")
+    return {
+        "users": users,
+        "runs": runs,
+        "derived_wait_seconds": wait,
+        "sign_up_and_login_seconds": auth_seconds,
+        "customers_per_second": users / auth_seconds,
+        "suite_seconds": suite_seconds,
+        "suite_runs_per_second": runs / suite_seconds,
+        "events_checked": events,
+        "bare_seconds": bare_seconds,
+        "bare_runs_per_second": runs / bare_seconds,
+        "suite_to_bare_ratio": bare_seconds / suite_seconds,
+        "latency_ms": {
+            step: {key: value * 1000 if key != "n" else value for key, value in figures.items()}
+            for step, figures in crowd.latencies.summary().items()
+        },
+        "client_max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "latency_table": crowd.latencies.table(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m support.bench", description=__doc__)
+    parser.add_argument("--chats", type=int, default=int(os.environ.get("CHATS") or 1000))
+    parser.add_argument("--users", type=int, default=int(os.environ.get("USERS") or 100))
+    parser.add_argument("--skip-suite", action="store_true", help="leave out the serial and parallel suite runs")
+    options = parser.parse_args(argv)
+    figures: dict[str, Any] = {"cores": os.cpu_count(), "startup": startup_cost()}
+    if not options.skip_suite:
+        with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
+            serial, serial_summary = suite_wall_time(1, Path(workdir))
+            parallel, parallel_summary = suite_wall_time(None, Path(workdir))
+        figures["suite"] = {"serial_seconds": serial, "parallel_seconds": parallel, "speedup": serial / parallel,
+                            "serial": serial_summary, "parallel": parallel_summary}  # fmt: skip
+    stack = EmbeddedStack().start()
+    try:
+        figures["startup"]["stack_boot_seconds"] = stack.boot_seconds
+        figures["load"] = asyncio.run(load(stack, options.users, options.chats))
+    finally:
+        stack.stop()
+    print(table(figures))
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"\nwritten to {REPORT}")
+    return 0
+
+
+def table(figures: dict[str, Any]) -> str:
+    load, startup = figures["load"], figures["startup"]
+    rows = [("cores", f"{figures['cores']}")]
+    if "suite" in figures:
+        suite = figures["suite"]
+        rows += [
+            ("full suite, serial", f"{suite['serial_seconds']:.1f} s   ({suite['serial']})"),
+            ("full suite, parallel", f"{suite['parallel_seconds']:.1f} s   ({suite['parallel']})"),
+            ("speedup", f"{suite['speedup']:.2f}x   (target 1.7x or more)"),
+        ]
+    rows += [
+        ("load", f"{load['runs']} concurrent runs over {load['users']} customers"),
+        ("wait per run, derived", f"{load['derived_wait_seconds']:.1f} s   (5 s + 10 ms per run in flight)"),
+        ("sign-up + login", f"{load['customers_per_second']:.1f} customers/s   (argon2id, {load['users']} customers)"),
+        ("suite layer", f"{load['suite_runs_per_second']:.0f} runs/s   ({load['events_checked']} events checked)"),
+        ("bare client", f"{load['bare_runs_per_second']:.0f} runs/s"),
+        ("suite / bare", f"{load['suite_to_bare_ratio']:.2f}   (target 0.9 or more)"),
+        ("client memory", f"{load['client_max_rss_mib']:.0f} MiB peak RSS"),
+        ("support import", f"{startup['import_seconds'] * 1000:.0f} ms, {startup['import_rss_mib']:.0f} MiB RSS"),
+        ("stack boot", f"{startup['stack_boot_seconds']:.1f} s"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{name:<{width}}  {value}" for name, value in rows]
+    return "\n".join([*lines, "", "latency per step (suite layer):", load["latency_table"]])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
