@@ -10,30 +10,17 @@ feature by feature, with the results on disk. Exit 0 when every one has a result
 """
 
 import json
-import subprocess
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
+
+from support.running.plan import collect
 
 Key = tuple[str, str]  # (feature, scenario)
 
 
 def collected(selection: list[str]) -> Counter[Key]:
-    with tempfile.TemporaryDirectory(prefix="completeness-") as workdir:
-        plan = Path(workdir) / "plan.json"
-        dry_run = [sys.executable, "-m", "behave", "--dry-run", "--no-summary", "-f", "json", "-o", str(plan),
-                   "-D", f"allure_results={workdir}/ignored", *selection]  # fmt: skip
-        completed = subprocess.run(dry_run, capture_output=True, text=True, timeout=120)
-        if not plan.exists():
-            raise SystemExit(f"behave --dry-run could not list the scenarios:\n{completed.stdout}{completed.stderr}")
-        features = json.loads(plan.read_text() or "[]")
-    return Counter(
-        (feature["name"], element["name"])
-        for feature in features
-        for element in feature.get("elements", [])
-        if element.get("type") == "scenario" and element.get("status") != "skipped"
-    )
+    return Counter((scenario.feature, scenario.name) for scenario in collect(selection))
 
 
 def reported(results_dir: Path) -> Counter[Key]:
