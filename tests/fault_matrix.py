@@ -328,8 +328,14 @@ def judge(fault: str, run: SuiteRun) -> Verdict:
 
 
 # These get a PostgreSQL of their own, away from the concurrent runs: defects in work that any platform on
-# the shared database may pick up (the export job), and defects that damage other customers' data.
-OWN_DATABASE = {"export_misses_last_message", "export_includes_strangers_thread", "erasure_deletes_another_thread"}
+# the shared database may pick up (the export job, ending the runs of a killed instance), and defects that
+# damage other customers' data.
+OWN_DATABASE = {
+    "export_misses_last_message",
+    "export_includes_strangers_thread",
+    "erasure_deletes_another_thread",
+    "cut_off_runs_left_running",
+}
 
 
 def run_fault(fault: str, workdir: Path, database_url: str) -> Verdict:
