@@ -140,6 +140,8 @@ def after_scenario(context: Context, scenario: Scenario) -> None:
     finally:
         if evidence is not None:
             evidence.attach_all()
+        for crowd in cast.crowd_evidence if cast is not None else []:
+            crowd.attach_all()
 
 
 def after_all(context: Context) -> None:

@@ -462,6 +462,7 @@ class Cast:
         self.target = target
         self.evidence = evidence
         self.actors: dict[str, Actor] = {}
+        self.crowd_evidence: list[ScenarioEvidence] = []  # a crowd's, attached whole at the end, not step by step
         self.devices: dict[tuple[str, str], Actor] = {}
         self.last_named: Actor | None = None
 

@@ -3,7 +3,7 @@ stream contract. How long each step took, for each chat, is kept for a latency s
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -16,6 +16,19 @@ from support.report.evidence import ScenarioEvidence
 
 T = TypeVar("T")
 STEPS = ("auth", "thread", "ticket", "handshake", "first event", "terminal event")
+
+
+async def all_or_none(actions: Iterable[Awaitable[T]]) -> list[T]:
+    """Await them together; at the first failure, cancel the rest before raising it, so that a crowd that
+    failed stops loading the platform (the outage check that follows must see it as it is)."""
+    tasks = [asyncio.ensure_future(action) for action in actions]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 @dataclass
@@ -80,7 +93,7 @@ class Crowd:
             async with self.gate:
                 await action(actor)
 
-        await asyncio.gather(*(gated(actor) for actor in self.customers))
+        await all_or_none(gated(actor) for actor in self.customers)
 
     async def authenticate(self, how: Callable[[Actor], Awaitable[object]]) -> None:
         async def timed(actor: Actor) -> None:
@@ -120,7 +133,7 @@ class Crowd:
             if chat.run.terminal_index is not None:
                 self.latencies.add("terminal event", chat.run.seconds_to(chat.run.terminal_index))
 
-        await asyncio.gather(*(ask(chat) for chat in self.chats))
+        await all_or_none(ask(chat) for chat in self.chats)
 
     def failures(self, figure: str) -> list[str]:
         """What went wrong in each run that broke the stream contract or did not answer with `figure`."""
@@ -144,6 +157,7 @@ class Crowd:
 def gather_crowd(cast: Cast, count: int) -> Crowd:
     """`count` new customers in the cast (so they are cleaned up with it), recording into a crowd evidence."""
     evidence = ScenarioEvidence(cast.evidence.redactor)
+    cast.crowd_evidence.append(evidence)
     api = PlatformApi(cast.api.http, evidence, cast.api.servers)
     customers = [cast.enlist(Actor(f"Customer{n:03d}", api, cast.target, evidence)) for n in range(1, count + 1)]
     return Crowd(customers, evidence)
