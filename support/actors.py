@@ -64,6 +64,7 @@ class Actor:
     interrupted: RunRecord | None = None  # what she saw of a run before she lost it
     resumed: RunRecord | None = None  # what the run sent on the new connection when she resumed it
     silent_chat: SilentChat | None = None
+    timeline_title: str | None = None  # how the evidence names what she is waiting for, when not a question
 
     def __post_init__(self) -> None:
         self.email = self.email or suite_email(self.name)
@@ -258,7 +259,9 @@ class Actor:
             assert self.connection is not None
             timeout = within or self.event_timeout
             run = await collect_run(self.connection, self.pending_question, timeout, self.asked_at)
-            self.evidence.record_timeline(f"Event timeline: {self.name} asks {self.pending_question!r}", run.events)
+            title = self.timeline_title or f"Event timeline: {self.name} asks {self.pending_question!r}"
+            self.evidence.record_timeline(title, run.events)
+            self.timeline_title = None
             self.runs.append(run)
             self.pending_question = None
         assert self.runs, f"{self.name} has not asked anything yet"
@@ -308,7 +311,8 @@ class Actor:
         assert self.connection is not None, f"{self.name} has no open chat"
         self.asked_at = time.monotonic()
         await self.connection.send({"type": "resume", "run_id": run_id, "after_seq": after_seq})
-        self.pending_question = f"resume run {run_id[:8]} after seq {after_seq}"
+        self.pending_question = f"(resume after seq {after_seq})"
+        self.timeline_title = f"Event timeline: {self.name} resumes a run after seq {after_seq}"
 
     async def resume_run(self) -> RunRecord:
         """Reconnect (with a new ticket) and resume the latest run after the last seq she saw. The resumed

@@ -70,13 +70,14 @@ RANDOM_IDS = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 
 
 def outcome(run: SuiteRun) -> dict[str, tuple[str, list[str]]]:
-    """Each scenario's final status and the names of its evidence (ids in paths differ from run to run)."""
+    """Each scenario's final status and the kinds of its evidence: names without the ids that differ from run
+    to run, and without counts (a frame arriving between two steps lands on one or the other)."""
     results = {}
     for key, attempt in final(run.results_dir).items():
         result: dict[str, Any] = json.loads(attempt.path.read_text())
         names = [a["name"] for step in result.get("steps", []) for a in step.get("attachments", [])]
         names += [a["name"] for a in result.get("attachments", [])]
-        results[key] = (result["status"], sorted(RANDOM_IDS.sub("<id>", name) for name in names))
+        results[key] = (result["status"], sorted({RANDOM_IDS.sub("<id>", name) for name in names}))
     return results
 
 
