@@ -133,6 +133,8 @@ async def load(stack: EmbeddedStack, users: int, chats: int) -> dict[str, Any]:
 async def suite_round(crowd: Crowd, per_customer: int, wait: float) -> tuple[float, float]:
     """One round through the suite's layer: seconds, and the client's CPU seconds. Every run is checked."""
     crowd.chats, crowd.latencies = [], Latencies({"auth": crowd.latencies.samples.get("auth", [])})
+    crowd.evidence.http.clear()  # each round keeps its own evidence, as each scenario does
+    crowd.evidence.frames.clear()
     started, cpu = time.monotonic(), time.process_time()
     await crowd.open_chats(per_customer, wait)
     await crowd.ask_all(QUESTION, wait)

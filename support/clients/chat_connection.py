@@ -129,6 +129,8 @@ class ChatConnection:
 
     async def next_frame(self, deadline: float) -> Arrival | None:
         """The next frame and when it came, or None if none arrives before the monotonic `deadline`."""
+        if not self.frames.empty():  # already here: no timer, no task
+            return self.frames.get_nowait()
         try:
             return await asyncio.wait_for(self.frames.get(), max(0.0, deadline - time.monotonic()))
         except TimeoutError:
