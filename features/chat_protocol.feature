@@ -50,11 +50,11 @@ Feature: The chat connection's own rules
   Scenario: The platform pings an idle chat often enough to keep it open through proxies
     Given Alice is in a chat with the agent
     When she leaves the chat idle for three ping intervals
-    Then the platform has pinged her chat at least once every ping interval, which is at most 30 seconds
+    Then the platform has pinged her chat at least once every ping interval, give or take a second, and that interval is at most 30 seconds
     And her next question is answered on the same chat
 
   @normal @allure.label.story:Keepalive
   Scenario: A chat whose app stops answering pings is closed
     Given Alice has signed up and logged in
     When her app opens a chat and then answers nothing, not even the platform's pings
-    Then the platform closes that chat within one ping interval and one ping timeout
+    Then the platform closes that chat within one ping interval and one ping timeout, give or take a second
