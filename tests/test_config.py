@@ -57,3 +57,10 @@ def test_destructive_scenarios_are_refused_against_a_shared_target_unless_allowe
     refuse_if_unsafe(["destructive"], TargetConfig(base_url="https://staging.example.com", allow_destructive=True))
     refuse_if_unsafe(["destructive"], TargetConfig(base_url="http://127.0.0.1:8000"))
     refuse_if_unsafe(["critical"], staging)
+
+
+def test_workers_of_the_runners_stack_are_not_told_to_start_one() -> None:
+    from support.running.__main__ import EMBEDDED_ONLY, without_defines
+
+    args = ["-D", "platform_instances=2", "--tags", "@critical", "-D", "event_timeout=3", "-D", "platform_faults=x"]
+    assert without_defines(args, EMBEDDED_ONLY) == ["--tags", "@critical", "-D", "event_timeout=3"]

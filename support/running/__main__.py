@@ -73,6 +73,19 @@ def options_only(behave_args: list[str]) -> list[str]:
     return kept
 
 
+EMBEDDED_ONLY = ("platform_instances", "platform_faults")  # what the runner's stack takes; workers are told its URLs
+
+
+def without_defines(behave_args: list[str], keys: tuple[str, ...]) -> list[str]:
+    kept: list[str] = []
+    for arg in behave_args:
+        if kept and kept[-1] in ("-D", "--define") and arg.partition("=")[0] in keys:
+            kept.pop()
+        else:
+            kept.append(arg)
+    return kept
+
+
 def defines(settings: dict[str, str | None]) -> list[str]:
     return [arg for key, value in settings.items() if value for arg in ("-D", f"{key}={value}")]
 
@@ -144,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                                   target.platform_instances).start()  # fmt: skip
             control = StackControlServer(stack).start()
             print(f"Embedded stack in {stack.workdir}: {stack.describe()}")
-            worker_args += embedded_target(target, stack, control)
+            worker_args = [*without_defines(worker_args, EMBEDDED_ONLY), *embedded_target(target, stack, control)]
             target = load_config(userdata(worker_args), os.environ)
         print(f"{len(scenarios)} scenarios on {options.processes} processes")
         runs = run_phases(scenarios, options.processes, worker_args, "worker")
