@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# uv comes from PyPI, pinned, into a venv of its own (.tools/); it installs the project into .venv/ from uv.lock.
+UV_VERSION := 0.13.8
+UV := $(CURDIR)/.tools/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 REPORT_PORT ?= 8808
 BEHAVE_ARGS ?=
 # Parallel by default: two workers per core. PROCESSES=1 runs serially; SHARD=k/n runs the k-th of n shards;
@@ -17,12 +21,18 @@ export PATH := $(BIN):$(PATH)
 
 install: $(INSTALLED)
 
-$(INSTALLED): requirements.lock pyproject.toml package.json package-lock.json
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(INSTALLED): $(UV) uv.lock pyproject.toml package.json package-lock.json
+	$(UV) sync --locked --python $(PYTHON) --quiet
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+## requirements.lock is generated from uv.lock, for installing with pip alone (see the README).
+requirements.lock: $(UV) uv.lock
+	$(UV) export --locked --all-groups --no-emit-project --quiet --output-file $@
 
 ## Run every journey against the embedded stack (or the configured target) in parallel, check that every
 ## selected scenario has a result, and build the HTML report (with history in .allure-history/ unless
