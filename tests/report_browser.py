@@ -1,29 +1,26 @@
-"""Serving a generated Allure report on 127.0.0.1 and looking at it in headless Chromium."""
+"""Serving a generated Allure report on 127.0.0.1 and looking at it with Playwright in Debian's Chromium.
 
-import base64
+The browser always reads the report in one locale and one time zone (`LOCALE`, `TIME_ZONE`), so what a
+test reads does not depend on the machine it runs on.
+"""
+
 import contextlib
 import functools
-import itertools
 import json
 import os
 import shutil
-import signal
 import subprocess
-import tempfile
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
-from websockets.sync.client import connect
+from playwright.sync_api import Locator, sync_playwright
+from playwright.sync_api import Page as PlaywrightPage
 
 from tests.behave_runs import ROOT
 
 CHROMIUM_FLAGS = [
-    "--headless",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
@@ -31,8 +28,10 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
-    "--virtual-time-budget=15000",
 ]
+LOCALE = "en-US"
+TIME_ZONE = "UTC"
+WAIT_MS = 20_000
 
 
 def generate_report(results: Path, report: Path, history: Path | None = None) -> Path:
@@ -74,18 +73,6 @@ def serve(directory: Path) -> Iterator[str]:
         thread.join(5)
 
 
-def browse(url: str, *extra: str) -> str:
-    """The page's DOM after its scripts ran."""
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
-        completed = subprocess.run(
-            [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url],
-            capture_output=True,
-            text=True,
-            timeout=90,
-        )
-    return completed.stdout
-
-
 def report_test_id(report: Path, name: str) -> str:
     """The report's own id for the test result with this name (the page address is `#<id>`)."""
     for path in (report / "data" / "test-results").glob("*.json"):
@@ -95,103 +82,57 @@ def report_test_id(report: Path, name: str) -> str:
 
 
 class Page:
-    """Headless Chromium driven over the DevTools protocol, for what needs a click (opening a step)."""
+    """One report page in headless Chromium, for what needs a click (opening a step) or a wait."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._ids = itertools.count(1)
 
     def __enter__(self) -> "Page":
         self._resources = contextlib.ExitStack()
-        profile = self._resources.enter_context(
-            tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True)
-        )
-        flags = [flag for flag in CHROMIUM_FLAGS if not flag.startswith("--virtual-time")]
-        self._browser = subprocess.Popen(
-            [chromium(), *flags, f"--user-data-dir={profile}", "--remote-debugging-port=0",
-             "--window-size=1400,1000", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
-        self._resources.callback(self._browser.wait, 10)
-        self._resources.callback(os.killpg, self._browser.pid, signal.SIGTERM)
-        port_file = Path(profile) / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not (port_file.exists() and port_file.read_text().strip()):
-            assert time.monotonic() < deadline, "Chromium did not open its DevTools port within 30 s"
-            time.sleep(0.1)
-        port = port_file.read_text().split()[0]
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as listing:
-            [page] = [target for target in json.load(listing) if target["type"] == "page"]
-        self._socket = self._resources.enter_context(
-            connect(page["webSocketDebuggerUrl"], max_size=2**26, open_timeout=10)
-        )
-        self.call("Page.navigate", url=self.url)
+        playwright = self._resources.enter_context(sync_playwright())
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS, headless=True)
+        self._resources.callback(browser.close)
+        context = browser.new_context(locale=LOCALE, timezone_id=TIME_ZONE, viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(WAIT_MS)
+        self.page: PlaywrightPage = context.new_page()
+        self.page.goto(self.url)
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._resources.close()
 
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        call_id = next(self._ids)
-        self._socket.send(json.dumps({"id": call_id, "method": method, "params": params}))
-        while True:
-            message: dict[str, Any] = json.loads(self._socket.recv(timeout=30))
-            if message.get("id") == call_id:
-                assert "error" not in message, f"{method} failed: {message['error']}"
-                return message["result"]  # type: ignore[no-any-return]
-
-    def evaluate(self, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
-        return result["result"].get("value")
-
-    def go(self, fragment: str) -> None:
-        self.evaluate(f"location.hash = {json.dumps(fragment)}")
-
-    def text(self, waiting_for: str, timeout: float = 20) -> str:
+    def text(self, waiting_for: str) -> str:
         """The page's visible text, once it shows `waiting_for`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            text: str = self.evaluate("document.body ? document.body.innerText : ''") or ""
-            if waiting_for in text:
-                return text
-            assert time.monotonic() < deadline, f"the page never showed {waiting_for!r}; it shows:\n{text[-1500:]}"
-            time.sleep(0.2)
+        try:
+            self.page.wait_for_function("shown => document.body.innerText.includes(shown)", arg=waiting_for)
+        except Exception as error:
+            shows = self.page.inner_text("body")[-1500:]
+            raise AssertionError(f"the page never showed {waiting_for!r}; it shows:\n{shows}") from error
+        return self.page.inner_text("body")
 
     def description(self) -> str:
         """The test's description, which the report renders in an iframe of its own."""
-        self.text("Description")
-        frame = "document.querySelector('[data-testid=test-result-description-frame]')"
-        deadline = time.monotonic() + 10
-        while not (text := self.evaluate(f"(({frame} || {{}}).contentDocument || {{body: {{}}}}).body.innerText")):
-            assert time.monotonic() < deadline, "the description did not render"
-            time.sleep(0.2)
-        return str(text)
+        body = self.page.frame_locator("[data-testid=test-result-description-frame]").locator("body")
+        self.page.wait_for_function(
+            "() => document.querySelector('[data-testid=test-result-description-frame]')"
+            "?.contentDocument?.body?.innerText"
+        )
+        return body.inner_text()
 
     def step(self, title: str) -> str:
-        """The content of the step whose title starts with `title`, opening it if it is closed."""
-        self.text(title)
-        finder = (
-            "[...document.querySelectorAll('[data-testid=test-result-step-header]')]"
-            f".find(h => h.textContent.includes({json.dumps(title)}))"
-        )
-        content = f"(h => h.parentElement.querySelector('[data-testid=test-result-step-content]'))({finder})"
-        if not self.evaluate(f"!!{content}"):
-            self.evaluate(f"{finder}.click()")
-        self.evaluate(f"{finder}.scrollIntoView({{block: 'start'}})")
-        deadline = time.monotonic() + 10
-        while not (opened := self.evaluate(f"({content} || {{}}).innerText")):
-            assert time.monotonic() < deadline, f"the step {title!r} did not open"
-            time.sleep(0.2)
-        return str(opened)
+        """The content of the step whose title contains `title`, opening it if it is closed."""
+        header = self.page.locator("[data-testid=test-result-step-header]", has_text=title).first
+        content: Locator = header.locator("xpath=..").locator("[data-testid=test-result-step-content]").first
+        header.wait_for()
+        if not content.is_visible():
+            header.click()
+        header.scroll_into_view_if_needed()
+        content.wait_for()
+        return content.inner_text()
+
+    def locator(self, selector: str) -> Locator:
+        return self.page.locator(selector)
 
     def screenshot(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"]))
-
-
-def dom(url: str) -> str:
-    return browse(url, "--dump-dom")
-
-
-def screenshot(url: str, path: Path) -> None:
-    browse(url, "--window-size=1400,1000", f"--screenshot={path}")
+        self.page.screenshot(path=str(path))

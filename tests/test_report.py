@@ -1,8 +1,9 @@
 """The Allure report as stakeholders read it, checked in headless Chromium: evidence by step, the story,
 the environment and history. Screenshots of each page go to reports/screenshots/."""
 
-import re
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -83,16 +84,51 @@ def test_the_report_names_what_was_tested(two_reports: tuple[Path, Path]) -> Non
         assert shown in text, shown
 
 
+def history_entries(report: Path) -> list[str]:
+    """The entries the first chat's History tab lists, each as the browser shows it."""
+    test_id = report_test_id(report, FIRST_CHAT)
+    with serve(report) as url, Page(f"{url}#{test_id}/history") as page:
+        page.text("Environments")
+        entries = page.locator("[data-testid=test-result-history-item]")
+        if not entries.count():
+            page.text("No history information available")
+        page.screenshot(SCREENSHOTS / f"history-of-{report.name}.png")
+        return entries.all_inner_texts()
+
+
+def first_chat_stop(history: Path, entry: int = 0) -> datetime:
+    """When the first chat of the history file's `entry`-th run ended, in UTC (the browser's zone)."""
+    run = json.loads(history.read_text().splitlines()[entry])
+    [result] = [result for result in run["testResults"].values() if result["name"] == FIRST_CHAT]
+    return datetime.fromtimestamp(result["stop"] / 1000, UTC)
+
+
+def shown_date(moment: datetime) -> str:
+    """A date as the report shows it in the en-US locale: month and day without leading zeros."""
+    return f"{moment.month}/{moment.day}/{moment.year} at "
+
+
 def test_the_second_run_shows_the_first_in_its_history(two_reports: tuple[Path, Path]) -> None:
-    entries = []
-    for report in two_reports:
-        test_id = report_test_id(report, FIRST_CHAT)
-        with serve(report) as url, Page(f"{url}#{test_id}/history") as page:
-            text = page.text("Environments")
-            listed = text.split("Environments", 1)[1].split("Powered by", 1)[0]
-            entries.append(re.findall(r"\d{2}/\d{2}/\d{4} at \d{2}:\d{2}:\d{2}", listed))
-            page.screenshot(SCREENSHOTS / f"history-after-run-{len(entries)}.png")
-    assert entries[0] == [] and len(entries[1]) == 1, entries
+    first, second = (history_entries(report) for report in two_reports)
+    history = two_reports[0].parent / "history.jsonl"
+    assert first == [], first
+    assert len(second) == 1 and shown_date(first_chat_stop(history)) in second[0], second
+
+
+def test_history_reads_any_date(two_reports: tuple[Path, Path], tmp_path: Path) -> None:
+    """The first run moved to 5 January 2027 at 09:04 UTC: a one-digit day and month, and a morning hour."""
+    history = two_reports[0].parent / "history.jsonl"
+    first_run = json.loads(history.read_text().splitlines()[0])
+    shift_ms = int((datetime(2027, 1, 5, 9, 4, 3, tzinfo=UTC) - first_chat_stop(history)).total_seconds() * 1000)
+    first_run["timestamp"] += shift_ms
+    for result in first_run["testResults"].values():
+        result["start"] += shift_ms
+        result["stop"] += shift_ms
+    moved = tmp_path / "history.jsonl"
+    moved.write_text(json.dumps(first_run) + "\n")
+    results = two_reports[1].parent / "results-2"
+    entries = history_entries(generate_report(results, tmp_path / "report-moved", history=moved))
+    assert len(entries) == 1 and "1/5/2027 at 09:04:03" in entries[0], entries
 
 
 def test_database_urls_lose_their_passwords() -> None:

@@ -17,7 +17,7 @@ from support.clients.database_probe import DatabaseProbe
 from support.report.redaction import JWT_SHAPE
 from support.stack.embedded_stack import EmbeddedStack
 from tests.behave_runs import ROOT, SuiteRun, behave_command, run_suite
-from tests.report_browser import dom, generate_report, report_test_id, screenshot, serve
+from tests.report_browser import Page, generate_report, report_test_id, serve
 
 MIN_SCENARIOS = 12
 EXPECTED_ATTACHMENTS = {"HTTP exchanges", "Server request ids", "WebSocket frames"}
@@ -220,13 +220,15 @@ def test_the_report_renders_in_a_browser(targeted_run: tuple[SuiteRun, list[str]
     _, _, report = targeted_run
     first_chat = report_test_id(report, "A new customer sees the agent work through their first question")
     with serve(report) as url:
-        home = dom(url)
-        page = dom(f"{url}#{first_chat}")
-        screenshot(f"{url}#{first_chat}", report / "screenshot-first-chat.png")
-    assert "Onboarding" in home and "Agent chat" in home, home[-2000:]
-    assert "First chat after signup" in page
-    assert "Given Alice has signed up and logged in" in page
-    assert "Event timeline: Alice asks" in page and "HTTP exchanges" in page
+        with Page(url) as home:
+            home.text("Onboarding")
+            home.text("Agent chat")
+        with Page(f"{url}#{first_chat}") as page:
+            page.text("First chat after signup")
+            page.text("Given Alice has signed up and logged in")
+            page.text("Event timeline: Alice asks")
+            page.text("HTTP exchanges")
+            page.screenshot(report / "screenshot-first-chat.png")
     assert (report / "screenshot-first-chat.png").stat().st_size > 10_000
 
 

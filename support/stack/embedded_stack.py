@@ -70,6 +70,11 @@ def wait_until_ready(process: Popen[bytes] | None, log: Path, server: str, is_re
     raise StackError(f"{server} not ready after {START_TIMEOUT:g} s")
 
 
+def c_locale() -> dict[str, str]:
+    """PostgreSQL's messages (read for "could not bind") and collation do not follow the machine's locale."""
+    return {**os.environ, "LC_ALL": "C", "LANG": "C"}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -122,9 +127,11 @@ class EmbeddedPostgres:
         self.data.mkdir(mode=0o700)
         self.sockets.mkdir(mode=0o700)
         self.user = self._run_as()
+        initdb = [str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust"]
         subprocess.run(
-            [str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "--encoding=UTF8"],
+            [*initdb, "--encoding=UTF8", "--no-locale"],
             user=self.user,
+            env=c_locale(),
             check=True,
             capture_output=True,
             timeout=60,
@@ -156,6 +163,7 @@ class EmbeddedPostgres:
                 self.log,
                 signal.SIGINT,
                 user=self.user,
+                env=c_locale(),
             )  # fmt: skip
             try:
                 self._wait_ready()
