@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,19 +15,23 @@ import pytest
 
 from support.clients.database_probe import DatabaseProbe
 from support.report.merge import merge
+from support.running.__main__ import conclude
 from support.running.attempts import attempts, final
+from support.running.plan import Planned, load_durations, save_durations
+from support.running.workers import WorkerRun
 from support.stack.control import StackControlServer
 from support.stack.embedded_stack import EmbeddedStack
 from tests.behave_runs import ROOT, SuiteRun
 from tests.report_browser import generate_report
 
 FLAKY_PROJECT = Path(__file__).parent / "flaky_project"
+JUNIT = "junit.xml"
 
 
 def run_runner(workdir: Path, *args: str, cwd: Path = ROOT) -> SuiteRun:
     results = workdir / "allure-results"
     completed = subprocess.run(
-        [sys.executable, "-m", "support.running", "--results", str(results), *args],
+        [sys.executable, "-m", "support.running", "--results", str(results), "--junit", str(workdir / JUNIT), *args],
         cwd=cwd, capture_output=True, text=True, timeout=900,
         env={**os.environ, "PYTHONPATH": str(ROOT), "PROCESSES": "", "RETRIES": "", "SHARD": ""},
     )  # fmt: skip
@@ -101,9 +106,33 @@ def test_no_secret_reaches_either_report(serial_and_parallel: tuple[SuiteRun, Su
     serial, parallel, secrets = serial_and_parallel
     assert len(secrets) > 100
     for run in (serial, parallel):
-        text = "\n".join(path.read_text(errors="replace") for path in run.results_dir.iterdir())
+        reports = [*run.results_dir.iterdir(), run.results_dir.parent / JUNIT]
+        text = "\n".join(path.read_text(errors="replace") for path in reports)
         leaked = [secret[:6] for secret in secrets if secret in text]
         assert not leaked, f"secrets in the report: {leaked}"
+
+
+def junit_cases(run: SuiteRun) -> dict[str, ET.Element]:
+    tree = ET.parse(run.results_dir.parent / JUNIT)
+    cases = [(f"{case.get('classname')} :: {case.get('name')}", case) for case in tree.iter("testcase")]
+    assert len(cases) == len(dict(cases)), "a scenario appears twice in the JUnit report"
+    return dict(cases)
+
+
+def junit_status(case: ET.Element) -> str:
+    outcomes = {"failure": "failed", "error": "broken", "skipped": "skipped"}
+    return next((status for tag, status in outcomes.items() if case.find(tag) is not None), "passed")
+
+
+def test_the_parallel_run_writes_one_junit_report_that_agrees_with_allure(
+    serial_and_parallel: tuple[SuiteRun, SuiteRun, list[str]],
+) -> None:
+    _, parallel, _ = serial_and_parallel
+    cases = junit_cases(parallel)
+    allure = {key: attempt.status for key, attempt in final(parallel.results_dir).items()}
+    assert {key: junit_status(case) for key, case in cases.items()} == allure
+    root = ET.parse(parallel.results_dir.parent / JUNIT).getroot()
+    assert root.get("tests") == str(len(allure)) and len(allure) >= 80
 
 
 def test_every_scenario_cleans_up_after_itself_in_parallel(
@@ -143,6 +172,8 @@ def test_a_scenario_that_passes_on_a_retry_is_marked_flaky_with_every_attempt_ke
         assert (tried.status, retried.status) == (first, "passed")
         assert json.loads(retried.path.read_text())["statusDetails"]["flaky"] is True
     assert "2 passed (2 flaky: passed on a retry)" in run.output
+    reruns = {key: [child.tag for child in case] for key, case in junit_cases(run).items()}
+    assert sorted(reruns.values()) == [["flakyError"], ["flakyFailure"]], reruns
 
 
 def test_a_broken_scenario_is_not_retried_while_the_test_bed_is_down(tmp_path: Path) -> None:
@@ -152,3 +183,26 @@ def test_a_broken_scenario_is_not_retried_while_the_test_bed_is_down(tmp_path: P
     assert "Not retrying 2 scenarios: the test bed is still down" in run.output
     statuses = {key: [a.status for a in runs] for key, runs in attempts(run.results_dir).items()}
     assert sorted(statuses.values()) == [["broken"], ["failed"]]
+    assert sorted(junit_status(case) for case in junit_cases(run).values()) == ["broken", "failed"]
+
+
+def test_a_scenario_without_a_result_is_reported_broken_and_keeps_its_recorded_duration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    results = tmp_path / "allure-results"
+    results.mkdir()
+    planned = [Planned("Chat", name, f"features/chat.feature:{line}", frozenset())
+               for line, name in enumerate(["ran", "broke early", "never ran"], start=3)]  # fmt: skip
+    labels = [{"name": "feature", "value": "Chat"}, {"name": "epic", "value": "Agent chat"}]
+    for name, status, seconds in [("ran", "passed", 7), ("broke early", "broken", 0.01)]:
+        result = {"name": name, "status": status, "start": 1000, "stop": 1000 + int(seconds * 1000), "labels": labels}
+        (results / f"{name.replace(' ', '-')}-result.json").write_text(json.dumps(result))
+    save_durations({"Chat :: ran": 3.0, "Chat :: broke early": 5.0, "Chat :: never ran": 6.0})
+    worker = WorkerRun("worker-1", 3, -9, 1.0, tmp_path / "worker-1.log")
+    assert conclude(planned, results, [worker], 1.0, record_durations=True) == 1
+    assert load_durations() == {"Chat :: ran": 7.0, "Chat :: broke early": 5.0, "Chat :: never ran": 6.0}
+    [missing] = [attempt for key, attempt in final(results).items() if key == "Chat :: never ran"]
+    reported = json.loads(missing.path.read_text())
+    assert reported["status"] == "broken" and "worker-1 exited -9" in reported["statusDetails"]["message"]
+    assert {"name": "epic", "value": "Agent chat"} in reported["labels"]

@@ -9,14 +9,18 @@ collects the scenarios with `behave --dry-run` (no hooks run, nothing is started
 feature by feature, with the results on disk. Exit 0 when every one has a result, 1 otherwise.
 """
 
+import hashlib
 import json
 import sys
+import time
 from collections import Counter
 from pathlib import Path
+from uuid import uuid4
 
 from support.running.plan import collect
 
 Key = tuple[str, str]  # (feature, scenario)
+GROUPING_LABELS = frozenset({"feature", "epic", "parentSuite", "suite"})
 
 
 def collected(selection: list[str]) -> Counter[Key]:
@@ -37,6 +41,34 @@ def missing_by_feature(expected: Counter[Key], found: Counter[Key]) -> dict[str,
     for (feature, scenario), count in (expected - found).items():
         missing.setdefault(feature, []).extend([scenario] * count)
     return missing
+
+
+def record_missing(results_dir: Path, missing: dict[str, list[str]], reason: str) -> None:
+    """A broken result for each selected scenario that has none, so the report shows every one, with why."""
+    labels_of = {}
+    for path in results_dir.glob("*-result.json"):
+        result = json.loads(path.read_text())
+        labels = result.get("labels", [])
+        feature = next((label["value"] for label in labels if label["name"] == "feature"), "?")
+        labels_of[feature] = [label for label in labels if label["name"] in GROUPING_LABELS]
+    now = int(time.time() * 1000)
+    for feature, scenarios in missing.items():
+        labels = labels_of.get(feature) or [{"name": "feature", "value": feature}]
+        for scenario in scenarios:
+            uuid = str(uuid4())
+            result = {
+                "uuid": uuid,
+                "name": scenario,
+                "fullName": f"{feature}: {scenario}",
+                "historyId": hashlib.md5(f"{feature}: {scenario}".encode()).hexdigest(),
+                "status": "broken",
+                "statusDetails": {"message": f"No result: {reason}"},
+                "stage": "finished",
+                "start": now,
+                "stop": now,
+                "labels": labels,
+            }
+            (results_dir / f"{uuid}-result.json").write_text(json.dumps(result))
 
 
 def main(argv: list[str]) -> int:

@@ -4,15 +4,18 @@
 
 Every file is copied (results, containers, attachments: their names are unique ids). A scenario found in
 more than one shard means the shards overlapped, and the merge fails naming it. The merged durations go
-to reports/durations.json, for the next sharded run to balance by.
+to reports/durations.json, for the next sharded run to balance by, and one JUnit report to reports/junit.xml.
 """
 
 import shutil
 import sys
 from pathlib import Path
 
-from support.running.attempts import attempts, final
+from support.report.junit import write_junit
+from support.running.attempts import attempts, final, ran_durations
 from support.running.plan import save_durations
+
+JUNIT_FILE = Path("reports/junit.xml")
 
 
 def merge(target: Path, shards: list[Path]) -> int:
@@ -39,7 +42,8 @@ def main(argv: list[str]) -> int:
         return 2
     target, shards = Path(argv[0]), [Path(arg) for arg in argv[1:]]
     print(f"Merged {merge(target, shards)} scenarios from {len(shards)} shards into {target}")
-    save_durations({key: attempt.seconds for key, attempt in final(target).items()})  # the next shards balance by them
+    save_durations(ran_durations(final(target)))  # the next shards balance by them
+    print(f"JUnit report: {write_junit(target, JUNIT_FILE)}")
     return 0
 
 

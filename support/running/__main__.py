@@ -16,8 +16,9 @@ from collections import Counter
 from itertools import pairwise
 from pathlib import Path
 
-from support.report.completeness import missing_by_feature
-from support.running.attempts import NOT_PASSED, final, mark_flaky, tally
+from support.report.completeness import missing_by_feature, record_missing
+from support.report.junit import write_junit
+from support.running.attempts import NOT_PASSED, final, mark_flaky, ran_durations, tally
 from support.running.plan import Planned, collect, load_durations, partition, save_durations, shard
 from support.running.workers import WorkerRun, run_workers
 from support.stack.config import TargetConfig, load_config
@@ -137,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shard", default=os.environ.get("SHARD") or None, help="k/n: run the k-th of n shards")
     parser.add_argument("--retries", type=int, default=int(os.environ.get("RETRIES") or 0))
     parser.add_argument("--results", type=Path, default=Path("allure-results"))
+    parser.add_argument("--junit", type=Path, default=Path("reports/junit.xml"), help="where the JUnit report goes")
     options, behave_args = parser.parse_known_args(argv)
     started = time.monotonic()
     scenarios = collect(behave_args)
@@ -178,21 +180,26 @@ def main(argv: list[str] | None = None) -> int:
         if stack is not None:
             stack.stop()
     # Every shard must read the same durations to choose the same scenarios: shards leave the file alone.
-    return conclude(scenarios, options.results, runs, time.monotonic() - started, record_durations=not spec)
+    status = conclude(scenarios, options.results, runs, time.monotonic() - started, record_durations=not spec)
+    print(f"JUnit report: {write_junit(options.results, options.junit)}")
+    return status
 
 
 def conclude(
     scenarios: list[Planned], results_dir: Path, runs: list[WorkerRun], seconds: float, record_durations: bool
 ) -> int:
-    flaky = mark_flaky(results_dir)
     results = final(results_dir)
     if record_durations:
-        save_durations({key: attempt.seconds for key, attempt in results.items()})
-    counts = tally(results_dir, flaky)
+        save_durations(ran_durations(results))
     missing = missing_by_feature(
         Counter((s.feature, s.name) for s in scenarios),
         Counter((attempt.feature, attempt.name) for attempt in results.values()),
     )
+    if missing:
+        stopped = [f"{run.name} exited {run.exit_code} (log: {run.log})" for run in runs if run.exit_code not in (0, 1)]
+        record_missing(results_dir, missing, why_missing(stopped))
+    flaky = mark_flaky(results_dir)
+    counts = tally(results_dir, flaky)
     print(
         f"{len(scenarios)} scenarios: {counts['passed']} passed ({counts['flaky']} flaky: passed on a retry), "
         f"{counts['failed']} failed, {counts['broken']} broken, {counts['skipped']} skipped, in {seconds:.1f} s"
@@ -200,10 +207,19 @@ def conclude(
     for key in flaky:
         print(f"  flaky: {key}")
     for feature, names in sorted(missing.items()):
-        print(f"  MISSING from {feature}: {', '.join(sorted(names))}")
+        print(f"  MISSING from {feature} (reported broken): {', '.join(sorted(names))}")
     worker_failed = any(run.exit_code != 0 for run in runs) and not results
     honest = not missing and not worker_failed and counts["failed"] == counts["broken"] == 0
     return 0 if honest and counts["passed"] == len(scenarios) else 1
+
+
+def why_missing(stopped_workers: list[str]) -> str:
+    if stopped_workers:
+        return "its worker stopped before reporting it: " + "; ".join(stopped_workers)
+    return (
+        "the run ended without reporting this scenario (a worker killed, or a hook that broke before it "
+        "started; see reports/workers/)"
+    )
 
 
 if __name__ == "__main__":

@@ -60,6 +60,12 @@ def mark_flaky(results_dir: Path) -> list[str]:
     return sorted(flaky)
 
 
+def ran_durations(results: dict[str, Attempt]) -> dict[str, float]:
+    """How long each scenario took, from attempts that really ran it: a broken one (the test bed down, a lost
+    worker) ends early, and balancing the next run by it would deal one worker almost everything."""
+    return {key: attempt.seconds for key, attempt in results.items() if attempt.status in ("passed", "failed")}
+
+
 def tally(results_dir: Path, flaky: list[str]) -> Counter[str]:
     counts = Counter(attempt.status for attempt in final(results_dir).values())
     counts["flaky"] = len(flaky)
