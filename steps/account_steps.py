@@ -10,23 +10,23 @@ WRONG_PASSWORD = "Wrong-password-42!"
 
 @given("{person:Person} has signed up")
 def step_signed_up(context: Context, person: str) -> None:
-    context.run(context.cast.actor(person).sign_up())
+    context.run(context.cast.actor(person).account.sign_up())
 
 
 @given("{person:Person} has signed up and logged in")
 def step_signed_up_and_logged_in(context: Context, person: str) -> None:
-    context.run(context.cast.actor(person).sign_up_and_log_in())
+    context.run(context.cast.actor(person).account.sign_up_and_log_in())
 
 
 @when("{person:Person} tries to sign up with {owner:Person}'s email address")
 def step_sign_up_with_taken_email(context: Context, person: str, owner: str) -> None:
     taken = context.cast.actor(owner).email
-    context.run(context.cast.actor(person).try_sign_up(email=taken))
+    context.run(context.cast.actor(person).account.try_sign_up(email=taken))
 
 
 @when('{person:Person} tries to sign up with the password "{password}"')
 def step_sign_up_with_password(context: Context, person: str, password: str) -> None:
-    context.run(context.cast.actor(person).try_sign_up(password=password))
+    context.run(context.cast.actor(person).account.try_sign_up(password=password))
 
 
 @then("{person:Person} signup is refused because the email address is already registered")
@@ -47,15 +47,15 @@ def step_log_in_wrongly(context: Context, person: str, times: int, owner: str) -
     email, nobody = context.cast.actor(owner).email, suite_email("nobody")
     actor = context.cast.actor(person)
     for _ in range(times):  # interleaved, so that both kinds meet the same load
-        context.run(actor.try_log_in_repeatedly("wrong password", email, WRONG_PASSWORD, 1))
-        context.run(actor.try_log_in_repeatedly("unknown email", nobody, WRONG_PASSWORD, 1))
+        context.run(actor.session.try_log_in_repeatedly("wrong password", email, WRONG_PASSWORD, 1))
+        context.run(actor.session.try_log_in_repeatedly("unknown email", nobody, WRONG_PASSWORD, 1))
 
 
 @then("every refusal has the same status, body and headers")
 def step_same_refusal(context: Context) -> None:
-    expect_same_refusal(context.cast.current.refused_logins)
+    expect_same_refusal(context.cast.current.session.refused_logins)
 
 
 @then("neither kind of refusal comes back in less than half the time of the other")
 def step_similar_timing(context: Context) -> None:
-    expect_similar_timing(context.cast.current.refused_logins, max_ratio=2)
+    expect_similar_timing(context.cast.current.session.refused_logins, max_ratio=2)

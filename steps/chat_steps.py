@@ -13,74 +13,76 @@ from support.checks.history import (
 
 @given("{person:Person} has opened a chat with the agent")
 def step_opened_chat(context: Context, person: str) -> None:
-    context.run(context.cast.actor(person).open_chat())
+    context.run(context.cast.actor(person).chat.open_chat())
 
 
 @given("{person:Person} is in a chat with the agent")
 def step_in_chat(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    context.run(actor.sign_up_and_log_in())
-    context.run(actor.open_chat())
+    context.run(actor.account.sign_up_and_log_in())
+    context.run(actor.chat.open_chat())
 
 
 @when('{person:Person} asks the agent "{question}"')
 def step_ask(context: Context, person: str, question: str) -> None:
-    context.run(context.cast.actor(person).ask(question))
+    context.run(context.cast.actor(person).chat.ask(question))
 
 
 @when('{person:Person} asks the agent "{question}" in {owner:Person}\'s thread')
 def step_ask_in_thread_of(context: Context, person: str, question: str, owner: str) -> None:
-    thread_id = context.cast.actor(owner).thread_id
-    context.run(context.cast.actor(person).ask(question, thread_id=thread_id))
+    thread_id = context.cast.actor(owner).chat.thread_id
+    context.run(context.cast.actor(person).chat.ask(question, thread_id=thread_id))
 
 
 @when("{person:Person} asks the agent two questions, one after the other")
 def step_ask_twice(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     for question in ("What is 2 + 3?", "What would 10k tokens a day cost per week?"):
-        context.run(actor.ask(question))
-        context.run(actor.latest_run())
+        context.run(actor.chat.ask(question))
+        context.run(actor.runs.latest_run())
 
 
 @then("within {seconds:d} seconds {person:Person} sees these events, in this order:")
 def step_sees_events(context: Context, seconds: int, person: str) -> None:
-    run = context.run(context.cast.actor(person).latest_run())
+    run = context.run(context.cast.actor(person).runs.latest_run())
     stream.expect_in_order(run, [row["event"] for row in context.table])
     stream.expect_finished_within(run, seconds)
 
 
 @then('the answer says it costs about "{cost}" a month at "{price}" per million tokens')
 def step_answer_states_cost(context: Context, cost: str, price: str) -> None:
-    stream.expect_answer_mentions(context.run(context.cast.current.latest_run()), [cost, price])
+    stream.expect_answer_mentions(context.run(context.cast.current.runs.latest_run()), [cost, price])
 
 
 @then("{person:Person} question and the agent's answer are in {owner:Person} chat history")
 def step_exchange_in_history(context: Context, person: str, owner: str) -> None:
     actor = context.cast.actor(person)
-    expect_exchange_in_history(context.run(actor.latest_run()), context.run(actor.chat_history()))
+    expect_exchange_in_history(context.run(actor.runs.latest_run()), context.run(actor.chat.chat_history()))
 
 
 @then("{person:Person} question and the agent's answer are stored in the platform's database")
 def step_exchange_stored(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    expect_exchange_stored(context.run(actor.latest_run()), context.run(actor.stored_history(context.database)))
+    expect_exchange_stored(
+        context.run(actor.runs.latest_run()), context.run(actor.records.stored_history(context.database))
+    )
 
 
 @then("the answer {person:Person} was streamed names the message it is stored as")
 def step_answer_names_message(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    expect_answer_names_stored_message(context.run(actor.latest_run()), context.run(actor.chat_history()))
+    expect_answer_names_stored_message(context.run(actor.runs.latest_run()), context.run(actor.chat.chat_history()))
 
 
 @then("the run starts with a single agent_started and ends with a single terminal event, which comes last")
 def step_bracketed(context: Context) -> None:
-    stream.expect_bracketed(context.run(context.cast.current.latest_run()))
+    stream.expect_bracketed(context.run(context.cast.current.runs.latest_run()))
 
 
 @then("nothing arrives on {person:Person} chat in the {seconds:d} seconds after the terminal event")
 def step_nothing_after_terminal(context: Context, person: str, seconds: int) -> None:
     run = context.run(
-        context.cast.actor(person).keep_listening(seconds), timeout=context.target.event_timeout + seconds
+        context.cast.actor(person).runs.keep_listening(seconds), timeout=context.target.event_timeout + seconds
     )
     stream.expect_nothing_after_terminal(run, seconds)
 
@@ -88,32 +90,32 @@ def step_nothing_after_terminal(context: Context, person: str, seconds: int) -> 
 @then("every event carries the run id and {person:Person} thread id")
 def step_ids_on_every_event(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    assert actor.thread_id is not None
-    stream.expect_ids_on_every_event(context.run(actor.latest_run()), actor.thread_id)
+    assert actor.chat.thread_id is not None
+    stream.expect_ids_on_every_event(context.run(actor.runs.latest_run()), actor.chat.thread_id)
 
 
 @then("the events are numbered 1, 2, 3 and so on without gaps")
 def step_contiguous_seq(context: Context) -> None:
-    stream.expect_contiguous_seq(context.run(context.cast.current.latest_run()))
+    stream.expect_contiguous_seq(context.run(context.cast.current.runs.latest_run()))
 
 
 @then("every tool_completed pairs with an earlier tool_executing by tool call id")
 def step_tool_calls_paired(context: Context) -> None:
-    stream.expect_tool_calls_paired(context.run(context.cast.current.latest_run()))
+    stream.expect_tool_calls_paired(context.run(context.cast.current.runs.latest_run()))
 
 
 @then('the tool call that failed is followed by agent_error "{code}" with a message, as the last event')
 def step_failed_tool_call(context: Context, code: str) -> None:
-    stream.expect_failed_tool_call(context.run(context.cast.current.latest_run()), code)
+    stream.expect_failed_tool_call(context.run(context.cast.current.runs.latest_run()), code)
 
 
 @then("each question is answered with agent_completed by a run whose every event carries its own run id")
 def step_distinct_runs(context: Context) -> None:
-    stream.expect_distinct_runs(context.cast.current.runs)
+    stream.expect_distinct_runs(context.cast.current.runs.seen)
 
 
 @then('{person:Person} is refused with "{code}", no run starts, and nothing reaches {owner:Person}\'s thread')
 def step_refused_in_foreign_thread(context: Context, person: str, code: str, owner: str) -> None:
     intruder, victim = context.cast.actor(person), context.cast.actor(owner)
-    stream.expect_refused(context.run(intruder.latest_run()), code)
-    expect_nothing_from(intruder.runs[-1], context.run(victim.stored_history(context.database)))
+    stream.expect_refused(context.run(intruder.runs.latest_run()), code)
+    expect_nothing_from(intruder.runs.seen[-1], context.run(victim.records.stored_history(context.database)))

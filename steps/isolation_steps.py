@@ -11,10 +11,10 @@ from support.checks import isolation as check
 def reach_for_thread(context: Context, person: str, owner: str, attempt: Callable[..., Any]) -> None:
     """The intruder, with an account of her own, tries the owner's thread by id; its rows are kept first."""
     victim = context.cast.actor(owner)
-    context.run(victim.remember_thread(context.database))
+    context.run(victim.records.remember_thread(context.database))
     intruder = context.cast.actor(person)
-    context.run(intruder.sign_up_and_log_in())
-    intruder.last_response = context.run(attempt(intruder.token, str(victim.thread_id)))
+    context.run(intruder.account.sign_up_and_log_in())
+    intruder.last_response = context.run(attempt(intruder.session.token, str(victim.chat.thread_id)))
 
 
 @when("{person:Person}, signed in as herself, reads the messages of {owner:Person}'s chat by its id")
@@ -35,28 +35,28 @@ def step_told_no_chat(context: Context, person: str) -> None:
 @then("{owner:Person}'s chat is unchanged in the platform's database")
 def step_thread_unchanged(context: Context, owner: str) -> None:
     victim = context.cast.actor(owner)
-    check.expect_unchanged(victim.thread_before, context.run(victim.stored_thread(context.database)))
+    check.expect_unchanged(victim.records.thread_before, context.run(victim.records.stored_thread(context.database)))
 
 
 @when("{person:Person} lists her chats")
 def step_list_threads(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    actor.last_response = context.run(context.cast.api.list_threads(actor.token))
+    actor.last_response = context.run(context.cast.api.list_threads(actor.session.token))
 
 
 @then("{person:Person} sees her own chat and none of {owner:Person}'s")
 def step_only_own_threads(context: Context, person: str, owner: str) -> None:
     actor, other = context.cast.actor(person), context.cast.actor(owner)
-    check.expect_only_own_threads(actor.last_response, str(actor.thread_id), str(other.thread_id))
+    check.expect_only_own_threads(actor.last_response, str(actor.chat.thread_id), str(other.chat.thread_id))
 
 
 @when("{person:Person} deletes her chat")
 def step_delete_own_thread(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    actor.last_response = context.run(context.cast.api.delete_thread(actor.token, str(actor.thread_id)))
+    actor.last_response = context.run(context.cast.api.delete_thread(actor.session.token, str(actor.chat.thread_id)))
 
 
 @then("{person:Person} chat and its messages are gone from the platform's database")
 def step_thread_gone(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    check.expect_deleted(actor.last_response, context.run(actor.stored_thread(context.database)))
+    check.expect_deleted(actor.last_response, context.run(actor.records.stored_thread(context.database)))

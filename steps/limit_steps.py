@@ -14,50 +14,50 @@ MOST_CHAT_MESSAGES = 50  # a chat limit above this is not a limit these journeys
 @when("{person:Person} opens chats until the platform refuses")
 @given("{person:Person} has opened chats until the platform refused")
 def step_write_until_refused(context: Context, person: str) -> None:
-    context.run(context.cast.actor(person).write_until_refused())
+    context.run(context.cast.actor(person).limits.write_until_refused())
 
 
 @then("{person:Person} is refused with a 429 problem that says when to retry")
 def step_limited(context: Context, person: str) -> None:
-    check.expect_limited(context.cast.actor(person).writes[-1])
+    check.expect_limited(context.cast.actor(person).limits.writes[-1])
 
 
 @then("the refusal names the limit and shows none of it left")
 def step_none_left(context: Context) -> None:
-    check.expect_none_left(context.cast.current.writes[-1])
+    check.expect_none_left(context.cast.current.limits.writes[-1])
 
 
 @when("{person:Person} opens {count:d} chats")
 def step_open_chats(context: Context, person: str, count: int) -> None:
     actor = context.cast.actor(person)
     for _ in range(count):
-        context.run(actor.open_thread())
+        context.run(actor.limits.open_thread())
 
 
 @then("each answer shows one less of {person:Person} write limit left")
 def step_counting_down(context: Context, person: str) -> None:
-    check.expect_counting_down(context.cast.actor(person).writes)
+    check.expect_counting_down(context.cast.actor(person).limits.writes)
 
 
 @when("{person:Person} waits as long as the refusal told her to")
 def step_wait_retry_after(context: Context, person: str) -> None:
-    wait_until(check.retry_after(context.cast.actor(person).writes[-1]), "the Retry-After of the refusal")
+    wait_until(check.retry_after(context.cast.actor(person).limits.writes[-1]), "the Retry-After of the refusal")
 
 
 @then("{person:Person} can open a chat again")
 def step_can_write(context: Context, person: str) -> None:
-    response = context.run(context.cast.actor(person).open_thread())
+    response = context.run(context.cast.actor(person).limits.open_thread())
     assert response.status == 201, f"Expected her write to be accepted after waiting; got {response.describe()}"
 
 
 @when("{person:Person} opens a chat")
 def step_open_one(context: Context, person: str) -> None:
-    context.run(context.cast.actor(person).open_thread())
+    context.run(context.cast.actor(person).limits.open_thread())
 
 
 @then("{person:Person} chat is opened, with {pronoun:Person} whole write limit but one left")
 def step_whole_limit(context: Context, person: str, pronoun: str) -> None:
-    [write] = context.cast.actor(person).writes
+    [write] = context.cast.actor(person).limits.writes
     check.expect_accepted_with(write, check.quota(write) - 1)
 
 
@@ -65,15 +65,15 @@ def step_whole_limit(context: Context, person: str, pronoun: str) -> None:
 def step_flood_chat(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     for number in range(1, MOST_CHAT_MESSAGES + 1):
-        context.run(actor.ask(f"What is {number} + {number}?"))
-        if context.run(actor.latest_run()).terminal_index is None:
+        context.run(actor.chat.ask(f"What is {number} + {number}?"))
+        if context.run(actor.runs.latest_run()).terminal_index is None:
             return  # refused, or not answered at all: the Then says which
     raise AssertionError(f"{actor.name} sent {MOST_CHAT_MESSAGES} questions and none was refused")
 
 
 @then('{person:Person} last question is refused with "{code}" and when to retry, and no run starts')
 def step_chat_refused(context: Context, person: str, code: str) -> None:
-    run = context.run(context.cast.actor(person).latest_run())
+    run = context.run(context.cast.actor(person).runs.latest_run())
     expect_refused(run, code)
     refusal = next(event for event in run.events if event.get("type") == "error")
     retry = refusal.get("retry_after")
@@ -83,17 +83,19 @@ def step_chat_refused(context: Context, person: str, code: str) -> None:
 @then("once {person:Person} has waited, {pronoun:Person} next question is answered on the same chat")
 def step_chat_recovers(context: Context, person: str, pronoun: str) -> None:
     actor = context.cast.actor(person)
-    connection = actor.connection
-    refusal = next(event for event in actor.runs[-1].events if event.get("type") == "error")
+    connection = actor.chat.connection
+    refusal = next(event for event in actor.runs.seen[-1].events if event.get("type") == "error")
     wait_until(float(refusal["retry_after"]), "the chat refusal's retry_after")
-    context.run(actor.ask("What is 1 + 1?"))
-    expect_terminal(context.run(actor.latest_run()), "agent_completed")
-    assert actor.connection is connection and actor.runs[-1].closed is None, "Expected the same chat to stay open"
+    context.run(actor.chat.ask("What is 1 + 1?"))
+    expect_terminal(context.run(actor.runs.latest_run()), "agent_completed")
+    assert actor.chat.connection is connection and actor.runs.seen[-1].closed is None, (
+        "Expected the same chat to stay open"
+    )
 
 
 @then("the sixth try of each kind is refused with the same 429 answer")
 def step_throttled_alike(context: Context) -> None:
-    check.expect_same_throttling(context.cast.current.refused_logins, allowed=5)
+    check.expect_same_throttling(context.cast.current.session.refused_logins, allowed=5)
 
 
 def admin_token(context: Context) -> str:
@@ -113,8 +115,8 @@ def step_upgrade(context: Context, person: str, plan: str) -> None:
 @then("{person:Person} can open a chat again at once, with the same access token, under the pro plan's limit")
 def step_upgraded_at_once(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    refused = actor.writes[-1]
-    response = context.run(actor.open_thread())
+    refused = actor.limits.writes[-1]
+    response = context.run(actor.limits.open_thread())
     assert response.status == 201, f"Expected the upgrade to apply at once; the next write got {response.describe()}"
     assert check.quota(response) > check.quota(refused), (
         f"Expected the pro plan's larger limit; before {refused.headers.get('ratelimit-policy')!r}, "
@@ -125,7 +127,7 @@ def step_upgraded_at_once(context: Context, person: str) -> None:
 @when("{person:Person} tries to upgrade herself to the {plan} plan through the admin API")
 def step_self_upgrade(context: Context, person: str, plan: str) -> None:
     actor = context.cast.actor(person)
-    actor.last_response = context.run(context.cast.api.set_plan(actor.token, str(actor.user_id), plan))
+    actor.last_response = context.run(context.cast.api.set_plan(actor.session.token, str(actor.user_id), plan))
 
 
 @then("the admin API refuses {person:Person} as forbidden")

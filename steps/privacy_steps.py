@@ -17,32 +17,32 @@ EXPORT_WAIT = 10.0  # seconds an export may take to build, here a few rows
 @given('{person:Person} has asked the agent "{question}"')
 def step_has_asked(context: Context, person: str, question: str) -> None:
     actor = context.cast.actor(person)
-    context.run(actor.ask(question))
-    expect_terminal(context.run(actor.latest_run()), "agent_completed")
+    context.run(actor.chat.ask(question))
+    expect_terminal(context.run(actor.runs.latest_run()), "agent_completed")
 
 
 @given("{person:Person} has asked for an export of {pronoun:Person} data")
 def step_requested_export(context: Context, person: str, pronoun: str) -> None:
     actor = context.cast.actor(person)
-    context.run(actor.sign_up_and_log_in())
-    context.run(actor.request_export())
+    context.run(actor.account.sign_up_and_log_in())
+    context.run(actor.data.request_export())
 
 
 @given("{person:Person} has an export of {pronoun:Person} data ready to download")
 def step_export_ready(context: Context, person: str, pronoun: str) -> None:
     actor = context.cast.actor(person)
-    if actor.access_token is None:
-        context.run(actor.sign_up_and_log_in())
-    context.run(actor.request_export())
-    context.run(actor.wait_for_export(EXPORT_WAIT), timeout=EXPORT_WAIT + 5)
+    if actor.session.access_token is None:
+        context.run(actor.account.sign_up_and_log_in())
+    context.run(actor.data.request_export())
+    context.run(actor.data.wait_for_export(EXPORT_WAIT), timeout=EXPORT_WAIT + 5)
 
 
 @when("{person:Person} asks for an export of {pronoun:Person} data and downloads it once it is ready")
 def step_export_and_download(context: Context, person: str, pronoun: str) -> None:
     actor = context.cast.actor(person)
-    context.run(actor.request_export())
-    context.run(actor.wait_for_export(EXPORT_WAIT), timeout=EXPORT_WAIT + 5)
-    context.run(actor.download_export())
+    context.run(actor.data.request_export())
+    context.run(actor.data.wait_for_export(EXPORT_WAIT), timeout=EXPORT_WAIT + 5)
+    context.run(actor.data.download_export())
 
 
 @then(
@@ -51,35 +51,37 @@ def step_export_and_download(context: Context, person: str, pronoun: str) -> Non
 )
 def step_export_matches(context: Context, person: str, pronoun: str) -> None:
     actor = context.cast.actor(person)
-    assert actor.download is not None and actor.download.status == 200, f"the download failed: {actor.download}"
+    assert actor.data.download is not None and actor.data.download.status == 200, (
+        f"the download failed: {actor.data.download}"
+    )
     stored = context.run(context.database.account_data(actor.user_id))
     actor.evidence.record_rows(f"Rows the database holds for {actor.name}", [stored])
-    check.expect_export_matches(actor.download.body, stored)
+    check.expect_export_matches(actor.data.download.body, stored)
 
 
 @then("{person:Person} export holds nothing of {other:Person}'s")
 def step_export_excludes(context: Context, person: str, other: str) -> None:
     actor, stranger = context.cast.actor(person), context.cast.actor(other)
-    assert actor.download is not None
+    assert actor.data.download is not None
     check.expect_nothing_of(
-        actor.download.body, context.run(context.database.account_data(stranger.user_id)), stranger.email
+        actor.data.download.body, context.run(context.database.account_data(stranger.user_id)), stranger.email
     )
 
 
 @when("{person:Person} asks for the status of {owner:Person}'s export with an account of her own")
 def step_foreign_status(context: Context, person: str, owner: str) -> None:
-    location = context.cast.actor(owner).export_location
+    location = context.cast.actor(owner).data.export_location
     intruder = context.cast.actor(person)
-    context.run(intruder.sign_up_and_log_in())
-    intruder.last_response = context.run(context.cast.api.export_status(intruder.token, location))
+    context.run(intruder.account.sign_up_and_log_in())
+    intruder.last_response = context.run(context.cast.api.export_status(intruder.session.token, location))
 
 
 @when("{person:Person} downloads it through {owner:Person}'s link with an account of her own")
 def step_foreign_download(context: Context, person: str, owner: str) -> None:
-    link = context.cast.actor(owner).export_status["download_url"]
+    link = context.cast.actor(owner).data.export_status["download_url"]
     intruder = context.cast.actor(person)
-    context.run(intruder.sign_up_and_log_in())
-    intruder.last_response = context.run(context.cast.api.download(intruder.token, link))
+    context.run(intruder.account.sign_up_and_log_in())
+    intruder.last_response = context.run(context.cast.api.download(intruder.session.token, link))
 
 
 @then("{person:Person} is told that the export does not exist")
@@ -89,30 +91,30 @@ def step_told_not_found(context: Context, person: str) -> None:
 
 @when("{person:Person} download link has expired")
 def step_link_expires(context: Context, person: str) -> None:
-    expires = datetime.fromisoformat(context.cast.actor(person).export_status["link_expires_at"])
+    expires = datetime.fromisoformat(context.cast.actor(person).data.export_status["link_expires_at"])
     wait_until((expires - datetime.now(UTC)).total_seconds() + 0.5, "the download link's expiry")
 
 
 @then("downloading through it is refused as expired")
 def step_download_expired(context: Context) -> None:
-    response = context.run(context.cast.current.download_export())
+    response = context.run(context.cast.current.data.download_export())
     check.expect_problem(response, 410, "export-link-expired", "an expired download link to be refused")
 
 
 @when("{person:Person} downloads it")
 def step_download(context: Context, person: str) -> None:
-    context.run(context.cast.actor(person).download_export())
+    context.run(context.cast.actor(person).data.download_export())
 
 
 @then("the download is marked never to be cached")
 def step_download_not_cached(context: Context) -> None:
-    check.expect_not_cached(context.cast.current.download)
+    check.expect_not_cached(context.cast.current.data.download)
 
 
 @when("{person:Person} asks to erase her account without giving her password")
 def step_erase_without_password(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    actor.last_response = context.run(context.cast.api.delete_account(actor.token, None))
+    actor.last_response = context.run(context.cast.api.delete_account(actor.session.token, None))
 
 
 @then("the erasure is refused until she proves it is her")
@@ -124,7 +126,7 @@ def step_erasure_refused(context: Context) -> None:
 @then("{person:Person} account is still there")
 def step_account_there(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    response = context.run(context.cast.api.me(actor.token))
+    response = context.run(context.cast.api.me(actor.session.token))
     assert response.status == 200, f"Expected her account to still be there; got {response.describe()}"
 
 
@@ -132,14 +134,14 @@ def step_account_there(context: Context, person: str) -> None:
 @given("{person:Person} has erased her account with her password")
 def step_erase(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    actor.erased = {"user_id": actor.user_id, "email": actor.email, "export": actor.export_location,
+    actor.data.erased = {"user_id": actor.user_id, "email": actor.email, "export": actor.data.export_location,
                     **context.run(context.database.account_data(actor.user_id))}  # fmt: skip
-    context.run(actor.erase_account())
+    context.run(actor.account.erase_account())
 
 
 @then("nothing of {person:Person} account is left in the platform's database")
 def step_no_traces(context: Context, person: str) -> None:
-    erased = context.cast.actor(person).erased
+    erased = context.cast.actor(person).data.erased
     traces = context.run(context.database.traces_of(erased["user_id"], erased["email"]))
     message_ids = [str(message["id"]) for thread in erased["threads"] for message in thread["messages"]]
     kept = context.run(context.database.messages_with_ids(message_ids))
@@ -152,15 +154,15 @@ def step_export_file_gone(context: Context, person: str) -> None:
     store = context.target.export_store
     if store is None:
         raise NotConfigured("This check looks into the export store: -D export_store=<directory>")
-    export_id = str(context.cast.actor(person).erased["export"]).rsplit("/", 1)[-1]
+    export_id = str(context.cast.actor(person).data.erased["export"]).rsplit("/", 1)[-1]
     left = sorted(path.name for path in Path(store).glob(f"{export_id}*"))
     assert not left, f"Expected the erased account's export file to be deleted; the export store still holds {left}"
 
 
 @when("{person:Person} signs up with {owner:Person}'s email address")
 def step_sign_up_with_email(context: Context, person: str, owner: str) -> None:
-    email = context.cast.actor(owner).erased.get("email") or context.cast.actor(owner).email
-    context.run(context.cast.actor(person).try_sign_up(email=email))
+    email = context.cast.actor(owner).data.erased.get("email") or context.cast.actor(owner).email
+    context.run(context.cast.actor(person).account.try_sign_up(email=email))
 
 
 @then("{person:Person} signup succeeds")
@@ -172,4 +174,6 @@ def step_signup_succeeds(context: Context, person: str) -> None:
 @then("{person:Person}'s question and the agent's answer are still in the platform's database")
 def step_still_stored(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    expect_exchange_stored(context.run(actor.latest_run()), context.run(actor.stored_history(context.database)))
+    expect_exchange_stored(
+        context.run(actor.runs.latest_run()), context.run(actor.records.stored_history(context.database))
+    )

@@ -14,51 +14,53 @@ QUEUED_QUESTIONS = ("What is 2 + 3?", "What is 4 * 5?")
 
 @when("{person:Person} sends the chat something that is not JSON")
 def step_send_not_json(context: Context, person: str) -> None:
-    context.run(context.cast.actor(person).send_raw("{this is not json", "a frame that is not JSON"))
+    context.run(context.cast.actor(person).chat.send_raw("{this is not json", "a frame that is not JSON"))
 
 
 @when("{person:Person} sends the chat a message of a kind it does not know")
 def step_send_unknown_kind(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    frame = json.dumps({"type": "typing_indicator", "thread_id": actor.thread_id})
-    context.run(actor.send_raw(frame, "a message of an unknown type"))
+    frame = json.dumps({"type": "typing_indicator", "thread_id": actor.chat.thread_id})
+    context.run(actor.chat.send_raw(frame, "a message of an unknown type"))
 
 
 @when("{person:Person} sends the agent an empty question")
 def step_send_empty(context: Context, person: str) -> None:
-    context.run(context.cast.actor(person).ask("   "))
+    context.run(context.cast.actor(person).chat.ask("   "))
 
 
 @when("{person:Person} sends the agent a question of {size:d} characters")
 def step_send_oversized(context: Context, person: str, size: int) -> None:
-    context.run(context.cast.actor(person).ask("What is 1 + 1? " + "x" * (size - 15)))
+    context.run(context.cast.actor(person).chat.ask("What is 1 + 1? " + "x" * (size - 15)))
 
 
 @then('{person:Person} message is refused with "{code}", and no run starts')
 def step_message_refused(context: Context, person: str, code: str) -> None:
-    stream.expect_refused(context.run(context.cast.actor(person).latest_run()), code)
+    stream.expect_refused(context.run(context.cast.actor(person).runs.latest_run()), code)
 
 
 @then("{person:Person} next question is answered on the same chat")
 def step_next_answered(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    connection = actor.connection
-    context.run(actor.ask("What is 1 + 1?"))
-    stream.expect_terminal(context.run(actor.latest_run()), "agent_completed")
-    assert actor.connection is connection and actor.runs[-1].closed is None, "Expected the same chat to stay open"
+    connection = actor.chat.connection
+    context.run(actor.chat.ask("What is 1 + 1?"))
+    stream.expect_terminal(context.run(actor.runs.latest_run()), "agent_completed")
+    assert actor.chat.connection is connection and actor.runs.seen[-1].closed is None, (
+        "Expected the same chat to stay open"
+    )
 
 
 @when("{person:Person} sends two questions without waiting for the first answer")
 def step_send_two(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     for question in QUEUED_QUESTIONS:
-        context.run(actor.ask(question))
+        context.run(actor.chat.ask(question))
 
 
 @then("both are answered, each by a run of its own, the second starting only after the first ended")
 def step_one_after_another(context: Context) -> None:
     actor = context.cast.current
-    record = context.run(actor.collect_runs(len(QUEUED_QUESTIONS)))
+    record = context.run(actor.runs.collect_runs(len(QUEUED_QUESTIONS)))
     stream.expect_one_after_another(record, len(QUEUED_QUESTIONS))
 
 
@@ -73,7 +75,7 @@ def step_idle(context: Context, person: str) -> None:
     "and that interval is at most 30 seconds"
 )
 def step_pinged(context: Context, person: str) -> None:
-    connection = context.cast.actor(person).connection
+    connection = context.cast.actor(person).chat.connection
     assert connection is not None
     check.expect_pinged(
         connection.opened_at,
@@ -85,12 +87,12 @@ def step_pinged(context: Context, person: str) -> None:
 
 @when("{person:Person} app opens a chat and then answers nothing, not even the platform's pings")
 def step_silent_app(context: Context, person: str) -> None:
-    context.run(context.cast.actor(person).open_silent_chat())
+    context.run(context.cast.actor(person).chat.open_silent_chat())
 
 
 @then("the platform closes that chat within one ping interval and one ping timeout, give or take a second")
 def step_silent_closed(context: Context) -> None:
-    policy, silent = context.run(check.published_policy(context.cast.api)), context.cast.current.silent_chat
+    policy, silent = context.run(check.published_policy(context.cast.api)), context.cast.current.chat.silent_chat
     assert silent is not None
     waited = policy.ping_interval + policy.ping_timeout + 2 * check.PING_SLACK
     closed_after = context.run(silent.wait_for_close(waited), timeout=waited + 5)

@@ -23,7 +23,7 @@ def follow_the_slow_tool(context: Context, person: str) -> Actor:
     """Listen to the latest question's run until its (diagnostic, slow) tool is running."""
     policy(context).require_diagnostic_tools()
     actor: Actor = context.cast.actor(person)
-    context.run(actor.follow_run_until("tool_executing"))
+    context.run(actor.runs.follow_run_until("tool_executing"))
     return actor
 
 
@@ -34,39 +34,39 @@ def restart_her_server(context: Context, person: str, how: signal.Signals) -> No
             '(leave them out against a deployment with --tags="not @restarts").'
         )
     actor = follow_the_slow_tool(context, person)
-    assert actor.connection is not None
-    context.stack.restart(base_of(actor.connection.url), how)
+    assert actor.chat.connection is not None
+    context.stack.restart(base_of(actor.chat.connection.url), how)
 
 
 @when("{person:Person} connection drops while the tool is running")
 def step_drop_mid_run(context: Context, person: str) -> None:
-    context.run(follow_the_slow_tool(context, person).drop_connection())
+    context.run(follow_the_slow_tool(context, person).chat.drop_connection())
 
 
 @when("{person:Person} closes the app while the tool is running")
 def step_close_app_mid_run(context: Context, person: str) -> None:
-    context.run(follow_the_slow_tool(context, person).close_app())
+    context.run(follow_the_slow_tool(context, person).chat.close_app())
 
 
 @when("the run ends while {person:Person} is away")
 def step_run_ends_meanwhile(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    ended = poll_until(lambda: context.run(actor.run_has_ended(context.database)), context.target.event_timeout)
+    ended = poll_until(lambda: context.run(actor.records.run_has_ended(context.database)), context.target.event_timeout)
     assert ended, f"Expected {actor.name}'s run to end within {context.target.event_timeout:g} s while she was away"
 
 
 @when("{person:Person} reconnects and resumes the run")
 def step_resume(context: Context, person: str) -> None:
-    context.run(context.cast.actor(person).resume_run())
+    context.run(context.cast.actor(person).runs.resume_run())
 
 
 @when("{person:Person}, signed in as herself, resumes {owner:Person}'s run")
 def step_resume_foreign_run(context: Context, person: str, owner: str) -> None:
-    victim_run = context.run(context.cast.actor(owner).latest_run())
+    victim_run = context.run(context.cast.actor(owner).runs.latest_run())
     intruder = context.cast.actor(person)
-    context.run(intruder.sign_up_and_log_in())
-    context.run(intruder.open_chat())
-    context.run(intruder.resume_foreign_run(victim_run))
+    context.run(intruder.account.sign_up_and_log_in())
+    context.run(intruder.chat.open_chat())
+    context.run(intruder.runs.resume_foreign_run(victim_run))
 
 
 @when("{person:Person} server restarts gracefully while the tool is running")
@@ -82,23 +82,23 @@ def step_killed(context: Context, person: str) -> None:
 @then("{person:Person} receives every event after the last one she saw, once each and in order, ending with {terminal}")
 def step_resumed_without_gaps(context: Context, person: str, terminal: str) -> None:
     actor = context.cast.actor(person)
-    assert actor.interrupted and actor.resumed, f"{actor.name} has not resumed a run"
-    stream.expect_resumed_without_gaps(actor.interrupted, actor.resumed, terminal)
+    assert actor.runs.interrupted and actor.runs.resumed, f"{actor.name} has not resumed a run"
+    stream.expect_resumed_without_gaps(actor.runs.interrupted, actor.runs.resumed, terminal)
 
 
 @then("the resumed run ends with {terminal}")
 def step_resumed_ends_with(context: Context, terminal: str) -> None:
     actor = context.cast.current
-    assert actor.interrupted and actor.resumed, f"{actor.name} has not resumed a run"
+    assert actor.runs.interrupted and actor.runs.resumed, f"{actor.name} has not resumed a run"
     kind, _, code = terminal.partition(" ")
-    stream.expect_resumed_without_gaps(actor.interrupted, actor.resumed, kind)
+    stream.expect_resumed_without_gaps(actor.runs.interrupted, actor.runs.resumed, kind)
     if code:
-        stream.expect_error_code(actor.resumed, code.strip('"'))
+        stream.expect_error_code(actor.runs.resumed, code.strip('"'))
 
 
 @then("{person:Person} chat is closed with code 1012, service restart")
 def step_closed_for_restart(context: Context, person: str) -> None:
-    closed = context.run(context.cast.actor(person).follow_until_closed(SLACK))
+    closed = context.run(context.cast.actor(person).chat.follow_until_closed(SLACK))
     assert closed is not None and closed.code == check.SERVICE_RESTART, (
         f"Expected her chat to be closed with code {check.SERVICE_RESTART} (service restart); "
         f"got {closed or 'no close at all'}"
@@ -108,7 +108,7 @@ def step_closed_for_restart(context: Context, person: str) -> None:
 
 @then("{person:Person} chat is cut off without a close frame, as code 1006 reports")
 def step_cut_off(context: Context, person: str) -> None:
-    closed = context.run(context.cast.actor(person).follow_until_closed(SLACK))
+    closed = context.run(context.cast.actor(person).chat.follow_until_closed(SLACK))
     assert closed is not None and closed.code is None, (
         f"Expected a killed server to cut her chat off without a close frame ({check.NO_CLOSE_FRAME}); "
         f"got {closed or 'no close at all'}"
@@ -118,7 +118,7 @@ def step_cut_off(context: Context, person: str) -> None:
 @then('within the tool timeout and 2 seconds more the run ends with agent_error "{code}"')
 def step_ends_within_tool_timeout(context: Context, code: str) -> None:
     actor, within = context.cast.current, policy(context).tool_timeout + SLACK
-    run = context.run(actor.latest_run(within=within), timeout=within + 5)
+    run = context.run(actor.runs.latest_run(within=within), timeout=within + 5)
     stream.expect_failed_tool_call(run, code)
     stream.expect_finished_within(run, within)
 
@@ -129,5 +129,7 @@ def step_run_recorded_ended(context: Context, person: str) -> None:
         context.cast.actor(person),
         policy(context).tool_timeout + SLACK,
     )
-    poll_until(lambda: context.run(actor.run_has_ended(context.database)), within - actor.seconds_since_question())
-    check.expect_run_ended(context.run(actor.stored_run(context.database)), within)
+    poll_until(
+        lambda: context.run(actor.records.run_has_ended(context.database)), within - actor.runs.seconds_since_question()
+    )
+    check.expect_run_ended(context.run(actor.records.stored_run(context.database)), within)

@@ -20,26 +20,26 @@ def on(context: Context, person: str, server: str) -> AbstractContextManager[Non
 def step_in_chat_on(context: Context, person: str, server: str) -> None:
     actor = context.cast.actor(person)
     with on(context, person, server):
-        context.run(actor.sign_up_and_log_in())
-        context.run(actor.open_chat())
+        context.run(actor.account.sign_up_and_log_in())
+        context.run(actor.chat.open_chat())
 
 
 @when("{person:Person} logs out on {server:Server}")
 def step_log_out_on(context: Context, person: str, server: str) -> None:
     with on(context, person, server):
-        context.run(context.cast.actor(person).log_out())
+        context.run(context.cast.actor(person).session.log_out())
 
 
 @when("{person:Person} erases her account with her password on {server:Server}")
 def step_erase_on(context: Context, person: str, server: str) -> None:
     with on(context, person, server):
-        context.run(context.cast.actor(person).erase_account())
+        context.run(context.cast.actor(person).account.erase_account())
 
 
 @when("{person:Person} reconnects to {server:Server} and resumes the run")
 def step_resume_on(context: Context, person: str, server: str) -> None:
     with on(context, person, server):
-        context.run(context.cast.actor(person).resume_run())
+        context.run(context.cast.actor(person).runs.resume_run())
 
 
 @when("{person:Person} opens {count:d} chats on one server and the other by turns")
@@ -47,4 +47,4 @@ def step_writes_by_turns(context: Context, person: str, count: int) -> None:
     actor, servers = context.cast.actor(person), list(SERVER_NAMES)
     for turn in range(count):
         with on(context, person, servers[turn % len(servers)]):
-            context.run(actor.open_thread())
+            context.run(actor.limits.open_thread())

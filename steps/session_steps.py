@@ -17,47 +17,49 @@ def step_short_lived_login(context: Context, person: str) -> None:
     if client is None:
         raise NotConfigured("Expiry journeys need a client with short token lifetimes: -D short_lived_client=<id>")
     actor = context.cast.actor(person)
-    context.run(actor.sign_up())
-    context.run(actor.log_in(client_id=client))
+    context.run(actor.account.sign_up())
+    context.run(actor.session.log_in(client_id=client))
 
 
 @when("{person:Person} refreshes her session")
 @given("{person:Person} has refreshed her session")
 def step_refresh(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    response = context.run(actor.try_refresh())
+    response = context.run(actor.session.try_refresh())
     assert response.status == 200, f"{actor.name} could not refresh her session: {response.describe()}"
 
 
 @then("every token answer {person:Person} got is marked never to be cached")
 def step_not_cached(context: Context, person: str) -> None:
-    check.expect_not_cached(context.cast.actor(person).token_responses)
+    check.expect_not_cached(context.cast.actor(person).session.token_responses)
 
 
 @then("{person:Person} access tokens expire within 15 minutes and verify against the platform's published keys")
 def step_short_lived_and_verifiable(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     jwks = context.run(context.cast.api.jwks()).body
-    tokens = [response.body["access_token"] for response in actor.token_responses]
+    tokens = [response.body["access_token"] for response in actor.session.token_responses]
     check.expect_verifiable_short_lived(tokens, jwks, audience=None)
 
 
 @then("{person:Person} holds a new access token and a new refresh token")
 def step_rotated(context: Context, person: str) -> None:
-    before, after = context.cast.actor(person).token_responses[-2:]
+    before, after = context.cast.actor(person).session.token_responses[-2:]
     check.expect_rotated(before, after)
 
 
 @then("{person:Person} old refresh token is refused")
 def step_old_refresh_refused(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    check.expect_refresh_refused(context.run(actor.try_refresh(actor.used_refresh_tokens[-1])), "a used refresh token")
+    check.expect_refresh_refused(
+        context.run(actor.session.try_refresh(actor.session.used_refresh_tokens[-1])), "a used refresh token"
+    )
 
 
 @when("{person:Person} replays {owner:Person}'s used refresh token")
 def step_replay(context: Context, person: str, owner: str) -> None:
-    stolen = context.cast.actor(owner).used_refresh_tokens[-1]
-    context.run(context.cast.actor(person).try_refresh(stolen))
+    stolen = context.cast.actor(owner).session.used_refresh_tokens[-1]
+    context.run(context.cast.actor(person).session.try_refresh(stolen))
 
 
 @then("the replay is refused")
@@ -67,56 +69,56 @@ def step_replay_refused(context: Context) -> None:
 
 @then("{owner:Person}'s newest refresh token is refused too")
 def step_newest_refused(context: Context, owner: str) -> None:
-    response = context.run(context.cast.actor(owner).try_refresh())
+    response = context.run(context.cast.actor(owner).session.try_refresh())
     check.expect_refresh_refused(response, "the newest refresh token of a session whose older one was replayed")
 
 
 @then("{owner:Person}'s access token no longer opens the API")
 @then("{owner:Person} access token no longer opens the API")
 def step_access_token_dead(context: Context, owner: str) -> None:
-    response = context.run(context.cast.api.me(context.cast.actor(owner).token))
+    response = context.run(context.cast.api.me(context.cast.actor(owner).session.token))
     check.expect_unauthorized(response, "the access token of a revoked session")
 
 
 @when("{person:Person} access token has expired")
 def step_access_token_expires(context: Context, person: str) -> None:
-    wait_until(check.seconds_left(context.cast.actor(person).token) + 1.0, "the access token's expiry")
+    wait_until(check.seconds_left(context.cast.actor(person).session.token) + 1.0, "the access token's expiry")
 
 
 @then("the API refuses it, saying that it expired")
 def step_expired_refused(context: Context) -> None:
-    check.expect_expired_refusal(context.run(context.cast.api.me(context.cast.current.token)))
+    check.expect_expired_refusal(context.run(context.cast.api.me(context.cast.current.session.token)))
 
 
 @then("after refreshing {person:Person} session {pronoun:Person} can use the API again")
 def step_refresh_and_retry(context: Context, person: str, pronoun: str) -> None:
     actor = context.cast.actor(person)
-    refreshed = context.run(actor.try_refresh())
+    refreshed = context.run(actor.session.try_refresh())
     assert refreshed.status == 200, f"Expected the refresh to keep her session; got {refreshed.describe()}"
-    retried = context.run(context.cast.api.me(actor.token))
+    retried = context.run(context.cast.api.me(actor.session.token))
     assert retried.status == 200, f"Expected the new access token to open the API; got {retried.describe()}"
 
 
 @when("{person:Person} refresh token has gone unused past its idle lifetime")
 def step_refresh_token_idles(context: Context, person: str) -> None:
-    last = context.cast.actor(person).token_responses[-1]
+    last = context.cast.actor(person).session.token_responses[-1]
     wait_until(float(last.body["refresh_expires_in"]) + 1.0, "the refresh token's idle expiry")
 
 
 @then("refreshing {person:Person} session is refused")
 @then("{person:Person} refresh token is refused")
 def step_refresh_refused(context: Context, person: str) -> None:
-    check.expect_refresh_refused(context.run(context.cast.actor(person).try_refresh()), "her refresh token")
+    check.expect_refresh_refused(context.run(context.cast.actor(person).session.try_refresh()), "her refresh token")
 
 
 @when("{person:Person} logs out")
 def step_log_out(context: Context, person: str) -> None:
-    context.run(context.cast.actor(person).log_out())
+    context.run(context.cast.actor(person).session.log_out())
 
 
 @then("the platform closes {person:Person} chat within {seconds:d} seconds, saying the session ended")
 def step_chat_closed(context: Context, person: str, seconds: int) -> None:
-    closed = context.run(context.cast.actor(person).wait_for_close(seconds), timeout=seconds + 2)
+    closed = context.run(context.cast.actor(person).chat.wait_for_close(seconds), timeout=seconds + 2)
     assert isinstance(closed, Closed) and closed.code == SESSION_ENDED, (
         f"Expected the platform to close her chat within {seconds} s with code {SESSION_ENDED} (session ended); "
         f"got {closed or 'nothing: the chat is still open'}"
@@ -130,19 +132,19 @@ def step_other_device(context: Context, person: str, pronoun: str, device: str) 
 
 @when("{person:Person} changes her password")
 def step_change_password(context: Context, person: str) -> None:
-    context.run(context.cast.actor(person).change_password())
+    context.run(context.cast.actor(person).session.change_password())
 
 
 @then("{person:Person} {device}'s session is over: its access token and refresh token are refused")
 def step_device_signed_out(context: Context, person: str, device: str) -> None:
     other = context.run(context.cast.device(context.cast.actor(person), device))
-    check.expect_unauthorized(context.run(context.cast.api.me(other.token)), f"the {device}'s access token")
-    check.expect_refresh_refused(context.run(other.try_refresh()), f"the {device}'s refresh token")
+    check.expect_unauthorized(context.run(context.cast.api.me(other.session.token)), f"the {device}'s access token")
+    check.expect_refresh_refused(context.run(other.session.try_refresh()), f"the {device}'s refresh token")
 
 
 @then("{person:Person} own session still opens the API")
 def step_own_session_lives(context: Context, person: str) -> None:
-    response = context.run(context.cast.api.me(context.cast.actor(person).token))
+    response = context.run(context.cast.api.me(context.cast.actor(person).session.token))
     assert response.status == 200, f"Expected her own session to go on; got {response.describe()}"
 
 
@@ -151,27 +153,27 @@ def step_present(context: Context, person: str, owner: str, kind: str) -> None:
     victim = context.cast.actor(owner)
     match kind:
         case "refresh token as an access token":
-            presented = victim.refresh_token
+            presented = victim.session.refresh_token
         case "access token after she logged out":
-            context.run(victim.log_out())
-            presented = victim.access_token
+            context.run(victim.session.log_out())
+            presented = victim.session.access_token
         case "access token after she erased her account":
-            context.run(victim.erase_account())
-            presented = victim.access_token
+            context.run(victim.account.erase_account())
+            presented = victim.session.access_token
         case "access token re-signed with alg none":
-            presented = with_alg_none(victim.token)
+            presented = with_alg_none(victim.session.token)
         case _:
             raise ValueError(f"unknown kind of token: {kind!r}")
     assert presented, f"{victim.name} has no such token"
-    context.cast.actor(person).presented = presented
+    context.cast.actor(person).session.presented = presented
 
 
 @then("the API and the chat handshake both refuse it as unauthorized")
 def step_refused_everywhere(context: Context) -> None:
     actor = context.cast.current
-    check.expect_unauthorized(context.run(context.cast.api.me(actor.presented)), "the token at the API")
-    context.run(actor.try_connect(bearer=actor.presented))
-    assert actor.connection is None, "Expected the chat handshake to refuse the token, but the chat opened"
-    assert actor.handshake_refusal is not None and actor.handshake_refusal.status == 401, (
-        f"Expected HTTP 401 before the upgrade; got {actor.handshake_refusal}"
+    check.expect_unauthorized(context.run(context.cast.api.me(actor.session.presented)), "the token at the API")
+    context.run(actor.chat.try_connect(bearer=actor.session.presented))
+    assert actor.chat.connection is None, "Expected the chat handshake to refuse the token, but the chat opened"
+    assert actor.chat.handshake_refusal is not None and actor.chat.handshake_refusal.status == 401, (
+        f"Expected HTTP 401 before the upgrade; got {actor.chat.handshake_refusal}"
     )

@@ -10,32 +10,32 @@ from support.clients.urls import query, with_query
 @given("{person:Person} has signed in through the identity provider")
 def step_sign_in(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    context.run(actor.sign_in_with_provider(actor.email))
+    context.run(actor.provider.sign_in_with_provider(actor.email))
 
 
 @when("{person:Person} signs in through the identity provider again, now with another email there")
 def step_sign_in_with_new_email(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    subject = actor.sign_ins[0].login_name
-    context.run(actor.sign_in_with_provider(f"{subject}|{subject.replace('@', '.new@')}"))
+    subject = actor.provider.sign_ins[0].login_name
+    context.run(actor.provider.sign_in_with_provider(f"{subject}|{subject.replace('@', '.new@')}"))
 
 
 @when("{person:Person} signs in through the identity provider with that email, verified by the provider")
 def step_sign_in_verified(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    context.run(actor.sign_in_with_provider(actor.email))
+    context.run(actor.provider.sign_in_with_provider(actor.email))
 
 
 @when("{person:Person} signs in through the identity provider with {owner:Person}'s email, unverified by the provider")
 def step_sign_in_unverified(context: Context, person: str, owner: str) -> None:
     email = context.cast.actor(owner).email
-    context.run(context.cast.actor(person).sign_in_with_provider(f"unverified+{email}"))
+    context.run(context.cast.actor(person).provider.sign_in_with_provider(f"unverified+{email}"))
 
 
 @when("{person:Person} starts to sign in through the identity provider and cancels there")
 def step_cancel(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    flow, sign_in = context.run(actor.start_sign_in(actor.email))
+    flow, sign_in = context.run(actor.provider.start_sign_in(actor.email))
     context.run(flow.at_provider(sign_in, cancel=True))
     context.run(flow.come_back(sign_in))
 
@@ -43,7 +43,7 @@ def step_cancel(context: Context, person: str) -> None:
 @when("{person:Person} signs in through the identity provider, but the state in the provider's answer is changed")
 def step_tamper_state(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    flow, sign_in = context.run(actor.start_sign_in(actor.email))
+    flow, sign_in = context.run(actor.provider.start_sign_in(actor.email))
     context.run(flow.at_provider(sign_in))
     context.run(flow.come_back(sign_in, with_query(sign_in.callback_url, state="tampered-state")))
 
@@ -51,7 +51,7 @@ def step_tamper_state(context: Context, person: str) -> None:
 @when("{person:Person} signs in through the identity provider, but the nonce in the platform's request is changed")
 def step_tamper_nonce(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    flow, sign_in = context.run(actor.start_sign_in(actor.email))
+    flow, sign_in = context.run(actor.provider.start_sign_in(actor.email))
     sign_in.authorization_url = with_query(sign_in.authorization_url, nonce="tampered-nonce")
     context.run(flow.at_provider(sign_in))
     context.run(flow.come_back(sign_in))
@@ -59,9 +59,9 @@ def step_tamper_nonce(context: Context, person: str) -> None:
 
 @when("{person:Person} brings {owner:Person}'s code back to the platform in a sign-in of her own")
 def step_inject_code(context: Context, person: str, owner: str) -> None:
-    stolen = query(context.cast.actor(owner).sign_ins[-1].callback_url)["code"]
+    stolen = query(context.cast.actor(owner).provider.sign_ins[-1].callback_url)["code"]
     actor = context.cast.actor(person)
-    flow, sign_in = context.run(actor.start_sign_in(actor.email))
+    flow, sign_in = context.run(actor.provider.start_sign_in(actor.email))
     callback = f"{context.target.base_url}/auth/oidc/{context.target.identity_provider}/callback"
     context.run(
         flow.come_back(sign_in, with_query(callback, code=stolen, state=query(sign_in.authorization_url)["state"]))
@@ -70,14 +70,14 @@ def step_inject_code(context: Context, person: str, owner: str) -> None:
 
 @then("the platform asked the provider with a PKCE S256 challenge, a state and a nonce")
 def step_authorization_request(context: Context) -> None:
-    check.expect_authorization_request(context.cast.current.sign_ins[-1])
+    check.expect_authorization_request(context.cast.current.provider.sign_ins[-1])
 
 
 @then("{person:Person} is signed in to a new account with the email the provider gave")
 def step_new_account(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    check.expect_signed_in(actor.sign_ins[-1])
-    given = actor.sign_ins[-1].login_name
+    check.expect_signed_in(actor.provider.sign_ins[-1])
+    given = actor.provider.sign_ins[-1].login_name
     accounts = context.run(context.database.accounts_with_email(given))
     assert actor.email == given and [row["id"] for row in accounts] == [actor.user_id], (
         f"Expected one new account with the email {given}, hers; she is {actor.email} ({actor.user_id}), "
@@ -88,34 +88,34 @@ def step_new_account(context: Context, person: str) -> None:
 @then("{person:Person} account is linked to {owner:Person} identity at the provider")
 def step_linked(context: Context, person: str, owner: str) -> None:
     actor = context.cast.actor(person)
-    identities = context.run(actor.stored_identities(context.database))
-    check.expect_linked(identities, context.target.identity_provider, actor.sign_ins[-1].login_name)
+    identities = context.run(actor.records.stored_identities(context.database))
+    check.expect_linked(identities, context.target.identity_provider, actor.provider.sign_ins[-1].login_name)
 
 
 @then("{person:Person} is signed in to the same account as before")
 def step_same_account(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    check.expect_signed_in(actor.sign_ins[-1])
-    check.expect_same_account(actor.user_id, actor.previous_user_id, "the account of her first sign-in")
-    new_email = actor.sign_ins[-1].login_name.split("|")[1]
-    check.expect_identity_email(context.run(actor.stored_identities(context.database)), new_email)
+    check.expect_signed_in(actor.provider.sign_ins[-1])
+    check.expect_same_account(actor.user_id, actor.provider.previous_user_id, "the account of her first sign-in")
+    new_email = actor.provider.sign_ins[-1].login_name.split("|")[1]
+    check.expect_identity_email(context.run(actor.records.stored_identities(context.database)), new_email)
 
 
 @then("{person:Person} is signed in to the account {pronoun:Person} signed up with")
 def step_signed_up_account(context: Context, person: str, pronoun: str) -> None:
     actor = context.cast.actor(person)
-    check.expect_signed_in(actor.sign_ins[-1])
-    check.expect_same_account(actor.user_id, actor.previous_user_id, "the account she signed up with")
+    check.expect_signed_in(actor.provider.sign_ins[-1])
+    check.expect_same_account(actor.user_id, actor.provider.previous_user_id, "the account she signed up with")
 
 
 @then('{person:Person} sign-in is refused as "{problem}", and nobody is signed in')
 def step_refused(context: Context, person: str, problem: str) -> None:
-    check.expect_refused(context.cast.actor(person).sign_ins[-1], problem)
+    check.expect_refused(context.cast.actor(person).provider.sign_ins[-1], problem)
 
 
 @then("{owner:Person}'s account has no identity linked to it")
 def step_no_identity(context: Context, owner: str) -> None:
-    check.expect_no_identities(context.run(context.cast.actor(owner).stored_identities(context.database)))
+    check.expect_no_identities(context.run(context.cast.actor(owner).records.stored_identities(context.database)))
 
 
 @then("no account exists for {person:Person}")
@@ -127,13 +127,15 @@ def step_no_account(context: Context, person: str) -> None:
 @then("no address {person:Person} browser was sent to carries a token")
 def step_no_token_in_urls(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    check.expect_signed_in(actor.sign_ins[-1])
-    check.expect_no_token_in_urls(actor.sign_ins[-1], [t for t in (actor.access_token, actor.refresh_token) if t])
+    check.expect_signed_in(actor.provider.sign_ins[-1])
+    check.expect_no_token_in_urls(
+        actor.provider.sign_ins[-1], [t for t in (actor.session.access_token, actor.session.refresh_token) if t]
+    )
 
 
 @then("the app gets {person:Person} tokens for the one-time login code, which works only once")
 def step_login_code_once(context: Context, person: str) -> None:
-    sign_in = context.cast.actor(person).sign_ins[-1]
+    sign_in = context.cast.actor(person).provider.sign_ins[-1]
     first = check.expect_signed_in(sign_in)
     assert sign_in.login_code is not None
     check.expect_single_use(first, context.run(context.cast.api.exchange_login_code(sign_in.login_code)))

@@ -105,12 +105,12 @@ class Crowd:
         """Each customer opens `per_customer` chats, each with its own thread, ticket and socket, all left open."""
 
         async def open_one(actor: Actor) -> CrowdChat:
-            created = await self._timed("thread", actor.api.create_thread(actor.token, "Load"))
+            created = await self._timed("thread", actor.api.create_thread(actor.session.token, "Load"))
             expect_status(created, 201, f"{actor.name} opens a chat")
-            ticket = await self._timed("ticket", actor.chat_ticket())
+            ticket = await self._timed("ticket", actor.chat.chat_ticket())
             connection = await self._timed(
                 "handshake",
-                ChatConnection.open(actor.chat_url, actor.name, self.evidence, ticket=ticket, timeout=timeout),
+                ChatConnection.open(actor.chat.chat_url, actor.name, self.evidence, ticket=ticket, timeout=timeout),
             )
             return CrowdChat(actor, created.body["id"], connection)
 

@@ -46,13 +46,15 @@ async def handshake_credentials(kind: str, cast: "Cast") -> HandshakeCredentials
         case "a made-up ticket":
             return HandshakeCredentials(ticket=MADE_UP_TICKET)
     if found := parse.parse("{owner}'s access token re-signed with alg none", kind):
-        return HandshakeCredentials(bearer=with_alg_none(cast.actor(found["owner"]).token))
+        return HandshakeCredentials(bearer=with_alg_none(cast.actor(found["owner"]).session.token))
     if found := parse.parse("{owner}'s access token re-signed by a stranger's key", kind):
-        return HandshakeCredentials(bearer=signed_by_stranger(cast.actor(found["owner"]).token))
+        return HandshakeCredentials(bearer=signed_by_stranger(cast.actor(found["owner"]).session.token))
     if found := parse.parse("a ticket {owner} has already used", kind):
         owner = cast.actor(found["owner"])
-        ticket = await owner.chat_ticket()
-        await owner.try_connect(ticket=ticket)
-        assert owner.connection is not None, f"{owner.name} could not use her own ticket: {owner.handshake_refusal}"
+        ticket = await owner.chat.chat_ticket()
+        await owner.chat.try_connect(ticket=ticket)
+        assert owner.chat.connection is not None, (
+            f"{owner.name} could not use her own ticket: {owner.chat.handshake_refusal}"
+        )
         return HandshakeCredentials(ticket=ticket)
     raise ValueError(f"unknown kind of handshake credentials: {kind!r}")

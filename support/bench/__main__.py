@@ -92,14 +92,14 @@ async def load(stack: EmbeddedStack, users: int, chats: int) -> dict[str, Any]:
         customers = [Actor(f"Customer{n:03d}", api, target, evidence) for n in range(1, users + 1)]
         crowd = Crowd(customers, evidence, at_once=SIGN_UPS_AT_ONCE)
         started = time.monotonic()
-        await crowd.authenticate(lambda actor: actor.sign_up_and_log_in())
+        await crowd.authenticate(lambda actor: actor.account.sign_up_and_log_in())
         auth_seconds = time.monotonic() - started
         for actor in customers:  # the pro plan's limits hold ten chats each at once
             assert actor.user_id is not None
             expect_status(await api.set_plan(stack.admin_token, actor.user_id, "pro"), 200, "upgrade to pro")
 
         crowd.gate = asyncio.Semaphore(REQUESTS_AT_ONCE)
-        tokens = [actor.token for actor in customers]
+        tokens = [actor.session.token for actor in customers]
         suite: list[tuple[float, float]] = []
         bare: list[tuple[float, float]] = []
         for _ in range(ROUNDS):  # taking turns, so neither gets the warmer or the emptier database

@@ -1,0 +1,123 @@
+"""The chat socket: opening a chat (thread, ticket, handshake), sending into it, and how it closes."""
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from support.checks.event_stream import RunRecord
+from support.clients.chat_connection import ChatConnection, Closed, HandshakeRefused
+from support.clients.http_client import expect_status
+from support.clients.servers import chat_url
+from support.clients.silent_chat import SilentChat
+
+if TYPE_CHECKING:
+    from support.actors import Actor
+
+
+class Chat:
+    def __init__(self, actor: "Actor") -> None:
+        self.actor = actor
+        self.thread_id: str | None = None
+        self.connection: ChatConnection | None = None
+        self.handshake_refusal: HandshakeRefused | None = None
+        self.silent_chat: SilentChat | None = None
+
+    @property
+    def chat_url(self) -> str:
+        """A chat socket opens on the instance whose turn it is, as behind a load balancer."""
+        return chat_url(self.actor.api.servers.next())
+
+    @property
+    def open_connection(self) -> ChatConnection:
+        assert self.connection is not None, f"{self.actor.name} has no open chat"
+        return self.connection
+
+    async def open_chat(self) -> None:
+        actor = self.actor
+        created = await actor.api.create_thread(actor.session.token, "First chat")
+        self.thread_id = expect_status(created, 201, f"{actor.name} opens a chat").body["id"]
+        await self.try_connect(ticket=await self.chat_ticket())
+        assert self.connection is not None, f"{actor.name} could not open her chat: {self.handshake_refusal}"
+
+    async def try_connect(self, ticket: str | None = None, bearer: str | None = None) -> None:
+        """Attempt a chat handshake; a refusal is kept for the steps to judge."""
+        actor = self.actor
+        try:
+            self.connection = await ChatConnection.open(
+                self.chat_url, actor.name, actor.evidence, ticket=ticket, bearer=bearer, timeout=actor.event_timeout
+            )
+        except HandshakeRefused as refusal:
+            self.handshake_refusal = refusal
+
+    async def chat_ticket(self) -> str:
+        actor = self.actor
+        issued = expect_status(
+            await actor.api.issue_ticket(actor.session.token), 201, f"{actor.name} asks for a chat ticket"
+        )
+        ticket: str = issued.body["ticket"]
+        actor.evidence.redactor.remember(ticket)
+        return ticket
+
+    async def ask(self, question: str, thread_id: str | None = None) -> None:
+        """Send a question into her chat, or into the thread named; her runs await its answer."""
+        assert self.connection is not None and self.thread_id, f"{self.actor.name} has no open chat"
+        asked_at = time.monotonic()
+        await self.connection.send(
+            {"type": "user_message", "thread_id": thread_id or self.thread_id, "content": question}
+        )
+        self.actor.runs.await_answer(question, asked_at)
+
+    async def send_raw(self, text: str, what: str) -> None:
+        """Send the chat a frame as it is, not a question: `what` names it in the evidence."""
+        asked_at = time.monotonic()
+        await self.open_connection.send_text(text)
+        self.actor.runs.await_answer(what, asked_at)
+
+    async def drop_connection(self) -> None:
+        """Her connection is lost mid-run, without a close handshake (a phone leaving Wi-Fi)."""
+        await self.open_connection.drop()
+
+    async def close_app(self) -> None:
+        await self.open_connection.close()
+
+    async def follow_until_closed(self, seconds: float) -> Closed | None:
+        """Listen to her chat until it closes (within `seconds`); events on the way join the latest run."""
+        runs = self.actor.runs.seen
+        run = runs[-1] if runs else RunRecord("(no question)")
+        deadline = time.monotonic() + seconds
+        while (arrival := await self.open_connection.next_frame(deadline)) is not None:
+            if isinstance(arrival.frame, Closed):
+                return arrival.frame
+            run.events.append(arrival.frame)
+            run.arrivals.append(arrival.at)
+        return None
+
+    async def wait_for_close(self, seconds: float) -> Closed | None:
+        """How the platform closed her chat, if it did within `seconds`; events on the way are ignored."""
+        deadline = time.monotonic() + seconds
+        while (arrival := await self.open_connection.next_frame(deadline)) is not None:
+            if isinstance(arrival.frame, Closed):
+                return arrival.frame
+        return None
+
+    async def open_silent_chat(self) -> SilentChat:
+        """Open a chat from an app that then answers nothing, not even pings."""
+        actor = self.actor
+        self.silent_chat = await SilentChat.open(
+            self.chat_url, await self.chat_ticket(), f"{actor.name}'s silent app", actor.evidence, actor.event_timeout
+        )
+        return self.silent_chat
+
+    async def chat_history(self) -> list[dict[str, Any]]:
+        actor = self.actor
+        assert self.thread_id, f"{actor.name} has no chat"
+        listed = await actor.api.list_messages(actor.session.token, self.thread_id)
+        messages: list[dict[str, Any]] = expect_status(listed, 200, f"{actor.name} reads her chat history").body[
+            "messages"
+        ]
+        return messages
+
+    async def close(self) -> None:
+        if self.connection is not None:
+            await self.connection.close()
+        if self.silent_chat is not None:
+            self.silent_chat.close()

@@ -1,0 +1,49 @@
+"""Her data rights: asking for an export of everything the platform holds of her, and fetching it."""
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any
+
+from support.clients.http_client import ApiResponse, expect_status
+from support.clients.urls import query_secrets
+
+if TYPE_CHECKING:
+    from support.actors import Actor
+
+
+class Data:
+    def __init__(self, actor: "Actor") -> None:
+        self.actor = actor
+        self.export_location: str | None = None
+        self.export_status: dict[str, Any] = {}
+        self.download: ApiResponse | None = None
+        self.erased: dict[str, Any] = {}  # what the database held for her just before erasure
+
+    async def request_export(self) -> None:
+        actor = self.actor
+        requested = await actor.api.request_export(actor.session.token)
+        self.export_location = expect_status(requested, 202, f"{actor.name} asks for an export").headers.get("location")
+        assert self.export_location, f"Expected a Location header on the 202; got {requested.describe()}"
+
+    async def wait_for_export(self, timeout: float) -> dict[str, Any]:
+        """Read the export's status until it is ready (or failed), within `timeout` seconds."""
+        actor = self.actor
+        assert self.export_location, f"{actor.name} has asked for no export"
+        deadline = time.monotonic() + timeout
+        while True:
+            status = await actor.api.export_status(actor.session.token, self.export_location)
+            self.export_status = expect_status(status, 200, f"{actor.name} reads her export").body
+            actor.evidence.redactor.remember(*query_secrets(status.body.get("download_url")))
+            if status.body.get("status") in ("ready", "failed") or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.2)
+        assert self.export_status.get("status") == "ready", (
+            f"Expected her export to be ready within {timeout:g} s; its status is {self.export_status}"
+        )
+        return self.export_status
+
+    async def download_export(self, url: str | None = None) -> ApiResponse:
+        link = url or self.export_status.get("download_url")
+        assert link, f"{self.actor.name} has no download link"
+        self.download = await self.actor.api.download(self.actor.session.token, link)
+        return self.download

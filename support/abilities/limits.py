@@ -1,0 +1,26 @@
+"""Writes that count against her plan's limits, kept so their answers can be compared."""
+
+from typing import TYPE_CHECKING
+
+from support.clients.http_client import ApiResponse
+
+if TYPE_CHECKING:
+    from support.actors import Actor
+
+
+class Limits:
+    def __init__(self, actor: "Actor") -> None:
+        self.actor = actor
+        self.writes: list[ApiResponse] = []
+
+    async def open_thread(self) -> ApiResponse:
+        """One write: open a chat thread (no socket)."""
+        response = await self.actor.api.create_thread(self.actor.session.token, "Another chat")
+        self.writes.append(response)
+        return response
+
+    async def write_until_refused(self, most: int = 300) -> ApiResponse:
+        for _ in range(most):
+            if (await self.open_thread()).status == 429:
+                return self.writes[-1]
+        raise AssertionError(f"{self.actor.name} opened {most} chats and was never refused")

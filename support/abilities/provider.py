@@ -1,0 +1,59 @@
+"""Signing in through an identity provider, in a browser of her own, leg by leg."""
+
+from typing import TYPE_CHECKING
+
+from support.clients.browser import Browser
+from support.clients.http_client import expect_status
+from support.clients.oidc_sign_in import ProviderSignIn, SignIn
+from support.clients.provider_login import load_provider_login
+
+if TYPE_CHECKING:
+    from support.actors import Actor
+
+
+class Provider:
+    def __init__(self, actor: "Actor") -> None:
+        self.actor = actor
+        self.browser: Browser | None = None
+        self.sign_ins: list[SignIn] = []
+        self.previous_user_id: str | None = None
+
+    async def fresh_browser(self) -> Browser:
+        """A browser with an empty cookie jar, so the provider's own session cannot sign in someone else."""
+        if self.browser is not None:
+            await self.browser.close()
+        self.browser = Browser(self.actor.name, self.actor.evidence, self.actor.target.request_timeout)
+        return self.browser
+
+    async def provider_sign_in(self) -> ProviderSignIn:
+        target = self.actor.target
+        assert target.base_url is not None
+        login = load_provider_login(target.provider_login)
+        browser = await self.fresh_browser()
+        return ProviderSignIn(browser, self.actor.api, target.base_url, target.identity_provider, login)
+
+    async def start_sign_in(self, login_name: str) -> tuple[ProviderSignIn, SignIn]:
+        """A new sign-in in a fresh browser, sent on its way to the provider; the steps take it from there."""
+        flow, sign_in = await self.provider_sign_in(), SignIn(login_name)
+        self.sign_ins.append(sign_in)
+        await flow.begin(sign_in)
+        return flow, sign_in
+
+    async def sign_in_with_provider(self, login_name: str) -> SignIn:
+        """The whole sign-in, as her browser and app do it; a refusal at any leg is kept for the steps."""
+        actor = self.actor
+        self.previous_user_id = actor.user_id
+        flow, sign_in = await self.start_sign_in(login_name)
+        await flow.at_provider(sign_in)
+        await flow.come_back(sign_in)
+        if sign_in.login_code:
+            exchanged = await flow.exchange(sign_in)
+            if exchanged.status == 200:
+                actor.session.take_tokens(exchanged)
+                me = expect_status(await actor.api.me(actor.session.token), 200, f"{actor.name} reads her profile")
+                actor.user_id, actor.email = me.body["id"], me.body["email"]
+        return sign_in
+
+    async def close(self) -> None:
+        if self.browser is not None:
+            await self.browser.close()

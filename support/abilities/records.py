@@ -1,0 +1,48 @@
+"""What the platform's database holds of hers, read directly, each read attached to the evidence."""
+
+from typing import TYPE_CHECKING, Any
+
+from support.clients.database_probe import DatabaseProbe
+
+if TYPE_CHECKING:
+    from support.actors import Actor
+
+
+class Records:
+    def __init__(self, actor: "Actor") -> None:
+        self.actor = actor
+        self.thread_before: list[dict[str, Any]] = []  # her thread's rows before someone tried it
+
+    def _rows(self, title: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Attach the rows to the evidence; `title` names her as {name}."""
+        self.actor.evidence.record_rows(title.format(name=self.actor.name), rows)
+        return rows
+
+    @property
+    def thread_id(self) -> str:
+        thread_id = self.actor.chat.thread_id
+        assert thread_id, f"{self.actor.name} has no chat"
+        return thread_id
+
+    async def stored_history(self, database: DatabaseProbe) -> list[dict[str, Any]]:
+        """Her thread's messages as the platform's database holds them."""
+        return self._rows("Rows of {name}'s messages", await database.stored_messages(self.thread_id))
+
+    async def stored_identities(self, database: DatabaseProbe) -> list[dict[str, Any]]:
+        assert self.actor.user_id, f"{self.actor.name} has no account"
+        return self._rows("Rows of {name}'s sign-in identities", await database.identities_of(self.actor.user_id))
+
+    async def remember_thread(self, database: DatabaseProbe) -> None:
+        self.thread_before = await database.thread_rows(self.thread_id)
+
+    async def stored_thread(self, database: DatabaseProbe) -> list[dict[str, Any]]:
+        return self._rows("Rows of {name}'s chat", await database.thread_rows(self.thread_id))
+
+    async def stored_run(self, database: DatabaseProbe) -> dict[str, Any] | None:
+        row = await database.run_row(self.actor.runs.latest_run_id)
+        self._rows("Row of {name}'s run", [row] if row else [])
+        return row
+
+    async def run_has_ended(self, database: DatabaseProbe) -> bool:
+        row = await database.run_row(self.actor.runs.latest_run_id)
+        return row is not None and row["status"] != "running"

@@ -1,0 +1,110 @@
+"""The agent's runs as she receives them on her chat: collected, listened to after their end, resumed."""
+
+import time
+from typing import TYPE_CHECKING
+
+from support.checks.event_stream import RunRecord, collect_run, collect_runs, collect_until, last_seq, listen
+
+if TYPE_CHECKING:
+    from support.actors import Actor
+
+
+class Runs:
+    def __init__(self, actor: "Actor") -> None:
+        self.actor = actor
+        self.seen: list[RunRecord] = []
+        self.pending_question: str | None = None
+        self.asked_at = 0.0
+        self.timeline_title: str | None = None  # how the evidence names what she awaits, when not a question
+        self.interrupted: RunRecord | None = None  # what she saw of a run before she lost it
+        self.resumed: RunRecord | None = None  # what the run sent on the new connection when she resumed it
+
+    def await_answer(self, question: str, asked_at: float, title: str | None = None) -> None:
+        self.pending_question, self.asked_at, self.timeline_title = question, asked_at, title
+
+    def _record(self, title: str, run: RunRecord) -> RunRecord:
+        self.actor.evidence.record_timeline(title, run.events)
+        self.seen.append(run)
+        self.pending_question, self.timeline_title = None, None
+        return run
+
+    def _asked(self) -> str:
+        assert self.actor.chat.connection is not None and self.pending_question is not None, (
+            f"{self.actor.name} asked nothing"
+        )
+        return self.pending_question
+
+    async def latest_run(self, within: float | None = None) -> RunRecord:
+        """The run answering the latest question, collected from the socket the first time it is needed
+        (waiting `within` seconds of the question, by default the event timeout)."""
+        actor = self.actor
+        if self.pending_question is not None:
+            question = self._asked()
+            run = await collect_run(self.actor.chat.open_connection, question, within or actor.event_timeout,
+                                    self.asked_at)  # fmt: skip
+            self._record(self.timeline_title or f"Event timeline: {actor.name} asks {question!r}", run)
+        assert self.seen, f"{actor.name} has not asked anything yet"
+        return self.seen[-1]
+
+    async def collect_runs(self, count: int) -> RunRecord:
+        """Everything her chat receives until `count` runs have ended, as one record."""
+        actor, question = self.actor, self._asked()
+        record = await collect_runs(actor.chat.open_connection, question, count, actor.event_timeout * count,
+                                    self.asked_at)  # fmt: skip
+        return self._record(f"Event timeline: {actor.name}'s chat, {count} runs", record)
+
+    async def follow_run_until(self, event_type: str) -> RunRecord:
+        """Listen to the latest question's run until `event_type` arrives: the run is then in progress."""
+        actor, question = self.actor, self._asked()
+        run = await collect_until(actor.chat.open_connection, question, event_type, actor.event_timeout,
+                                  self.asked_at)  # fmt: skip
+        return self._record(f"Event timeline: {actor.name}'s run until {event_type}", run)
+
+    async def keep_listening(self, seconds: float) -> RunRecord:
+        """Go on listening to her chat until `seconds` after the latest run's terminal event (or the question)."""
+        run = await self.latest_run()
+        index = run.terminal_index
+        since = run.arrivals[index] if index is not None else time.monotonic()
+        await listen(self.actor.chat.open_connection, run, since + seconds)
+        self.actor.evidence.record_timeline(
+            f"Event timeline: {self.actor.name}'s chat, {seconds:g} s after the run", run.events
+        )
+        return run
+
+    def seconds_since_question(self) -> float:
+        return time.monotonic() - self.asked_at
+
+    @property
+    def latest_run_id(self) -> str:
+        name = self.actor.name
+        assert self.seen, f"{name} has no run"
+        run_id = next((event.get("run_id") for event in self.seen[-1].events if event.get("run_id")), None)
+        assert run_id, f"{name}'s run carried no run_id:\n{self.seen[-1].received()}"
+        return str(run_id)
+
+    async def send_resume(self, run_id: str, after_seq: int) -> None:
+        asked_at = time.monotonic()
+        await self.actor.chat.open_connection.send({"type": "resume", "run_id": run_id, "after_seq": after_seq})
+        title = f"Event timeline: {self.actor.name} resumes a run after seq {after_seq}"
+        self.await_answer(f"(resume after seq {after_seq})", asked_at, title)
+
+    async def resume_run(self) -> RunRecord:
+        """Reconnect (with a new ticket) and resume the latest run after the last seq she saw. The resumed
+        events are kept apart (`resumed`), and the whole run as she saw it becomes her latest run."""
+        chat = self.actor.chat
+        interrupted, run_id = self.seen[-1], self.latest_run_id
+        await chat.try_connect(ticket=await chat.chat_ticket())
+        assert chat.connection is not None, f"{self.actor.name} could not reconnect: {chat.handshake_refusal}"
+        await self.send_resume(run_id, last_seq(interrupted))
+        self.resumed = await self.latest_run()
+        self.interrupted = interrupted
+        whole = RunRecord(interrupted.question, asked_at=interrupted.asked_at)
+        whole.events = [*interrupted.events, *self.resumed.events]
+        whole.arrivals = [*interrupted.arrivals, *self.resumed.arrivals]
+        self.seen[-1] = whole
+        return self.resumed
+
+    async def resume_foreign_run(self, run: RunRecord) -> None:
+        """Ask, on her own chat, for the events of someone else's run."""
+        run_id = next(str(event["run_id"]) for event in run.events if event.get("run_id"))
+        await self.send_resume(run_id, 0)

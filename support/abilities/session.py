@@ -1,0 +1,75 @@
+"""Logging in with a password, the tokens that come of it, refreshing them, logging out, a new password."""
+
+import secrets
+from typing import TYPE_CHECKING
+
+from support.clients.http_client import ApiResponse, expect_status
+
+if TYPE_CHECKING:
+    from support.actors import Actor
+
+
+class Session:
+    def __init__(self, actor: "Actor") -> None:
+        self.actor = actor
+        self.access_token: str | None = None
+        self.refresh_token: str | None = None
+        self.token_responses: list[ApiResponse] = []
+        self.used_refresh_tokens: list[str] = []
+        self.refused_logins: dict[str, list[ApiResponse]] = {}
+        self.presented: str | None = None  # a token an attacker presents
+
+    @property
+    def token(self) -> str:
+        assert self.access_token, f"{self.actor.name} has no access token: log in first"
+        return self.access_token
+
+    def take_tokens(self, response: ApiResponse) -> None:
+        """Keep the token pair of a successful login, refresh or code exchange."""
+        body = response.body if isinstance(response.body, dict) else {}
+        self.actor.evidence.redactor.remember(body.get("access_token"), body.get("refresh_token"))
+        self.access_token, self.refresh_token = body.get("access_token"), body.get("refresh_token")
+        self.token_responses.append(response)
+
+    async def try_log_in(
+        self, email: str | None = None, password: str | None = None, client_id: str | None = None
+    ) -> ApiResponse:
+        actor = self.actor
+        response = await actor.api.log_in(email or actor.email, password or actor.password, client_id)
+        actor.evidence.redactor.remember(password)
+        if response.status == 200 and email is None and password is None:
+            self.take_tokens(response)
+        elif response.status == 200 and isinstance(response.body, dict):
+            actor.evidence.redactor.remember(response.body.get("access_token"), response.body.get("refresh_token"))
+        actor.last_response = response
+        return response
+
+    async def try_log_in_repeatedly(self, kind: str, email: str, password: str, times: int) -> None:
+        """Attempts that are expected to be refused, kept by kind so their answers can be compared."""
+        for _ in range(times):
+            self.refused_logins.setdefault(kind, []).append(await self.try_log_in(email, password))
+
+    async def log_in(self, client_id: str | None = None) -> None:
+        expect_status(await self.try_log_in(client_id=client_id), 200, f"{self.actor.name} logs in")
+        assert self.access_token, f"{self.actor.name} logged in but the response carries no access_token"
+
+    async def try_refresh(self, refresh_token: str | None = None) -> ApiResponse:
+        """Present a refresh token (hers by default); a new pair replaces hers, the old one is kept as used."""
+        presented = refresh_token or self.refresh_token
+        assert presented, f"{self.actor.name} has no refresh token"
+        response = await self.actor.api.refresh(presented)
+        if response.status == 200:
+            self.used_refresh_tokens.append(presented)
+            self.take_tokens(response)
+        self.actor.last_response = response
+        return response
+
+    async def log_out(self) -> None:
+        expect_status(await self.actor.api.log_out(self.token), 204, f"{self.actor.name} logs out")
+
+    async def change_password(self) -> None:
+        actor, new = self.actor, secrets.token_urlsafe(18)
+        actor.evidence.redactor.remember(new)
+        changed = await actor.api.change_password(self.token, actor.password, new)
+        expect_status(changed, 204, f"{actor.name} changes her password")
+        actor.password = new
