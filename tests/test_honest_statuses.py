@@ -72,7 +72,7 @@ def test_the_report_files_failures_under_product_defects_and_the_rest_under_envi
 
 def test_a_feature_whose_set_up_breaks_fails_the_report_gate_by_name(run: SuiteRun) -> None:
     gate = subprocess.run(
-        [sys.executable, "-m", "support.report.completeness", str(run.results_dir), "features"],
+        [sys.executable, "-m", "support.running.completeness", str(run.results_dir), "features"],
         cwd=PROJECT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert gate.returncode == 1, gate.stdout + gate.stderr

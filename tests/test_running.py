@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from support.clients.database_probe import DatabaseProbe
-from support.report.merge import merge
+from support.report.attempts import attempts, final
 from support.running.__main__ import conclude
-from support.running.attempts import attempts, final
+from support.running.merge import merge
 from support.running.plan import Planned, load_durations, save_durations
 from support.running.workers import WorkerRun
 from support.stack.control import StackControlServer

@@ -75,7 +75,7 @@ def test_every_scenario_has_a_passed_allure_result_with_evidence(embedded_run: S
 
 def test_the_report_gate_finds_every_scenario_of_a_full_run(embedded_run: SuiteRun) -> None:
     gate = subprocess.run(
-        [sys.executable, "-m", "support.report.completeness", str(embedded_run.results_dir)],
+        [sys.executable, "-m", "support.running.completeness", str(embedded_run.results_dir)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert gate.returncode == 0 and "Report complete" in gate.stdout, gate.stdout + gate.stderr

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from support.running.attempts import Attempt, attempts
+from support.report.attempts import Attempt, attempts
 
 ELEMENT = {"failed": "failure", "broken": "error", "unknown": "error"}
 RERUN = {"failed": "Failure", "broken": "Error", "unknown": "Error"}

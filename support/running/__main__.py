@@ -16,9 +16,9 @@ from collections import Counter
 from itertools import pairwise
 from pathlib import Path
 
-from support.report.completeness import missing_by_feature, record_missing
+from support.report.attempts import NOT_PASSED, final, mark_flaky, ran_durations, tally
 from support.report.junit import write_junit
-from support.running.attempts import NOT_PASSED, final, mark_flaky, ran_durations, tally
+from support.running.completeness import missing_by_feature, record_missing
 from support.running.plan import Planned, collect, load_durations, partition, save_durations, shard
 from support.running.workers import WorkerRun, run_workers
 from support.stack.config import TargetConfig, load_config

@@ -3,7 +3,7 @@
 allure-behave drops a whole feature from the results when its before_feature hook fails (allure-python #899),
 and a run that silently lost a feature still looks green. So:
 
-    python -m support.report.completeness allure-results [the same selection arguments behave got]
+    python -m support.running.completeness allure-results [the same selection arguments behave got]
 
 collects the scenarios with `behave --dry-run` (no hooks run, nothing is started) and compares them,
 feature by feature, with the results on disk. Exit 0 when every one has a result, 1 otherwise.

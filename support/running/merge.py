@@ -1,6 +1,6 @@
 """Merge the allure-results of several shards into one directory, for one report:
 
-    python -m support.report.merge allure-results shard-1/allure-results shard-2/allure-results ...
+    python -m support.running.merge allure-results shard-1/allure-results shard-2/allure-results ...
 
 Every file is copied (results, containers, attachments: their names are unique ids). A scenario found in
 more than one shard means the shards overlapped, and the merge fails naming it. The merged durations go
@@ -11,8 +11,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from support.report.attempts import attempts, final, ran_durations
 from support.report.junit import write_junit
-from support.running.attempts import attempts, final, ran_durations
 from support.running.plan import save_durations
 
 JUNIT_FILE = Path("reports/junit.xml")
