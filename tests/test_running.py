@@ -3,21 +3,24 @@
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from support.clients.database_probe import DatabaseProbe
 from support.report.attempts import attempts, final
 from support.running.__main__ import conclude
 from support.running.merge import merge
-from support.running.plan import Planned, load_durations, save_durations
+from support.running.plan import DURATIONS_FILE, Planned, collect, load_durations, save_durations
 from support.running.workers import WorkerRun
 from support.stack.control import StackControlServer
 from support.stack.embedded_stack import EmbeddedStack
@@ -176,6 +179,31 @@ def test_a_scenario_that_passes_on_a_retry_is_marked_flaky_with_every_attempt_ke
     assert sorted(reruns.values()) == [["flakyError"], ["flakyFailure"]], reruns
 
 
+def test_a_failing_scenario_is_printed_when_it_ends_not_when_the_run_does(stack: EmbeddedStack, tmp_path: Path) -> None:
+    """Without a terminal, one plain line per finished scenario; a failure comes with its step and message
+    while the run is still going (here: before its retry has run)."""
+    command = [sys.executable, "-m", "support.running", "--results", str(tmp_path / "allure-results"),
+               "--junit", str(tmp_path / JUNIT), "--retries", "1", "--processes", "1",
+               "-D", f"base_url={stack.base_url}", "-D", f"markers={tmp_path / 'markers'}"]  # fmt: skip
+    runner = subprocess.Popen(
+        command, cwd=FLAKY_PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PROCESSES": "", "RETRIES": "", "SHARD": ""},
+    )  # fmt: skip
+    assert runner.stdout is not None
+    lines, running_when_failed = [], None
+    for line in runner.stdout:
+        lines.append(line.rstrip())
+        if line.startswith("FAILED") and running_when_failed is None:
+            running_when_failed = runner.poll() is None
+    assert runner.wait(60) == 0, "\n".join(lines)
+    failed = next(i for i, line in enumerate(lines) if line.startswith("FAILED"))
+    assert running_when_failed, "the failure was printed only once the run had ended"
+    assert lines[failed + 1].strip().startswith("at: Given this is not the first attempt"), lines[failed : failed + 3]
+    passed = [line for line in lines if line.startswith("PASSED  Scenarios that fail on their first attempt :: ")]
+    assert len(passed) == 2 and all(line.endswith(" s)") for line in passed), lines
+    assert failed < lines.index(next(line for line in lines if "2 scenarios: 2 passed" in line))
+
+
 def test_a_broken_scenario_is_not_retried_while_the_test_bed_is_down(tmp_path: Path) -> None:
     run = run_runner(tmp_path, "--retries", "2", "--processes", "1", "-D", "base_url=http://127.0.0.1:9",
                      "-D", f"markers={tmp_path / 'markers'}", cwd=FLAKY_PROJECT)  # fmt: skip
@@ -200,9 +228,41 @@ def test_a_scenario_without_a_result_is_reported_broken_and_keeps_its_recorded_d
         (results / f"{name.replace(' ', '-')}-result.json").write_text(json.dumps(result))
     save_durations({"Chat :: ran": 3.0, "Chat :: broke early": 5.0, "Chat :: never ran": 6.0})
     worker = WorkerRun("worker-1", 3, -9, 1.0, tmp_path / "worker-1.log")
-    assert conclude(planned, results, [worker], 1.0, record_durations=True) == 1
+    assert conclude(planned, results, [worker], 1.0, DURATIONS_FILE) == 1
     assert load_durations() == {"Chat :: ran": 7.0, "Chat :: broke early": 5.0, "Chat :: never ran": 6.0}
     [missing] = [attempt for key, attempt in final(results).items() if key == "Chat :: never ran"]
     reported = json.loads(missing.path.read_text())
     assert reported["status"] == "broken" and "worker-1 exited -9" in reported["statusDetails"]["message"]
     assert {"name": "epic", "value": "Agent chat"} in reported["labels"]
+
+
+def test_an_outage_drill_keeps_every_scenario_in_the_report_and_the_recorded_durations_true(tmp_path: Path) -> None:
+    """PostgreSQL killed a few scenarios into a run: every selected scenario still has a result, and only the
+    scenarios that really ran (passed or failed) change their recorded duration."""
+    selection = ["features/token_refresh.feature", "features/agent_event_stream.feature"]
+    durations, results = tmp_path / "durations.json", tmp_path / "allure-results"
+    planned = collect(selection)
+    save_durations({scenario.key: 99.0 for scenario in planned}, durations)
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "support.running", "--results", str(results), "--junit", str(tmp_path / JUNIT),
+         "--durations", str(durations), "--processes", "2", *selection],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PROCESSES": "", "RETRIES": "", "SHARD": ""},
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while len(list(results.glob("*-result.json"))) < 4 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [postgres] = [child for child in psutil.Process(runner.pid).children(recursive=True)
+                  if "bin/postgres -D" in " ".join(child.cmdline())]  # fmt: skip
+    os.killpg(postgres.pid, signal.SIGKILL)
+    output, _ = runner.communicate(timeout=180)
+    assert runner.returncode == 1, output[-2000:]
+    statuses = {key: attempt.status for key, attempt in final(results).items()}
+    assert set(statuses) == {scenario.key for scenario in planned}, output[-2000:]
+    assert "broken" in statuses.values() and "failed" not in statuses.values(), statuses
+    recorded = load_durations(durations)
+    for key, status in statuses.items():
+        if status == "passed":
+            assert recorded[key] < 99.0, (key, recorded[key])
+        else:
+            assert recorded[key] == 99.0, (key, status, recorded[key])

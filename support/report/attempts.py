@@ -32,13 +32,17 @@ class Attempt:
         return max(0.0, (self.stop - self.start) / 1000)
 
 
+def feature_of(result: dict[str, Any]) -> str:
+    """The feature an Allure result belongs to, from its labels."""
+    return next((label["value"] for label in result.get("labels", []) if label["name"] == "feature"), "?")
+
+
 def attempts(results_dir: Path) -> dict[str, list[Attempt]]:
     """Every result on disk, by scenario, oldest attempt first."""
     found: dict[str, list[Attempt]] = {}
     for path in results_dir.glob("*-result.json"):
         result: dict[str, Any] = json.loads(path.read_text())
-        feature = next((label["value"] for label in result.get("labels", []) if label["name"] == "feature"), "?")
-        attempt = Attempt(feature, result["name"], result.get("status", "unknown"), result.get("start", 0),
+        attempt = Attempt(feature_of(result), result["name"], result.get("status", "unknown"), result.get("start", 0),
                           result.get("stop", 0), path)  # fmt: skip
         found.setdefault(attempt.key, []).append(attempt)
     return {key: sorted(runs, key=lambda attempt: attempt.start) for key, runs in found.items()}

@@ -19,7 +19,8 @@ from pathlib import Path
 from support.report.attempts import NOT_PASSED, final, mark_flaky, ran_durations, tally
 from support.report.junit import write_junit
 from support.running.completeness import missing_by_feature, record_missing
-from support.running.plan import Planned, collect, load_durations, partition, save_durations, shard
+from support.running.plan import DURATIONS_FILE, Planned, collect, load_durations, partition, save_durations, shard
+from support.running.progress import RunProgress
 from support.running.workers import WorkerRun, run_workers
 from support.stack.config import TargetConfig, load_config
 from support.stack.control import StackControlServer
@@ -107,9 +108,10 @@ def embedded_target(target: TargetConfig, stack: EmbeddedStack, control: StackCo
     )
 
 
-def run_phases(scenarios: list[Planned], processes: int, behave_args: list[str], label: str) -> list[WorkerRun]:
+def run_phases(
+    scenarios: list[Planned], processes: int, behave_args: list[str], label: str, durations: dict[str, float]
+) -> list[WorkerRun]:
     """The scenarios that may share the stack in parallel, then the serial ones, alone."""
-    durations = load_durations()
     together = [s for s in scenarios if not s.serial]
     alone = [s for s in scenarios if s.serial]
     runs = run_workers(partition(together, processes, durations), behave_args, LOGS, label) if together else []
@@ -139,12 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retries", type=int, default=int(os.environ.get("RETRIES") or 0))
     parser.add_argument("--results", type=Path, default=Path("allure-results"))
     parser.add_argument("--junit", type=Path, default=Path("reports/junit.xml"), help="where the JUnit report goes")
+    parser.add_argument("--durations", type=Path, default=DURATIONS_FILE, help="recorded durations, to balance by")
     options, behave_args = parser.parse_known_args(argv)
     started = time.monotonic()
     scenarios = collect(behave_args)
+    durations = load_durations(options.durations)
     spec = options.shard or userdata(behave_args).get("shard")
     if spec:
-        scenarios = shard(scenarios, spec, load_durations())
+        scenarios = shard(scenarios, spec, durations)
         print(f"Shard {spec}: {len(scenarios)} scenarios")
     if not scenarios:
         print("No scenario selected.")
@@ -162,35 +166,37 @@ def main(argv: list[str] | None = None) -> int:
             worker_args = [*without_defines(worker_args, EMBEDDED_ONLY), *embedded_target(target, stack, control)]
             target = load_config(userdata(worker_args), os.environ)
         print(f"{len(scenarios)} scenarios on {options.processes} processes")
-        runs = run_phases(scenarios, options.processes, worker_args, "worker")
-        for attempt in range(1, options.retries + 1):
-            results = final(options.results)
-            again = [s for s in scenarios if (r := results.get(s.key)) is not None and r.status in NOT_PASSED]
-            if not again:
-                break
-            down = still_up(target)
-            if down is not None:
-                print(f"Not retrying {len(again)} scenarios: the test bed is still down. {down}")
-                break
-            print(f"Retry {attempt} of {options.retries}: {len(again)} scenarios, on fresh actors")
-            runs += run_phases(again, options.processes, worker_args, f"retry{attempt}")
+        with RunProgress(scenarios, options.results, durations, options.processes):
+            runs = run_phases(scenarios, options.processes, worker_args, "worker", durations)
+            for attempt in range(1, options.retries + 1):
+                results = final(options.results)
+                again = [s for s in scenarios if (r := results.get(s.key)) is not None and r.status in NOT_PASSED]
+                if not again:
+                    break
+                down = still_up(target)
+                if down is not None:
+                    print(f"Not retrying {len(again)} scenarios: the test bed is still down. {down}")
+                    break
+                print(f"Retry {attempt} of {options.retries}: {len(again)} scenarios, on fresh actors")
+                runs += run_phases(again, options.processes, worker_args, f"retry{attempt}", durations)
     finally:
         if control is not None:
             control.stop()
         if stack is not None:
             stack.stop()
     # Every shard must read the same durations to choose the same scenarios: shards leave the file alone.
-    status = conclude(scenarios, options.results, runs, time.monotonic() - started, record_durations=not spec)
+    status = conclude(scenarios, options.results, runs, time.monotonic() - started, None if spec else options.durations)
     print(f"JUnit report: {write_junit(options.results, options.junit)}")
     return status
 
 
 def conclude(
-    scenarios: list[Planned], results_dir: Path, runs: list[WorkerRun], seconds: float, record_durations: bool
+    scenarios: list[Planned], results_dir: Path, runs: list[WorkerRun], seconds: float, durations_file: Path | None
 ) -> int:
+    """Report what the run did (summary, flaky, missing) and its exit code; record durations unless sharded."""
     results = final(results_dir)
-    if record_durations:
-        save_durations(ran_durations(results))
+    if durations_file is not None:
+        save_durations(ran_durations(results), durations_file)
     missing = missing_by_feature(
         Counter((s.feature, s.name) for s in scenarios),
         Counter((attempt.feature, attempt.name) for attempt in results.values()),

@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 from uuid import uuid4
 
+from support.report.attempts import feature_of
 from support.running.plan import collect
 
 Key = tuple[str, str]  # (feature, scenario)
@@ -31,8 +32,7 @@ def reported(results_dir: Path) -> Counter[Key]:
     keys: Counter[Key] = Counter()
     for path in results_dir.glob("*-result.json"):
         result = json.loads(path.read_text())
-        feature = next((label["value"] for label in result.get("labels", []) if label["name"] == "feature"), "?")
-        keys[(feature, result["name"])] += 1
+        keys[(feature_of(result), result["name"])] += 1
     return keys
 
 
@@ -48,9 +48,9 @@ def record_missing(results_dir: Path, missing: dict[str, list[str]], reason: str
     labels_of = {}
     for path in results_dir.glob("*-result.json"):
         result = json.loads(path.read_text())
-        labels = result.get("labels", [])
-        feature = next((label["value"] for label in labels if label["name"] == "feature"), "?")
-        labels_of[feature] = [label for label in labels if label["name"] in GROUPING_LABELS]
+        labels_of[feature_of(result)] = [
+            label for label in result.get("labels", []) if label["name"] in GROUPING_LABELS
+        ]
     now = int(time.time() * 1000)
     for feature, scenarios in missing.items():
         labels = labels_of.get(feature) or [{"name": "feature", "value": feature}]
