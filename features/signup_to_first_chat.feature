@@ -51,7 +51,7 @@ Feature: First chat after signup
       | short1!      | must be at least 12 characters long  |
       | password1234 | is too common                        |
 
-  @critical @allure.label.story:Login
+  @critical @allure.label.story:Login @serial
   Scenario: A failed login does not reveal whether the account exists
     Given Alice has signed up
     When Mallory tries 3 times each to log in as Alice with a wrong password and with an email nobody has registered

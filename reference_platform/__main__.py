@@ -15,6 +15,7 @@ from asgi_correlation_id import CorrelationIdFilter
 from reference_platform.app import Blueprint, assemble, create_app
 from reference_platform.chat.socket import MAX_FRAME_BYTES
 from reference_platform.database import migrate
+from reference_platform.identity.passwords import HASHING_PROFILES
 from reference_platform.identity.sessions import ClientPolicy
 from reference_platform.limits.rate_limits import PRESETS
 from reference_platform.settings import ChatPolicy, OidcProviderSettings, Settings, default_clients
@@ -64,6 +65,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         f"{OIDC_ENV}<NAME>_CLIENT_ID and {OIDC_ENV}<NAME>_CLIENT_SECRET",
     )
     serve.add_argument("--limits", choices=sorted(PRESETS), default="production", help="rate limit preset")
+    serve.add_argument(
+        "--password-hashing", choices=sorted(HASHING_PROFILES), default="rfc9106-low-memory",
+        help="argon2id profile: production keeps the default; a test target may take OWASP's lighter one",
+    )  # fmt: skip
     serve.add_argument("--export-dir", type=Path, default=Path("exports"), help="where export files are kept")
     serve.add_argument("--export-link-seconds", type=int, default=600, help="how long a download link works")
     serve.add_argument("--signing-key", type=Path, help="PEM RSA key for access tokens, shared by all instances")
@@ -127,6 +132,7 @@ def serve(args: argparse.Namespace) -> None:
         clients=client_policies(args.client),
         oidc_providers=oidc_providers(args.oidc_provider),
         limits_preset=args.limits,
+        password_hashing=args.password_hashing,
         export_dir=args.export_dir,
         export_link_seconds=args.export_link_seconds,
         admin_token=os.environ.get(ADMIN_TOKEN_ENV) or None,

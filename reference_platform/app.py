@@ -37,7 +37,7 @@ from reference_platform.database import DATABASE_OUTAGES, Database
 from reference_platform.identity.accounts import Accounts, UserStore, normalize_email
 from reference_platform.identity.bearer import BearerAuth, Caller
 from reference_platform.identity.oidc import OidcLogins, OidcProvider
-from reference_platform.identity.passwords import PasswordHashing, PasswordPolicy
+from reference_platform.identity.passwords import PasswordHashing, PasswordPolicy, password_hasher
 from reference_platform.identity.sessions import DEFAULT_CLIENT, SessionEndings, Sessions, TokenSet
 from reference_platform.identity.tickets import TicketStore
 from reference_platform.identity.tokens import AccessTokens
@@ -134,7 +134,7 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
     limiter = blueprint.limiter(database, PRESETS[settings.limits_preset])
     quotas = blueprint.quotas(limiter, database)
     exports = blueprint.exports(database, settings.export_dir, settings.export_link_seconds)
-    hashing = PasswordHashing()
+    hashing = PasswordHashing(password_hasher(settings.password_hashing))
     callback = settings.issuer.rstrip("/") + "/auth/oidc/{}/callback"
     providers = {
         provider.name: blueprint.oidc_provider(provider, callback.format(provider.name))

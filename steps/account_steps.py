@@ -45,10 +45,7 @@ def step_refused_weak_password(context: Context, person: str, reason: str) -> No
 )
 def step_log_in_wrongly(context: Context, person: str, times: int, owner: str) -> None:
     email, nobody = context.cast.actor(owner).email, suite_email("nobody")
-    actor = context.cast.actor(person)
-    for _ in range(times):  # interleaved, so that both kinds meet the same load
-        context.run(actor.session.try_log_in_repeatedly("wrong password", email, WRONG_PASSWORD, 1))
-        context.run(actor.session.try_log_in_repeatedly("unknown email", nobody, WRONG_PASSWORD, 1))
+    context.run(context.cast.actor(person).session.try_both_wrong_logins(email, nobody, WRONG_PASSWORD, times))
 
 
 @then("every refusal has the same status, body and headers")

@@ -49,6 +49,13 @@ class Session:
         for _ in range(times):
             self.refused_logins.setdefault(kind, []).append(await self.try_log_in(email, password))
 
+    async def try_both_wrong_logins(self, known_email: str, unknown_email: str, password: str, times: int) -> None:
+        """Refused logins of both kinds, interleaved on one server, so both meet the same server and load."""
+        with self.actor.on_server(self.actor.api.servers.next()):
+            for _ in range(times):
+                await self.try_log_in_repeatedly("wrong password", known_email, password, 1)
+                await self.try_log_in_repeatedly("unknown email", unknown_email, password, 1)
+
     async def log_in(self, client_id: str | None = None) -> None:
         expect_status(await self.try_log_in(client_id=client_id), 200, f"{self.actor.name} logs in")
         assert self.access_token, f"{self.actor.name} logged in but the response carries no access_token"
