@@ -2,7 +2,9 @@
 
 import asyncio
 import json
+import os
 import secrets
+import socket
 import uuid
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from reference_platform.__main__ import inherited_socket
 from reference_platform.database import Database
 from reference_platform.identity.bearer import Caller
 from reference_platform.identity.oidc import OidcProvider
@@ -208,3 +211,12 @@ def test_an_unreachable_identity_provider_is_a_503_problem_naming_it() -> None:
     body = refused.value.body()
     assert refused.value.status == 503 and body["type"] == "/problems/identity-provider-unavailable"
     assert "offline" in body["detail"] and "http://127.0.0.1:9" in body["detail"]
+
+
+def test_a_listening_socket_handed_down_keeps_its_family_so_responses_are_not_held_back() -> None:
+    """uvicorn's own fd option takes the socket for AF_UNIX, and asyncio then sets no TCP_NODELAY: every
+    response after the first on a kept-alive connection waited 40 ms for a delayed ACK."""
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        inherited = inherited_socket(os.dup(listening.fileno()))
+        with inherited:
+            assert inherited.family == socket.AF_INET and inherited.type == socket.SOCK_STREAM
