@@ -220,3 +220,23 @@ def test_a_listening_socket_handed_down_keeps_its_family_so_responses_are_not_he
         inherited = inherited_socket(os.dup(listening.fileno()))
         with inherited:
             assert inherited.family == socket.AF_INET and inherited.type == socket.SOCK_STREAM
+
+
+def test_a_plan_change_carries_the_requests_used_over_as_a_count(client: httpx2.Client, stack: EmbeddedStack) -> None:
+    """Ten writes on the free plan are ten of the pro plan's hundred: an upgrade lifts a reached limit at
+    once (however soon the next write comes), and a downgrade does not reset a limit."""
+    account = new_account(client)
+    me = client.get("/me", headers=bearer(account)).json()
+    admin = {"Authorization": f"Bearer {stack.admin_token}"}
+
+    def write() -> httpx2.Response:
+        return client.post("/threads", headers=bearer(account), json={"title": "A write"})
+
+    while write().status_code != 429:
+        pass
+    assert client.put(f"/admin/users/{me['id']}/plan", headers=admin, json={"plan": "pro"}).status_code == 200
+    after_upgrade = write()
+    assert after_upgrade.status_code == 201, after_upgrade.text
+    assert 80 <= int(after_upgrade.headers["RateLimit"].split("r=")[1].split(";")[0]) < 100, after_upgrade.headers
+    assert client.put(f"/admin/users/{me['id']}/plan", headers=admin, json={"plan": "free"}).status_code == 200
+    assert write().status_code == 429

@@ -144,10 +144,23 @@ class Quotas:
         return await self.limiter.enforce(str(user_id), await self.plan_of(user_id), route_class)
 
     async def set_plan(self, user_id: uuid.UUID, plan: str) -> None:
+        """Move the account to `plan` at once. What it has used of each limit carries over as a count of
+        requests: ten writes on the free plan are ten of the pro plan's hundred (so an upgrade lifts a limit
+        that was reached, and a downgrade cannot reset one)."""
         if plan not in self.limiter.limits or plan == "*":
             raise Problem(422, "unknown-plan", "No such plan", f"Plans: {sorted(set(self.limiter.limits) - {'*'})}")
-        updated = await self.database.pool.fetchval(
-            "UPDATE users SET plan = $2 WHERE id = $1 RETURNING id", user_id, plan
-        )
-        if updated is None:
-            raise Problem(404, "user-not-found", "No such user")
+        async with self.database.pool.acquire() as connection, connection.transaction():
+            before = await connection.fetchval("SELECT plan FROM users WHERE id = $1 FOR UPDATE", user_id)
+            if before is None:
+                raise Problem(404, "user-not-found", "No such user")
+            await connection.execute("UPDATE users SET plan = $2 WHERE id = $1", user_id, plan)
+            for route_class in (CHAT, WRITES, EXPORTS):
+                ratio = (
+                    self.limiter.limit(plan, route_class).interval / self.limiter.limit(before, route_class).interval
+                )
+                await connection.execute(
+                    "UPDATE rate_limits SET tat = clock_timestamp() + (tat - clock_timestamp()) * $2::float8"
+                    " WHERE key = $1 AND tat > clock_timestamp()",
+                    self.limiter.key(str(user_id), route_class),
+                    ratio,
+                )
