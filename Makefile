@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 INSTALLED := $(VENV)/.installed
-# uv comes from PyPI, pinned, into a venv of its own (.tools/); it installs the project into .venv/ from uv.lock.
+# uv comes from PyPI, pinned, into a venv of its own per version (.tools/uv-<version>/); it installs the project
+# into .venv/ from uv.lock. Exported, so the tests use the same uv.
 UV_VERSION := 0.13.8
-UV := $(CURDIR)/.tools/bin/uv
+export UV := $(CURDIR)/.tools/uv-$(UV_VERSION)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 REPORT_PORT ?= 8808
 BEHAVE_ARGS ?=
-# Parallel by default: two workers per core. PROCESSES=1 runs serially; SHARD=k/n runs the k-th of n shards;
+# Parallel by default: four workers per core. PROCESSES=1 runs serially; SHARD=k/n runs the k-th of n shards;
 # RETRIES=N retries failed or broken scenarios up to N times (one passing on a retry is reported flaky).
 PROCESSES ?=
 RETRIES ?= 0
@@ -22,10 +23,12 @@ export PATH := $(BIN):$(PATH)
 install: $(INSTALLED)
 
 $(UV):
-	$(PYTHON) -m venv .tools
-	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(PYTHON) -m venv .tools/uv-$(UV_VERSION)
+	.tools/uv-$(UV_VERSION)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(INSTALLED): $(UV) uv.lock pyproject.toml package.json package-lock.json
+# uv is fetched when the install runs, not listed as an input: an install made with pip alone stays valid.
+$(INSTALLED): uv.lock pyproject.toml package.json package-lock.json
+	$(MAKE) --no-print-directory $(UV)
 	$(UV) sync --locked --python $(PYTHON) --quiet
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -74,7 +77,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install
+unit: install $(UV)
 	$(BIN)/pytest
 
 ## Headless Chromium for the report test: installed from Debian's packages when run as root.

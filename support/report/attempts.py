@@ -13,6 +13,11 @@ from typing import Any
 NOT_PASSED = ("failed", "broken")
 
 
+def scenario_key(feature: str, name: str) -> str:
+    """How the plan, the durations and the attempts name a scenario: feature :: scenario."""
+    return f"{feature} :: {name}"
+
+
 @dataclass(frozen=True)
 class Attempt:
     feature: str
@@ -24,8 +29,7 @@ class Attempt:
 
     @property
     def key(self) -> str:
-        """As the plan names it: feature :: scenario."""
-        return f"{self.feature} :: {self.name}"
+        return scenario_key(self.feature, self.name)
 
     @property
     def seconds(self) -> float:

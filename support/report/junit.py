@@ -16,6 +16,7 @@ from typing import Any
 
 from support.report.attempts import Attempt, attempts
 
+JUNIT_FILE = Path("reports/junit.xml")
 ELEMENT = {"failed": "failure", "broken": "error", "unknown": "error"}
 RERUN = {"failed": "Failure", "broken": "Error", "unknown": "Error"}
 
@@ -34,10 +35,11 @@ def failing_step(steps: list[dict[str, Any]]) -> str | None:
 
 def outcome(tag: str, result: dict[str, Any]) -> ET.Element:
     details = result.get("statusDetails") or {}
-    message = str(details.get("message") or f"{result.get('status')} with no message").strip()
+    message = str(details.get("message") or "").strip() or f"{result.get('status')} with no message"
+    first = message.splitlines()[0]
     step = failing_step(result.get("steps", []))
-    element = ET.Element(tag, message=message.splitlines()[0][:500] if message else "")
-    element.set("type", message.split(":", 1)[0] if ":" in message.splitlines()[0] else result.get("status", ""))
+    element = ET.Element(tag, message=first[:500])
+    element.set("type", first.split(":", 1)[0] if ":" in first else str(result.get("status", "")))
     text = f"At step: {step}\n\n{message}" if step else message
     if details.get("trace"):
         text += f"\n\n{details['trace']}"

@@ -17,7 +17,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from support.report.attempts import NOT_PASSED, final, mark_flaky, ran_durations, tally
-from support.report.junit import write_junit
+from support.report.junit import JUNIT_FILE, write_junit
 from support.running.completeness import missing_by_feature, record_missing
 from support.running.plan import DURATIONS_FILE, Planned, collect, load_durations, partition, save_durations, shard
 from support.running.progress import RunProgress
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shard", default=os.environ.get("SHARD") or None, help="k/n: run the k-th of n shards")
     parser.add_argument("--retries", type=int, default=int(os.environ.get("RETRIES") or 0))
     parser.add_argument("--results", type=Path, default=Path("allure-results"))
-    parser.add_argument("--junit", type=Path, default=Path("reports/junit.xml"), help="where the JUnit report goes")
+    parser.add_argument("--junit", type=Path, default=JUNIT_FILE, help="where the JUnit report goes")
     parser.add_argument("--durations", type=Path, default=DURATIONS_FILE, help="recorded durations, to balance by")
     options, behave_args = parser.parse_known_args(argv)
     started = time.monotonic()

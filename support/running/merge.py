@@ -12,10 +12,8 @@ import sys
 from pathlib import Path
 
 from support.report.attempts import attempts, final, ran_durations
-from support.report.junit import write_junit
+from support.report.junit import JUNIT_FILE, write_junit
 from support.running.plan import save_durations
-
-JUNIT_FILE = Path("reports/junit.xml")
 
 
 def merge(target: Path, shards: list[Path]) -> int:

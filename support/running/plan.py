@@ -7,6 +7,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from support.report.attempts import scenario_key
+
 SERIAL_TAGS = frozenset({"restarts", "serial"})  # they disturb other scenarios, or must not be disturbed
 DURATIONS_FILE = Path("reports/durations.json")
 
@@ -20,11 +22,17 @@ class Planned:
 
     @property
     def key(self) -> str:
-        return f"{self.feature} :: {self.name}"
+        return scenario_key(self.feature, self.name)
 
     @property
     def serial(self) -> bool:
         return bool(self.tags & SERIAL_TAGS)
+
+
+def typical_duration(scenarios: list[Planned], durations: dict[str, float], unknown: float = 1.0) -> float:
+    """The median recorded duration of these scenarios: the guess for one that has none yet."""
+    known = sorted(durations[s.key] for s in scenarios if s.key in durations)
+    return known[len(known) // 2] if known else unknown
 
 
 def collect(selection: list[str]) -> list[Planned]:
@@ -67,8 +75,7 @@ def save_durations(measured: dict[str, float], path: Path = DURATIONS_FILE) -> N
 def partition(scenarios: list[Planned], bins: int, durations: dict[str, float]) -> list[list[Planned]]:
     """Longest first, each to the lightest bin: balanced by recorded durations, or by count when none are known.
     Deterministic: the same scenarios and durations always give the same bins."""
-    known = [durations[s.key] for s in scenarios if s.key in durations]
-    typical = sorted(known)[len(known) // 2] if known else 1.0
+    typical = typical_duration(scenarios, durations)
     weight = {s.location: durations.get(s.key, typical) for s in scenarios}
     loads, groups = [0.0] * bins, [[] for _ in range(bins)]  # type: list[float], list[list[Planned]]
     for scenario in sorted(scenarios, key=lambda s: (-weight[s.location], s.location)):

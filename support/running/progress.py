@@ -19,12 +19,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from support.report.attempts import feature_of
+from support.report.attempts import NOT_PASSED, feature_of, scenario_key
 from support.report.junit import failing_step
-from support.running.plan import Planned
+from support.running.plan import Planned, typical_duration
 
 POLL_SECONDS = 0.25
-NOT_PASSED = ("failed", "broken")
 
 
 def finished_line(result: dict[str, Any]) -> str:
@@ -53,13 +52,11 @@ class RunProgress:
     ) -> None:
         self.results_dir = results_dir
         self.console = console or Console(highlight=False)
-        self.expected = {s.key: durations.get(s.key) for s in scenarios}
-        known = [seconds for seconds in self.expected.values() if seconds is not None]
-        self.typical = sorted(known)[len(known) // 2] if known else 2.0
+        typical = typical_duration(scenarios, durations, unknown=2.0)
+        self.expected = {s.key: (durations.get(s.key, typical), s.serial) for s in scenarios}
         self.processes = max(1, processes)
-        self.counts: Counter[str] = Counter()
+        self.latest: dict[str, str] = {}  # each scenario's latest status
         self.seen: set[str] = set()  # result files shown
-        self.done: set[str] = set()  # scenarios with a result
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="run-progress", daemon=True)
         self._bar: Progress | None = None
@@ -105,21 +102,22 @@ class RunProgress:
             self.seen.add(path.name)
             self._show(result)
 
-    def seconds_left(self, done: set[str]) -> float:
-        """The recorded durations of the scenarios not done yet, shared by the workers."""
-        remaining = [seconds or self.typical for key, seconds in self.expected.items() if key not in done]
-        return sum(remaining) / self.processes
+    def seconds_left(self) -> float:
+        """From the recorded durations of the scenarios not done yet: the workers share the others; the
+        serial ones run alone, after them."""
+        left = [(seconds, serial) for key, (seconds, serial) in self.expected.items() if key not in self.latest]
+        return sum(s for s, serial in left if not serial) / self.processes + sum(s for s, serial in left if serial)
 
     def _show(self, result: dict[str, Any]) -> None:
         status = str(result.get("status", "unknown"))
-        self.counts[status] += 1
+        self.latest[scenario_key(feature_of(result), str(result.get("name")))] = status
         line, failed = finished_line(result), status in NOT_PASSED
-        self.done.add(f"{feature_of(result)} :: {result.get('name')}")
         if self._bar is None:
             self.console.print(escape(line + ("\n" + why_line(result) if failed else "")), soft_wrap=True)
             return
         if failed:
             self.console.print(f"[red]{escape(line)}[/red]\n{escape(why_line(result))}", soft_wrap=True)
-        tally = ", ".join(f"{self.counts[s]} {s}" for s in ("passed", "failed", "broken") if self.counts[s])
-        left = f"{self.seconds_left(self.done):.0f} s"
-        self._bar.update(self._task, completed=len(self.done), tally=tally, left=left)
+        counts = Counter(self.latest.values())
+        tally = ", ".join(f"{counts[s]} {s}" for s in ("passed", "failed", "broken") if counts[s])
+        left = f"{self.seconds_left():.0f} s"
+        self._bar.update(self._task, completed=len(self.latest), tally=tally, left=left)
