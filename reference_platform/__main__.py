@@ -15,7 +15,7 @@ from asgi_correlation_id import CorrelationIdFilter
 from reference_platform.app import Blueprint, assemble, create_app
 from reference_platform.chat.socket import MAX_FRAME_BYTES
 from reference_platform.database import migrate
-from reference_platform.identity.passwords import HASHING_PROFILES
+from reference_platform.identity.passwords import HASHING_PROFILES, PRODUCTION_HASHING
 from reference_platform.identity.sessions import ClientPolicy
 from reference_platform.limits.rate_limits import PRESETS
 from reference_platform.settings import ChatPolicy, OidcProviderSettings, Settings, default_clients
@@ -66,7 +66,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     serve.add_argument("--limits", choices=sorted(PRESETS), default="production", help="rate limit preset")
     serve.add_argument(
-        "--password-hashing", choices=sorted(HASHING_PROFILES), default="rfc9106-low-memory",
+        "--password-hashing", choices=sorted(HASHING_PROFILES), default=PRODUCTION_HASHING,
         help="argon2id profile: production keeps the default; a test target may take OWASP's lighter one",
     )  # fmt: skip
     serve.add_argument("--export-dir", type=Path, default=Path("exports"), help="where export files are kept")

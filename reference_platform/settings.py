@@ -2,6 +2,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reference_platform.identity.passwords import PRODUCTION_HASHING
 from reference_platform.identity.sessions import DEFAULT_CLIENT, ClientPolicy
 
 
@@ -30,7 +31,7 @@ class Settings:
     clients: dict[str, ClientPolicy] = field(default_factory=default_clients)
     ticket_ttl_seconds: int = 30
     min_password_length: int = 12
-    password_hashing: str = "rfc9106-low-memory"  # an argon2id profile of identity/passwords.py
+    password_hashing: str = PRODUCTION_HASHING  # an argon2id profile of identity/passwords.py
     oidc_providers: tuple[OidcProviderSettings, ...] = ()
     oidc_attempt_seconds: int = 300
     login_code_seconds: int = 60

@@ -89,13 +89,19 @@ class Page:
 
     def __enter__(self) -> "Page":
         self._resources = contextlib.ExitStack()
-        playwright = self._resources.enter_context(sync_playwright())
-        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS, headless=True)
-        self._resources.callback(browser.close)
-        context = browser.new_context(locale=LOCALE, timezone_id=TIME_ZONE, viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(WAIT_MS)
-        self.page: PlaywrightPage = context.new_page()
-        self.page.goto(self.url)
+        try:
+            playwright = self._resources.enter_context(sync_playwright())
+            browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS, headless=True)
+            self._resources.callback(browser.close)
+            context = browser.new_context(
+                locale=LOCALE, timezone_id=TIME_ZONE, viewport={"width": 1400, "height": 1000}
+            )
+            context.set_default_timeout(WAIT_MS)
+            self.page: PlaywrightPage = context.new_page()
+            self.page.goto(self.url)
+        except BaseException:
+            self._resources.close()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:

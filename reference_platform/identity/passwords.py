@@ -24,8 +24,9 @@ COMMON_PASSWORDS = frozenset(
 # argon2id either way. Production: argon2-cffi's default, RFC 9106's low-memory profile (64 MiB, 3 passes,
 # 4 lanes). The embedded test target: OWASP's first recommendation (46 MiB, 1 pass, 1 lane), a third of the
 # CPU, and still well above a request's own cost, so a login that skips the hash stands out.
+PRODUCTION_HASHING = "rfc9106-low-memory"
 HASHING_PROFILES = {
-    "rfc9106-low-memory": profiles.RFC_9106_LOW_MEMORY,
+    PRODUCTION_HASHING: profiles.RFC_9106_LOW_MEMORY,
     "owasp": dataclasses.replace(profiles.RFC_9106_LOW_MEMORY, memory_cost=46 * 1024, time_cost=1, parallelism=1),
 }
 
@@ -36,7 +37,7 @@ def password_hasher(profile: str) -> PasswordHasher:
 
 class PasswordHashing:
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
-        self._hasher = hasher or PasswordHasher()
+        self._hasher = hasher or password_hasher(PRODUCTION_HASHING)
         self._dummy_hash = self._hasher.hash("dummy password to spend the same time on unknown emails")
 
     async def hash(self, password: str) -> str:

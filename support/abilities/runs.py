@@ -29,9 +29,7 @@ class Runs:
         return run
 
     def _asked(self) -> str:
-        assert self.actor.chat.connection is not None and self.pending_question is not None, (
-            f"{self.actor.name} asked nothing"
-        )
+        assert self.pending_question is not None, f"{self.actor.name} asked nothing"
         return self.pending_question
 
     async def latest_run(self, within: float | None = None) -> RunRecord:
