@@ -119,8 +119,8 @@ def step_upgraded_at_once(context: Context, person: str) -> None:
     response = context.run(actor.limits.open_thread())
     assert response.status == 201, f"Expected the upgrade to apply at once; the next write got {response.describe()}"
     assert check.quota(response) > check.quota(refused), (
-        f"Expected the pro plan's larger limit; before {refused.headers.get('ratelimit-policy')!r}, "
-        f"now {response.headers.get('ratelimit-policy')!r}"
+        "Expected the upgrade to apply at once, under the pro plan's larger limit; "
+        f"before {refused.headers.get('ratelimit-policy')!r}, now {response.headers.get('ratelimit-policy')!r}"
     )
 
 
