@@ -33,7 +33,7 @@ from reference_platform.chat.threads import ChatStore
 from reference_platform.chat.tools import Calculator, CostEstimator, Tool, Wait
 from reference_platform.data.erasure import Erasure
 from reference_platform.data.exports import Exports, export_not_found
-from reference_platform.database import DATABASE_OUTAGES, Database
+from reference_platform.database import CLIENT_ERRORS, DATABASE_OUTAGES, Database
 from reference_platform.identity.accounts import Accounts, UserStore, normalize_email
 from reference_platform.identity.bearer import BearerAuth, Caller
 from reference_platform.identity.oidc import OidcLogins, OidcProvider
@@ -396,7 +396,9 @@ def routes(parts: Parts) -> Starlette:
     async def ready(request: Request) -> Response:
         try:
             await parts.database.pool.fetchval("SELECT 1", timeout=READINESS_TIMEOUT)
-        except DATABASE_OUTAGES as error:
+        except Exception as error:  # a dying connection raises client errors too; lost() tells them apart
+            if not await parts.database.lost(error):
+                raise
             lost = database_unavailable(error)
             raise Problem(
                 503, "not-ready", "A dependency is down", lost.detail, lost.headers, dependencies={"database": "down"}
@@ -479,6 +481,8 @@ def routes(parts: Parts) -> Starlette:
             Problem: problem_handler,
             HTTPException: http_error_handler,
             **dict.fromkeys(DATABASE_OUTAGES, outage_handler),
+            # Handled here, not by the last-resort handler, which re-raises and so drops a kept-alive connection.
+            **dict.fromkeys(CLIENT_ERRORS, unexpected_error),
             Exception: unexpected_error,
         },
         lifespan=lifespan,

@@ -3,23 +3,30 @@
 `python -m tests.fault_matrix` (or `make faults`) prints defect x catching scenarios, then
 `caught N/M faults`, and exits non-zero if a defect escapes or the clean platform fails.
 The clean platform runs every feature; each defect runs only the features that can catch it.
+
+A run of the whole catalogue also records, for each caught defect, the step at which each of its catching
+scenarios failed (`reports/kill-matrix.json`) and prints the coverage table: each Then step, with the
+defects that fail at it. tests/test_then_coverage.py holds every Then to it.
 """
 
 import argparse
+import json
 import re
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reference_platform.faults import FAULTS
+from support.report.junit import failing_step
 from support.stack.embedded_stack import EmbeddedPostgres
-from tests.behave_runs import SuiteRun, run_suite
-from tests.feature_index import scenarios
+from tests.behave_runs import ROOT, SuiteRun, run_suite
+from tests.feature_index import scenarios, then_patterns
 
 CLEAN = "(none)"
+MATRIX_FILE = ROOT / "reports" / "kill-matrix.json"
 
 
 @dataclass(frozen=True)
@@ -298,6 +305,7 @@ class Verdict:
     run: SuiteRun
     failed: list[str]
     problem: str = ""
+    failed_at: dict[str, str] = field(default_factory=dict)  # catching scenario -> the step that failed
 
     @property
     def caught(self) -> bool:
@@ -324,6 +332,8 @@ def judge(fault: str, run: SuiteRun) -> Verdict:
             verdict.problem = f"'{expected.scenario}' should fail as a product defect; it is {status}"
         elif expected.message not in (said := (catcher.get("statusDetails") or {}).get("message", "")):
             verdict.problem = f"'{expected.scenario}' failed without saying {expected.message!r}: {said[:300]!r}"
+        else:
+            verdict.failed_at[expected.scenario] = failing_step(catcher.get("steps", [])) or "(no step)"
     return verdict
 
 
@@ -360,6 +370,32 @@ def run_matrix(faults: list[str], workers: int = 2) -> list[Verdict]:
             postgres.stop()
 
 
+def then_coverage(failed_at: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+    """Every Then step pattern, with the defects that make a scenario fail at exactly that step."""
+    coverage: dict[str, list[str]] = {pattern: [] for pattern in then_patterns()}
+    for fault, steps in sorted(failed_at.items()):
+        for scenario, step in steps.items():
+            kind, pattern = scenarios()[scenario].step_named(step)
+            if kind == "then" and fault not in coverage[pattern]:
+                coverage[pattern].append(fault)
+    return coverage
+
+
+def coverage_table(coverage: dict[str, list[str]]) -> str:
+    lines = ["Then step  <-  the defects that fail at it"]
+    for pattern, faults in sorted(coverage.items()):
+        lines.append(f"{pattern}\n    {', '.join(faults) or '(none: no defect fails at this step)'}")
+    return "\n".join(lines)
+
+
+def record(verdicts: list[Verdict], path: Path = MATRIX_FILE) -> dict[str, dict[str, str]]:
+    """Write where each caught defect failed its catching scenarios, for the coverage test."""
+    failed_at = {verdict.fault: verdict.failed_at for verdict in verdicts if verdict.fault != CLEAN and verdict.caught}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"catalogue": sorted(CATALOGUE), "failed_at": failed_at}, indent=1, sort_keys=True))
+    return failed_at
+
+
 def report(verdicts: list[Verdict]) -> str:
     width = max(len(verdict.fault) for verdict in verdicts)
     lines = [f"{'defect':<{width}}  verdict  catching scenarios (failed or broken)"]
@@ -386,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     verdicts = run_matrix(args.faults or sorted(CATALOGUE), args.workers)
     print(report(verdicts))
+    if not args.faults:
+        print(coverage_table(then_coverage(record(verdicts))))
     print(f"took {time.monotonic() - started:.0f} s")
     return 0 if all(verdict.caught for verdict in verdicts) else 1
 

@@ -19,6 +19,11 @@ ScenarioOutline.annotation_schema = "{name}"  # as behave.ini names outline rows
 class ScenarioEntry:
     feature: Path
     steps: tuple[tuple[str, str], ...]  # (step type, pattern of the step definition that matches it)
+    names: tuple[str, ...]  # each step as the report names it: its keyword and its text
+
+    def step_named(self, name: str) -> tuple[str, str]:
+        """The (type, pattern) of the step the report names so."""
+        return self.steps[self.names.index(name)]
 
 
 @functools.cache
@@ -36,12 +41,13 @@ def scenarios() -> dict[str, ScenarioEntry]:
     index: dict[str, ScenarioEntry] = {}
     for path in sorted(FEATURES.glob("*.feature")):
         for scenario in parse_file(str(path)).walk_scenarios():
-            steps = []
+            steps, names = [], []
             for step in scenario.all_steps:
                 match = registry.find_step_definition(step)
                 assert match is not None, f"undefined step in {path.name}: {step.keyword} {step.name}"
                 steps.append((step.step_type, match.pattern))
-            index[scenario.name] = ScenarioEntry(path.relative_to(ROOT), tuple(steps))
+                names.append(f"{step.keyword} {step.name}")
+            index[scenario.name] = ScenarioEntry(path.relative_to(ROOT), tuple(steps), tuple(names))
     return index
 
 
