@@ -110,6 +110,7 @@ class Blueprint:
     sessions: type[Sessions] = Sessions
     bearer: type[BearerAuth] = BearerAuth
     handshake: type[HandshakeAuthenticator] = HandshakeAuthenticator
+    tickets: type[TicketStore] = TicketStore
     oidc: type[OidcLogins] = OidcLogins
     oidc_provider: type[OidcProvider] = OidcProvider
     limiter: type[RateLimiter] = RateLimiter
@@ -125,7 +126,7 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
     users = blueprint.users(database)
     sessions = blueprint.sessions(database, access_tokens, settings.clients)
     bearer = blueprint.bearer(access_tokens, users, sessions)
-    tickets = TicketStore(database, settings.ticket_ttl_seconds)
+    tickets = blueprint.tickets(database, settings.ticket_ttl_seconds)
     chats = blueprint.chats(database)
     tools: list[Tool] = [Calculator(), CostEstimator(), *([Wait()] if settings.chat.diagnostic_tools else [])]
     agent = blueprint.agent(Planner(), tools, settings.chat.tool_timeout_seconds)

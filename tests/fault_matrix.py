@@ -48,6 +48,8 @@ OVER_WRITE_LIMIT = "A customer over her write limit is refused with a 429 that s
 LOGOUT = "Logging out closes the session's chat within 2 seconds and ends its refreshes"
 RESUME = "A customer whose connection drops mid-answer receives exactly the events she missed"
 NOT_RESUMED = "Expected the events after seq"
+AFTER_LOGOUT = "Alice's access token after she logged out opens neither the API nor the chat"
+AFTER_ERASURE = "Alice's access token after she erased her account opens neither the API nor the chat"
 CLOSED_ON_SESSION_END = "Expected the platform to close her chat within 2 s"
 
 
@@ -84,6 +86,33 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     ),
     "second_question_fails": expect(
         "Each question is answered by a run of its own", "Expected the run to end with 'agent_completed'"
+    ),
+    "signature_not_checked": expect(
+        "A chat connection with Alice's access token re-signed by a stranger's key is refused before it opens",
+        "Expected the handshake to be refused",
+    ),
+    "malformed_bearer_lets_in": expect(
+        "A chat connection with a garbage access token is refused before it opens",
+        "Expected the handshake to be refused",
+    ),
+    "unknown_ticket_opens": expect(
+        "A chat connection with a made-up ticket is refused before it opens", "Expected the handshake to be refused"
+    ),
+    "tickets_reusable": expect(
+        "A chat connection with a ticket Alice has already used is refused before it opens",
+        "Expected the handshake to be refused",
+    ),
+    "tokens_trusted_alone": (
+        Expectation(AFTER_LOGOUT, "Expected the token at the API to be refused with 401"),
+        Expectation(AFTER_ERASURE, "Expected the token at the API to be refused with 401"),
+    ),
+    "refresh_token_as_bearer": expect(
+        "Alice's refresh token as an access token opens neither the API nor the chat",
+        "Expected the token at the API to be refused with 401",
+    ),
+    "short_passwords_accepted": expect(
+        'A weak password such as "short1!" is refused with a reason the customer can act on',
+        "refused with HTTP 422 and problem type 'weak-password'",
     ),
     "handshake_without_credentials": expect(
         "A chat connection with no credentials is refused before it opens", "Expected the handshake to be refused"
@@ -136,7 +165,10 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "A replayed refresh token ends the whole session",
         "Expected the newest refresh token of a session whose older one was replayed to be refused",
     ),
-    "logout_not_revoking": expect(LOGOUT, "Expected the platform to close her chat within 2 s"),
+    "logout_not_revoking": (
+        Expectation(LOGOUT, "Expected the platform to close her chat within 2 s"),
+        Expectation(AFTER_LOGOUT, "Expected the token at the API to be refused with 401"),
+    ),
     "logout_leaves_chat_open": expect(LOGOUT, "Expected the platform to close her chat within 2 s"),
     "refresh_idle_not_enforced": expect(
         "A refresh token left unused past its idle lifetime is refused", "Expected her refresh token to be refused"

@@ -35,6 +35,26 @@ FAULTS: dict[str, Fault] = {
         "the chat handshake accepts no credentials", {"handshake": chat.LetsAnyoneIn}
     ),
     "alg_none_accepted": Fault("an access token with alg none is accepted", {"access_tokens": identity.AcceptsAlgNone}),
+    "signature_not_checked": Fault(
+        "access tokens are read without checking their signature", {"access_tokens": identity.TrustsAnySignature}
+    ),
+    "malformed_bearer_lets_in": Fault(
+        "a chat handshake whose bearer is not a JWT opens as nobody", {"handshake": chat.LetsMalformedTokensIn}
+    ),
+    "unknown_ticket_opens": Fault(
+        "a ticket the platform never issued opens a chat as a guest", {"tickets": identity.OpensUnknownTicketsAsGuest}
+    ),
+    "tickets_reusable": Fault("a chat ticket opens a chat again and again", {"tickets": identity.ReusableTickets}),
+    "short_passwords_accepted": Fault(
+        "passwords under the minimum length are accepted", {"password_policy": identity.AcceptsShortPasswords}
+    ),
+    "tokens_trusted_alone": Fault(
+        "a validly signed access token is trusted without its session or account",
+        {"bearer": identity.TrustsTokensAlone},
+    ),
+    "refresh_token_as_bearer": Fault(
+        "an unused refresh token is taken as a bearer access token", {"bearer": identity.TakesRefreshTokensAsBearer}
+    ),
     "answer_not_saved": Fault("the agent's answer is not saved", {"chats": chat.ForgetsAnswers}),
     "answer_in_other_thread": Fault("the agent's answer is saved to another thread", {"chats": chat.MisfilesAnswers}),
     "duplicate_email_accepted": Fault(

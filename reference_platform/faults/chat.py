@@ -336,3 +336,11 @@ class StampsTheLatestRun(RunEvents):
         if StampsTheLatestRun.current is not None:
             self.run_id, self.thread_id = StampsTheLatestRun.current
         await super().emit(event_type, **payload)
+
+
+class LetsMalformedTokensIn(HandshakeAuthenticator):
+    async def authenticate(self, websocket: WebSocket) -> Caller:
+        bearer = websocket.headers.get("authorization", "").partition(" ")[2]
+        if bearer and bearer.count(".") != 2:
+            return Caller(uuid.UUID(int=0), uuid.UUID(int=0))
+        return await super().authenticate(websocket)
