@@ -9,7 +9,8 @@ Feature: Signing in through an identity provider
   email changes at the provider. A verified email joins the password account
   that has it. An unverified email never takes over an existing account. A
   login that was cancelled, tampered with or replayed signs nobody in and
-  changes no account. The platform's own tokens never travel in a URL.
+  changes no account, and a login's answer works only in the browser that
+  started the login. The platform's own tokens never travel in a URL.
 
   Words used here:
   - the identity provider is the service where the customer already has an account;
@@ -63,10 +64,10 @@ Feature: Signing in through an identity provider
     And no account exists for her
 
   @blocker @allure.label.story:Tampering
-  Scenario: A code stolen from another login cannot be redeemed
-    Given Alice has signed in through the identity provider
-    When Mallory brings Alice's code back to the platform in a sign-in of her own
-    Then her sign-in is refused as "code-rejected", and nobody is signed in
+  Scenario: A code stolen from another browser's login signs nobody in
+    Given Alice has started to sign in through the identity provider, and the provider has answered her browser
+    When Mallory brings that answer, code and state, to the platform in her own browser
+    Then her sign-in is refused as "login-attempt-unknown", and nobody is signed in
 
   @blocker @allure.label.story:Token_delivery
   Scenario: The platform's tokens reach the app without ever appearing in a URL

@@ -3,7 +3,7 @@ from behave import given, then, when
 from behave.runner import Context
 
 from support.checks import sign_in as check
-from support.clients.urls import query, with_query
+from support.clients.urls import with_query
 
 
 @when("{person:Person} signs in through the identity provider for the first time")
@@ -57,15 +57,19 @@ def step_tamper_nonce(context: Context, person: str) -> None:
     context.run(flow.come_back(sign_in))
 
 
-@when("{person:Person} brings {owner:Person}'s code back to the platform in a sign-in of her own")
-def step_inject_code(context: Context, person: str, owner: str) -> None:
-    stolen = query(context.cast.actor(owner).provider.sign_ins[-1].callback_url)["code"]
+@given(
+    "{person:Person} has started to sign in through the identity provider, and the provider has answered her browser"
+)
+def step_answered_not_delivered(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     flow, sign_in = context.run(actor.provider.start_sign_in(actor.email))
-    callback = f"{context.target.base_url}/auth/oidc/{context.target.identity_provider}/callback"
-    context.run(
-        flow.come_back(sign_in, with_query(callback, code=stolen, state=query(sign_in.authorization_url)["state"]))
-    )
+    context.run(flow.at_provider(sign_in))
+
+
+@when("{person:Person} brings that answer, code and state, to the platform in her own browser")
+def step_bring_stolen_answer(context: Context, person: str) -> None:
+    stolen = context.cast.current.provider.sign_ins[-1].callback_url  # "that answer": the last named person's
+    context.run(context.cast.actor(person).provider.bring_answer(stolen))
 
 
 @then("the platform asked the provider with a PKCE S256 challenge, a state and a nonce")

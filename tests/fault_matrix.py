@@ -110,6 +110,14 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "Alice's refresh token as an access token opens neither the API nor the chat",
         "Expected the token at the API to be refused with 401",
     ),
+    "attempt_found_by_state": expect(
+        "A code stolen from another browser's login signs nobody in",
+        "Expected the sign-in to be refused with problem 'login-attempt-unknown'",
+    ),
+    "cancellation_ignored": expect(
+        "A customer who cancels at the provider is not signed in",
+        "Expected the sign-in to be refused with problem 'login-cancelled'",
+    ),
     "short_passwords_accepted": expect(
         'A weak password such as "short1!" is refused with a reason the customer can act on',
         "refused with HTTP 422 and problem type 'weak-password'",

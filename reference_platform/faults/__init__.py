@@ -45,6 +45,13 @@ FAULTS: dict[str, Fault] = {
         "a ticket the platform never issued opens a chat as a guest", {"tickets": identity.OpensUnknownTicketsAsGuest}
     ),
     "tickets_reusable": Fault("a chat ticket opens a chat again and again", {"tickets": identity.ReusableTickets}),
+    "attempt_found_by_state": Fault(
+        "a sign-in answer is matched to its attempt by its state, not by the browser that started it",
+        {"oidc": identity.FindsAttemptsByState},
+    ),
+    "cancellation_ignored": Fault(
+        "a login cancelled at the provider is read as if it carried a code", {"oidc": identity.IgnoresCancellation}
+    ),
     "short_passwords_accepted": Fault(
         "passwords under the minimum length are accepted", {"password_policy": identity.AcceptsShortPasswords}
     ),

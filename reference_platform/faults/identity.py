@@ -238,3 +238,31 @@ class ReusableTickets(TicketStore):
             secret_digest(ticket),
         )
         return Caller(row["user_id"], row["session_id"]) if row else None
+
+
+class FindsAttemptsByState(OidcLogins):
+    """Looks the login attempt up by the answer's state instead of by this browser's cookie."""
+
+    async def finish(self, name: str, params: dict[str, str], cookie: str | None) -> uuid.UUID:
+        self.state = params.get("state", "")
+        return await super().finish(name, params, cookie)
+
+    async def take_attempt(self, name: str, cookie: str | None) -> Attempt:
+        row = await self.database.pool.fetchrow(
+            "UPDATE oidc_attempts SET used_at = now() WHERE state = $1 AND provider = $2 AND used_at IS NULL"
+            " RETURNING state, nonce, code_verifier",
+            self.state,
+            name,
+        )
+        return (
+            Attempt(row["state"], row["nonce"], row["code_verifier"])
+            if row
+            else await super().take_attempt(name, cookie)
+        )
+
+
+class IgnoresCancellation(OidcLogins):
+    """Reads a cancelled login's answer as if it carried a code."""
+
+    async def finish(self, name: str, params: dict[str, str], cookie: str | None) -> uuid.UUID:
+        return await super().finish(name, {key: value for key, value in params.items() if key != "error"}, cookie)

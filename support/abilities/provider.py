@@ -41,18 +41,30 @@ class Provider:
 
     async def sign_in_with_provider(self, login_name: str) -> SignIn:
         """The whole sign-in, as her browser and app do it; a refusal at any leg is kept for the steps."""
-        actor = self.actor
-        self.previous_user_id = actor.user_id
+        self.previous_user_id = self.actor.user_id
         flow, sign_in = await self.start_sign_in(login_name)
         await flow.at_provider(sign_in)
         await flow.come_back(sign_in)
+        await self.finish(flow, sign_in)
+        return sign_in
+
+    async def bring_answer(self, callback_url: str) -> SignIn:
+        """Bring a provider's answer that another browser was sent, in a fresh browser of her own."""
+        flow, sign_in = await self.provider_sign_in(), SignIn("(someone else's answer)")
+        self.sign_ins.append(sign_in)
+        await flow.come_back(sign_in, callback_url)
+        await self.finish(flow, sign_in)
+        return sign_in
+
+    async def finish(self, flow: ProviderSignIn, sign_in: SignIn) -> None:
+        """As her app does: trade a login code, if the platform gave one, for tokens; she is then that account."""
+        actor = self.actor
         if sign_in.login_code:
             exchanged = await flow.exchange(sign_in)
             if exchanged.status == 200:
                 actor.session.take_tokens(exchanged)
                 me = expect_status(await actor.api.me(actor.session.token), 200, f"{actor.name} reads her profile")
                 actor.user_id, actor.email = me.body["id"], me.body["email"]
-        return sign_in
 
     async def close(self) -> None:
         if self.browser is not None:
