@@ -44,10 +44,8 @@ def step_next_answered(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     connection = actor.chat.connection
     context.run(actor.chat.ask("What is 1 + 1?"))
-    stream.expect_terminal(context.run(actor.runs.latest_run()), "agent_completed")
-    assert actor.chat.connection is connection and actor.runs.seen[-1].closed is None, (
-        "Expected the same chat to stay open"
-    )
+    run = context.run(actor.runs.latest_run())
+    stream.expect_answered_on_the_same_chat(run, actor.chat.connection is connection)
 
 
 @when("{person:Person} sends two questions without waiting for the first answer")

@@ -48,6 +48,7 @@ OVER_WRITE_LIMIT = "A customer over her write limit is refused with a 429 that s
 LOGOUT = "Logging out closes the session's chat within 2 seconds and ends its refreshes"
 RESUME = "A customer whose connection drops mid-answer receives exactly the events she missed"
 NOT_RESUMED = "Expected the events after seq"
+REVOKED_TOKEN_REFUSED = "Expected the access token of a revoked session to be refused with 401"
 AFTER_LOGOUT = "Alice's access token after she logged out opens neither the API nor the chat"
 AFTER_ERASURE = "Alice's access token after she erased her account opens neither the API nor the chat"
 CLOSED_ON_SESSION_END = "Expected the platform to close her chat within 2 s"
@@ -105,6 +106,10 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "tokens_trusted_alone": (
         Expectation(AFTER_LOGOUT, "Expected the token at the API to be refused with 401"),
         Expectation(AFTER_ERASURE, "Expected the token at the API to be refused with 401"),
+        Expectation("A replayed refresh token ends the whole session", REVOKED_TOKEN_REFUSED),
+        Expectation(
+            "After erasure the customer's chat closes and her tokens stop working at once", REVOKED_TOKEN_REFUSED
+        ),
     ),
     "refresh_token_as_bearer": expect(
         "Alice's refresh token as an access token opens neither the API nor the chat",
@@ -117,6 +122,38 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "cancellation_ignored": expect(
         "A customer who cancels at the provider is not signed in",
         "Expected the sign-in to be refused with problem 'login-cancelled'",
+    ),
+    "used_refresh_tokens_work": (
+        Expectation(
+            "A refresh hands out a new pair and uses up the old refresh token",
+            "Expected a used refresh token to be refused with invalid_grant",
+        ),
+        Expectation(
+            "A replayed refresh token ends the whole session",
+            "Expected a replayed refresh token to be refused with invalid_grant",
+        ),
+    ),
+    "refresh_gives_expired_token": expect(
+        "An expired access token is refused as expired, and refreshing keeps the session",
+        "Expected the new access token to open the API",
+    ),
+    "logout_keeps_refresh_tokens": expect(LOGOUT, "Expected her refresh token to be refused with invalid_grant"),
+    "password_change_ends_own_session": expect(
+        "Changing the password signs out every other session", "Expected her own session to go on"
+    ),
+    "erasure_done_before_reauthentication": expect(
+        "Erasing an account needs the customer's password", "Expected her account to still be there"
+    ),
+    "error_frame_closes_chat": expect(
+        "A message that is not JSON gets an error frame, and the chat stays open", "but the platform had closed it"
+    ),
+    "chat_limit_never_recovers": expect(
+        "A chat message over the limit gets a rate_limited error frame, no run, and the chat stays open",
+        "Expected her next question to be answered on the same chat with agent_completed",
+    ),
+    "idle_chats_forgotten": expect(
+        "The platform pings an idle chat often enough to keep it open through proxies",
+        "Expected her next question to be answered on the same chat with agent_completed",
     ),
     "short_passwords_accepted": expect(
         'A weak password such as "short1!" is refused with a reason the customer can act on',

@@ -52,6 +52,36 @@ FAULTS: dict[str, Fault] = {
     "cancellation_ignored": Fault(
         "a login cancelled at the provider is read as if it carried a code", {"oidc": identity.IgnoresCancellation}
     ),
+    "used_refresh_tokens_work": Fault(
+        "a used refresh token refreshes again: no rotation, no reuse detection",
+        {"sessions": identity.HonoursUsedRefreshTokens},
+    ),
+    "refresh_gives_expired_token": Fault(
+        "a refresh hands out an access token that has already expired",
+        {"sessions": identity.RefreshesIntoExpiredTokens},
+    ),
+    "logout_keeps_refresh_tokens": Fault(
+        "logging out closes the session's chats but leaves the session alive",
+        {"sessions": identity.LogoutOnlyClosesChats},
+    ),
+    "password_change_ends_own_session": Fault(
+        "changing the password also ends the session that changed it",
+        {"accounts": identity.PasswordChangeEndsEverySession},
+    ),
+    "erasure_done_before_reauthentication": Fault(
+        "an erasure without the password deletes the account, then asks for the password",
+        {"erasure": data.ErasesBeforeAsking},
+    ),
+    "error_frame_closes_chat": Fault(
+        "a message the platform cannot take is refused, then the chat is closed",
+        {"chat_sessions": chat.ClosesAfterAnErrorFrame},
+    ),
+    "chat_limit_never_recovers": Fault(
+        "a chat that was over its limit refuses every later question", {"chat_sessions": chat.RefusesForeverOnceLimited}
+    ),
+    "idle_chats_forgotten": Fault(
+        "a chat idle for 3 s stays open but refuses its next question", {"chat_sessions": chat.ForgetsIdleChats}
+    ),
     "short_passwords_accepted": Fault(
         "passwords under the minimum length are accepted", {"password_policy": identity.AcceptsShortPasswords}
     ),

@@ -344,3 +344,51 @@ class LetsMalformedTokensIn(HandshakeAuthenticator):
         if bearer and bearer.count(".") != 2:
             return Caller(uuid.UUID(int=0), uuid.UUID(int=0))
         return await super().authenticate(websocket)
+
+
+class ClosesAfterAnErrorFrame(ChatSessions):
+    """Answers a message it cannot take with an error frame, then hangs up."""
+
+    @staticmethod
+    async def send_error(websocket: WebSocket, code: str, detail: str) -> None:
+        await ChatSessions.send_error(websocket, code, detail)
+        if code != "thread_not_found":
+            await websocket.close(1008, "bad message")
+
+
+class RefusesForeverOnceLimited(ChatSessions):
+    """Once a chat was over its limit, it refuses every later question, however long the customer waited."""
+
+    async def refuse_over_limit(self, websocket: WebSocket, verdict: Verdict) -> None:
+        self.__dict__.setdefault("limited", weakref.WeakSet()).add(websocket)
+        await super().refuse_over_limit(websocket, verdict)
+
+    async def run(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
+        if websocket in self.__dict__.get("limited", ()):
+            await self.send_error(websocket, "rate_limited", "The chat limit is used up.")
+            return
+        await super().run(websocket, thread_id, question)
+
+
+class ForgetsIdleChats(ChatSessions):
+    """A chat silent for a few seconds is forgotten: it stays open and pinged, but its questions are refused."""
+
+    IDLE_SECONDS = 3.0
+
+    def heard(self) -> "weakref.WeakKeyDictionary[WebSocket, float]":
+        heard: weakref.WeakKeyDictionary[WebSocket, float] = self.__dict__.setdefault(
+            "_heard", weakref.WeakKeyDictionary()
+        )
+        return heard
+
+    async def serve(self, websocket: WebSocket, caller: Caller) -> None:
+        self.heard()[websocket] = asyncio.get_running_loop().time()
+        await super().serve(websocket, caller)
+
+    async def handle_frame(self, websocket: WebSocket, user_id: uuid.UUID, frame: str) -> None:
+        now = asyncio.get_running_loop().time()
+        last, self.heard()[websocket] = self.heard().get(websocket, now), now
+        if now - last > self.IDLE_SECONDS:
+            await self.send_error(websocket, "session_idle", "This chat was idle; open a new one.")
+            return
+        await super().handle_frame(websocket, user_id, frame)

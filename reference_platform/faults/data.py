@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from reference_platform.data.erasure import Erasure
+from reference_platform.data.erasure import Erasure, reauthentication_required
 from reference_platform.data.exports import Exports, ExportStatus
 from reference_platform.identity.bearer import Caller
 
@@ -126,4 +126,14 @@ class ErasesOneThreadTooMany(Erasure):
             " LIMIT (SELECT count(*) + 1 FROM threads WHERE user_id = $1))",
             caller.user_id,
         )
+        await super().erase(caller, password)
+
+
+class ErasesBeforeAsking(Erasure):
+    """Erases the account first, then asks for the password it should have checked first."""
+
+    async def erase(self, caller: Caller, password: str | None) -> None:
+        if await self.users.password_hash_of(caller.user_id) is not None and not password:
+            await self.users.delete(caller.user_id)
+            raise reauthentication_required("Send your current password as `password`.")
         await super().erase(caller, password)

@@ -266,3 +266,37 @@ class IgnoresCancellation(OidcLogins):
 
     async def finish(self, name: str, params: dict[str, str], cookie: str | None) -> uuid.UUID:
         return await super().finish(name, {key: value for key, value in params.items() if key != "error"}, cookie)
+
+
+class HonoursUsedRefreshTokens(Sessions):
+    """A used refresh token is made usable again before it is checked: no rotation, no reuse detection."""
+
+    async def refresh(self, refresh_token: str) -> TokenSet:
+        await self.database.pool.execute(
+            "UPDATE refresh_tokens SET used_at = NULL WHERE token_hash = $1", secret_digest(refresh_token)
+        )
+        return await super().refresh(refresh_token)
+
+
+class RefreshesIntoExpiredTokens(Sessions):
+    """A refresh hands out an access token that carries the expiry of the one it replaces."""
+
+    async def refresh(self, refresh_token: str) -> TokenSet:
+        pair = await super().refresh(refresh_token)
+        claims = jwt.decode(pair.access_token, options={"verify_signature": False})
+        stale = self.access_tokens.issue(claims["sub"], claims["sid"], claims["client_id"], ttl_seconds=-60)
+        return TokenSet(stale, pair.refresh_token, pair.expires_in, pair.refresh_expires_in)
+
+
+class LogoutOnlyClosesChats(Sessions):
+    """Logging out announces the end of the session (so its chats close) but never revokes it."""
+
+    async def log_out(self, session_id: uuid.UUID) -> None:
+        async with self.database.pool.acquire() as connection:
+            await self.announce_end(connection, session_id)
+
+
+class PasswordChangeEndsEverySession(Accounts):
+    async def change_password(self, user_id: uuid.UUID, session_id: uuid.UUID, current: str, new: str) -> None:
+        await super().change_password(user_id, session_id, current, new)
+        await self.sessions.revoke(session_id, "password changed")

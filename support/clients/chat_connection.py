@@ -124,8 +124,19 @@ class ChatConnection:
         await self.send_text(json.dumps(message))
 
     async def send_text(self, text: str) -> None:
+        """Send a frame. A chat the platform already closed with a close frame is its doing: a product defect,
+        said as such; a connection lost without one stays a transport failure (the test bed's)."""
         self.evidence.record_frame(self.name, "->", text if len(text) < 2000 else f"{text[:200]}… ({len(text)} chars)")
-        await self.socket.send(text)
+        try:
+            await self.socket.send(text)
+        except ConnectionClosed:
+            close = self.socket.protocol.close_rcvd
+            if close is None:
+                raise
+            raise AssertionError(
+                f"Expected the chat of {self.name} to stay open, but the platform had closed it with "
+                f"{close.code} {close.reason!r}"
+            ) from None
 
     async def next_frame(self, deadline: float) -> Arrival | None:
         """The next frame and when it came, or None if none arrives before the monotonic `deadline`."""
