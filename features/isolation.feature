@@ -18,7 +18,6 @@ Feature: One customer cannot reach another's chats
     And she has asked the agent "What is 12 * 7?"
     When Mallory, signed in as herself, reads the messages of Alice's chat by its id
     Then Mallory is told that the chat does not exist
-    And Alice's chat is unchanged in the platform's database
 
   @blocker @allure.label.story:Listing
   Scenario: A customer's list of chats holds her own and nobody else's

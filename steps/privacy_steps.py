@@ -61,7 +61,7 @@ def step_export_matches(context: Context, person: str, pronoun: str) -> None:
 
 @then("{person:Person} export holds nothing of {other:Person}'s")
 def step_export_excludes(context: Context, person: str, other: str) -> None:
-    actor, stranger = context.cast.actor(person), context.cast.actor(other)
+    actor, stranger = context.cast.actor(person), context.cast.mentioned(other)
     assert actor.data.download is not None
     check.expect_nothing_of(
         actor.data.download.body, context.run(context.database.account_data(stranger.user_id)), stranger.email

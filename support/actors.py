@@ -114,6 +114,11 @@ class Cast:
         self.last_named = self.actors[reference]
         return self.last_named
 
+    def mentioned(self, name: str) -> Actor:
+        """A persona only mentioned ("nothing of Bob's"): a later pronoun still means the one last named."""
+        assert name in self.actors, f"{name} has not appeared in this scenario"
+        return self.actors[name]
+
     async def dismiss(self) -> None:
         errors = []
         for actor in [*self.devices.values(), *self.actors.values()]:

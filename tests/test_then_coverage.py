@@ -10,7 +10,12 @@ from tests.fault_matrix import CATALOGUE, MATRIX_FILE, then_coverage
 from tests.feature_index import scenarios
 
 # Then steps that no catalogue defect needs to fail at, each with the reason. Keep it short.
-ALLOW_LIST: dict[str, str] = {}
+ALLOW_LIST: dict[str, str] = {
+    "{person:Person} chat is cut off without a close frame, as code 1006 reports": (
+        "the suite kills the server with SIGKILL, which no process can catch: no platform can send a close "
+        "frame then, so the step confirms the kill the scenario is about rather than a promise a defect could break"
+    ),
+}
 
 
 def recorded_failures() -> dict[str, dict[str, str]]:

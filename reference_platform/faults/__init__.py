@@ -82,6 +82,29 @@ FAULTS: dict[str, Fault] = {
     "idle_chats_forgotten": Fault(
         "a chat idle for 3 s stays open but refuses its next question", {"chat_sessions": chat.ForgetsIdleChats}
     ),
+    "answers_never_written": Fault(
+        "the agent's answers stay in a cache that is never written to the database",
+        {"chats": chat.KeepsAnswersInMemory},
+    ),
+    "foreign_delete_clears_messages": Fault(
+        "deleting a chat clears its messages before checking who owns it",
+        {"chats": chat.ClearsMessagesBeforeCheckingTheOwner},
+    ),
+    "unverified_identity_linked_then_refused": Fault(
+        "an unverified email's identity is linked to the account that has it, then the sign-in is refused",
+        {"oidc": identity.LinksThenRefuses},
+    ),
+    "identity_not_linked": Fault(
+        "a first sign-in makes the account but keeps no link to the identity", {"oidc": identity.ForgetsIdentities}
+    ),
+    "account_named_by_subject": Fault(
+        "a first sign-in names the account by the provider's subject, not its email",
+        {"oidc": identity.NamesAccountsBySubject},
+    ),
+    "account_made_before_nonce_check": Fault(
+        "a sign-in makes the account from the ID token, then refuses its nonce",
+        {"oidc": identity.MakesTheAccountBeforeTheNonce, "oidc_provider": identity.KeepsTheLastClaims},
+    ),
     "short_passwords_accepted": Fault(
         "passwords under the minimum length are accepted", {"password_policy": identity.AcceptsShortPasswords}
     ),

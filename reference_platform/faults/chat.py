@@ -392,3 +392,25 @@ class ForgetsIdleChats(ChatSessions):
             await self.send_error(websocket, "session_idle", "This chat was idle; open a new one.")
             return
         await super().handle_frame(websocket, user_id, frame)
+
+
+class KeepsAnswersInMemory(ChatStore):
+    """Answers go to a write-behind cache that is never written out: the history the app reads has them,
+    the database never does."""
+
+    async def add_message(self, thread_id: uuid.UUID, role: str, content: str, run_id: uuid.UUID | None) -> Message:
+        if role != "assistant":
+            return await super().add_message(thread_id, role, content, run_id)
+        message = Message(uuid.uuid4(), thread_id, role, content, run_id, created_at=datetime.now(UTC))
+        self.__dict__.setdefault("unwritten", []).append(message)
+        return message
+
+    async def messages_of(self, thread_id: uuid.UUID) -> list[Message]:
+        cached = [message for message in self.__dict__.get("unwritten", []) if message.thread_id == thread_id]
+        return [*await super().messages_of(thread_id), *cached]
+
+
+class ClearsMessagesBeforeCheckingTheOwner(ChatStore):
+    async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
+        await self.database.pool.execute("DELETE FROM messages WHERE thread_id = $1", thread_id)
+        return await super().delete_thread(owner_id, thread_id)

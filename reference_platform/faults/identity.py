@@ -300,3 +300,61 @@ class PasswordChangeEndsEverySession(Accounts):
     async def change_password(self, user_id: uuid.UUID, session_id: uuid.UUID, current: str, new: str) -> None:
         await super().change_password(user_id, session_id, current, new)
         await self.sessions.revoke(session_id, "password changed")
+
+
+class LinksThenRefuses(OidcLogins):
+    """Links the identity to the account that has its email, then refuses the unverified email."""
+
+    async def account_for(self, provider: str, claims: dict[str, Any]) -> uuid.UUID:
+        try:
+            return await super().account_for(provider, claims)
+        except Problem as refusal:
+            if refusal.slug == "unverified-email":
+                await self.database.pool.execute(
+                    "INSERT INTO identities (provider, subject, user_id, email, email_verified)"
+                    " SELECT $1, $2, id, $3, false FROM users WHERE email_normalized = $4",
+                    provider,
+                    str(claims["sub"]),
+                    str(claims["email"]),
+                    normalize_email(str(claims["email"])),
+                )
+            raise
+
+
+class ForgetsIdentities(OidcLogins):
+    """Makes the account but keeps no link to the identity that signed in."""
+
+    async def account_for(self, provider: str, claims: dict[str, Any]) -> uuid.UUID:
+        user_id = await super().account_for(provider, claims)
+        await self.database.pool.execute(
+            "DELETE FROM identities WHERE provider = $1 AND subject = $2", provider, str(claims["sub"])
+        )
+        return user_id
+
+
+class NamesAccountsBySubject(OidcLogins):
+    """Gives a new account the provider's subject as its email, not the email the provider gave."""
+
+    async def account_for(self, provider: str, claims: dict[str, Any]) -> uuid.UUID:
+        return await super().account_for(provider, {**claims, "email": f"{claims['sub']}@{provider}.invalid"})
+
+
+class KeepsTheLastClaims(OidcProvider):
+    """Keeps the claims of the last ID token it read, even one refused for its nonce."""
+
+    async def id_token_claims(self, id_token: str, nonce: str) -> dict[str, Any]:
+        self.last_claims = jwt.decode(id_token, options={"verify_signature": False})
+        return await super().id_token_claims(id_token, nonce)
+
+
+class MakesTheAccountBeforeTheNonce(OidcLogins):
+    """Makes the account from the ID token's claims before refusing its nonce."""
+
+    async def finish(self, name: str, params: dict[str, str], cookie: str | None) -> uuid.UUID:
+        try:
+            return await super().finish(name, params, cookie)
+        except Problem as refusal:
+            provider = self.provider(name)
+            if refusal.slug == "nonce-mismatch" and isinstance(provider, KeepsTheLastClaims):
+                await self.account_for(name, provider.last_claims)
+            raise
