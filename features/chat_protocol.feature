@@ -57,4 +57,4 @@ Feature: The chat connection's own rules
   Scenario: A chat whose app stops answering pings is closed
     Given Alice has signed up and logged in
     When her app opens a chat and then answers nothing, not even the platform's pings
-    Then the platform closes that chat within one ping interval and one ping timeout, give or take a second
+    Then the platform closes that chat with code 1011 within one ping interval and one ping timeout, give or take a second

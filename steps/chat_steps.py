@@ -45,7 +45,7 @@ def step_ask_twice(context: Context, person: str) -> None:
 @then("within {seconds:d} seconds {person:Person} sees these events, in this order:")
 def step_sees_events(context: Context, seconds: int, person: str) -> None:
     run = context.run(context.cast.actor(person).runs.latest_run())
-    stream.expect_in_order(run, [row["event"] for row in context.table])
+    stream.expect_exactly(run, [row["event"] for row in context.table])
     stream.expect_finished_within(run, seconds)
 
 

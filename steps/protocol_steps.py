@@ -88,10 +88,13 @@ def step_silent_app(context: Context, person: str) -> None:
     context.run(context.cast.actor(person).chat.open_silent_chat())
 
 
-@then("the platform closes that chat within one ping interval and one ping timeout, give or take a second")
-def step_silent_closed(context: Context) -> None:
+@then(
+    "the platform closes that chat with code {code:d} within one ping interval and one ping timeout,"
+    " give or take a second"
+)
+def step_silent_closed(context: Context, code: int) -> None:
     policy, silent = context.run(check.published_policy(context.cast.api)), context.cast.current.chat.silent_chat
     assert silent is not None
     waited = policy.ping_interval + policy.ping_timeout + 2 * check.PING_SLACK
     closed_after = context.run(silent.wait_for_close(waited), timeout=waited + 5)
-    check.expect_closed_for_silence(closed_after, waited, policy)
+    check.expect_closed_for_silence(closed_after, waited, policy, silent.close_code, code)

@@ -61,6 +61,7 @@ def expect(scenario: str, message: str) -> tuple[Expectation, ...]:
 # Which scenarios must catch each defect, and what each failure message must say.
 CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "drop_agent_thinking": expect(FIRST_CHAT, "no 'agent_thinking' came after that"),
+    "thinking_sent_twice": expect(FIRST_CHAT, "Expected exactly these events, in this order"),
     "slow_answer": expect(FIRST_CHAT, "Expected the run to finish within 2 s of the question"),
     "answer_ignores_question": expect(FIRST_CHAT, "Expected the answer to state $75.00, $2.50"),
     "tool_completed_before_executing": (
@@ -166,6 +167,10 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "account_named_by_subject": expect(FIRST_SIGN_IN, "Expected one new account with the email"),
     "account_made_before_nonce_check": expect(
         "An ID token issued for another nonce signs nobody in", "Expected no account for"
+    ),
+    "quiet_chats_closed_as_going_away": expect(
+        "A chat whose app stops answering pings is closed",
+        "Expected the platform to close a chat that answers no ping with a close frame, code 1011",
     ),
     "short_passwords_accepted": expect(
         'A weak password such as "short1!" is refused with a reason the customer can act on',

@@ -20,6 +20,7 @@ class Fault(NamedTuple):
 
 FAULTS: dict[str, Fault] = {
     "drop_agent_thinking": Fault("agent_thinking is never sent", {"run_events": chat.SkipsThinking}),
+    "thinking_sent_twice": Fault("every agent_thinking is sent twice", {"run_events": chat.ThinksTwice}),
     "tool_completed_before_executing": Fault(
         "tool_completed is sent before its tool_executing",
         {"run_events": chat.CompletesToolsBeforeStarting},
@@ -104,6 +105,10 @@ FAULTS: dict[str, Fault] = {
     "account_made_before_nonce_check": Fault(
         "a sign-in makes the account from the ID token, then refuses its nonce",
         {"oidc": identity.MakesTheAccountBeforeTheNonce, "oidc_provider": identity.KeepsTheLastClaims},
+    ),
+    "quiet_chats_closed_as_going_away": Fault(
+        "a chat whose app sends nothing for 2.5 s is closed with 1001, before any ping goes unanswered",
+        {"chat_sessions": chat.HangsUpOnQuietApps},
     ),
     "short_passwords_accepted": Fault(
         "passwords under the minimum length are accepted", {"password_policy": identity.AcceptsShortPasswords}

@@ -25,6 +25,12 @@ class SkipsThinking(RunEvents):
         return None
 
 
+class ThinksTwice(RunEvents):
+    async def thinking(self, summary: str) -> None:
+        await super().thinking(summary)
+        await super().thinking(summary)
+
+
 class CompletesToolsBeforeStarting(RunEvents):
     async def tool_executing(self, call_id: str, tool: str, arguments: dict[str, Any]) -> None:
         self._held = (call_id, tool, arguments)
@@ -414,3 +420,30 @@ class ClearsMessagesBeforeCheckingTheOwner(ChatStore):
     async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
         await self.database.pool.execute("DELETE FROM messages WHERE thread_id = $1", thread_id)
         return await super().delete_thread(owner_id, thread_id)
+
+
+class HangsUpOnQuietApps(ChatSessions):
+    """Closes a chat whose app has sent nothing for a while as 'going away', before the ping timeout would."""
+
+    QUIET_SECONDS = 2.5
+
+    async def serve(self, websocket: WebSocket, caller: Caller) -> None:
+        watchdog = asyncio.create_task(self._hang_up_when_quiet(websocket))
+        try:
+            await super().serve(websocket, caller)
+        finally:
+            watchdog.cancel()
+
+    async def handle_frame(self, websocket: WebSocket, user_id: uuid.UUID, frame: str) -> None:
+        self.__dict__.setdefault("_heard", weakref.WeakKeyDictionary())[websocket] = asyncio.get_running_loop().time()
+        await super().handle_frame(websocket, user_id, frame)
+
+    async def _hang_up_when_quiet(self, websocket: WebSocket) -> None:
+        opened = asyncio.get_running_loop().time()
+        while True:
+            await asyncio.sleep(0.25)
+            heard = self.__dict__.get("_heard", {}).get(websocket, opened)
+            if asyncio.get_running_loop().time() - heard > self.QUIET_SECONDS:
+                with contextlib.suppress(*GONE):
+                    await websocket.close(1001, "going away")
+                return

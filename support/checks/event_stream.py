@@ -133,6 +133,13 @@ def expect_in_order(record: RunRecord, expected: list[str]) -> None:
         position = found + 1
 
 
+def expect_exactly(record: RunRecord, expected: list[str]) -> None:
+    """These events and no others: no duplicate, no stray agent_error, nothing of another run."""
+    expect_in_order(record, expected)
+    if record.types != expected:
+        raise fail(f"Expected exactly these events, in this order: {', '.join(expected)}.", record)
+
+
 def expect_terminal(record: RunRecord, terminal_type: str) -> dict[str, Any]:
     terminal = expect_finished(record)
     if terminal.get("type") != terminal_type:

@@ -62,7 +62,9 @@ def expect_pinged(opened_at: float, pings: list[float], until: float, policy: Ch
     )
 
 
-def expect_closed_for_silence(closed_after: float | None, waited: float, policy: ChatPolicy) -> None:
+def expect_closed_for_silence(
+    closed_after: float | None, waited: float, policy: ChatPolicy, close_code: int | None, expected_code: int
+) -> None:
     limit = policy.ping_interval + policy.ping_timeout + PING_SLACK
     assert closed_after is not None, (
         f"Expected the platform to close a chat that answers no ping within {limit:g} s "
@@ -70,6 +72,10 @@ def expect_closed_for_silence(closed_after: float | None, waited: float, policy:
     )
     assert closed_after <= limit, (
         f"Expected the platform to close a chat that answers no ping within {limit:g} s; it took {closed_after:.1f} s"
+    )
+    assert close_code == expected_code, (
+        f"Expected the platform to close a chat that answers no ping with a close frame, code {expected_code} "
+        f"(the ping went unanswered); it closed with {'no close frame' if close_code is None else close_code}"
     )
 
 
