@@ -61,7 +61,7 @@ Feature: Sessions and their tokens
     And she is also logged in on her laptop
     When she changes her password
     Then her laptop's session is over: its access token and refresh token are refused
-    And her own session still opens the API
+    And her own session goes on: its access token opens the API and its refresh token still refreshes
 
   @blocker @allure.label.story:Refused_tokens
   Scenario Outline: <token> opens neither the API nor the chat

@@ -142,10 +142,15 @@ def step_device_signed_out(context: Context, person: str, device: str) -> None:
     check.expect_refresh_refused(context.run(other.session.try_refresh()), f"the {device}'s refresh token")
 
 
-@then("{person:Person} own session still opens the API")
+@then("{person:Person} own session goes on: its access token opens the API and its refresh token still refreshes")
 def step_own_session_lives(context: Context, person: str) -> None:
-    response = context.run(context.cast.api.me(context.cast.actor(person).session.token))
+    actor = context.cast.actor(person)
+    response = context.run(context.cast.api.me(actor.session.token))
     assert response.status == 200, f"Expected her own session to go on; got {response.describe()}"
+    refreshed = context.run(actor.session.try_refresh())
+    assert refreshed.status == 200, (
+        f"Expected her own session to go on, its refresh token too; got {refreshed.describe()}"
+    )
 
 
 @when("{person:Person} presents {owner:Person}'s {kind}")

@@ -172,6 +172,9 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "A chat whose app stops answering pings is closed",
         "Expected the platform to close a chat that answers no ping with a close frame, code 1011",
     ),
+    "password_change_burns_own_refresh_token": expect(
+        "Changing the password signs out every other session", "Expected her own session to go on, its refresh token"
+    ),
     "short_passwords_accepted": expect(
         'A weak password such as "short1!" is refused with a reason the customer can act on',
         "refused with HTTP 422 and problem type 'weak-password'",

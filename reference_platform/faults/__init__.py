@@ -110,6 +110,10 @@ FAULTS: dict[str, Fault] = {
         "a chat whose app sends nothing for 2.5 s is closed with 1001, before any ping goes unanswered",
         {"chat_sessions": chat.HangsUpOnQuietApps},
     ),
+    "password_change_burns_own_refresh_token": Fault(
+        "changing the password uses up the refresh token of the session that changed it",
+        {"accounts": identity.PasswordChangeBurnsOwnRefreshToken},
+    ),
     "short_passwords_accepted": Fault(
         "passwords under the minimum length are accepted", {"password_policy": identity.AcceptsShortPasswords}
     ),

@@ -358,3 +358,13 @@ class MakesTheAccountBeforeTheNonce(OidcLogins):
             if refusal.slug == "nonce-mismatch" and isinstance(provider, KeepsTheLastClaims):
                 await self.account_for(name, provider.last_claims)
             raise
+
+
+class PasswordChangeBurnsOwnRefreshToken(Accounts):
+    """Changing the password uses up the refresh tokens of the session that changed it, which lives on."""
+
+    async def change_password(self, user_id: uuid.UUID, session_id: uuid.UUID, current: str, new: str) -> None:
+        await super().change_password(user_id, session_id, current, new)
+        await self.sessions.database.pool.execute(
+            "UPDATE refresh_tokens SET used_at = now() WHERE family_id = $1 AND used_at IS NULL", session_id
+        )

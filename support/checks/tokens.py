@@ -72,3 +72,10 @@ def expect_expired_refusal(response: ApiResponse) -> None:
 def seconds_left(token: str) -> float:
     claims = jwt.decode(token, options={"verify_signature": False})
     return float(claims["exp"]) - time.time()
+
+
+def expect_session_goes_on(me: ApiResponse, refreshed: ApiResponse) -> None:
+    assert me.status == 200, f"Expected her own session to go on; got {me.describe()}"
+    assert refreshed.status == 200, (
+        f"Expected her own session to go on, its refresh token too; got {refreshed.describe()}"
+    )
