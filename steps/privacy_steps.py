@@ -142,8 +142,10 @@ def step_erase(context: Context, person: str) -> None:
 @then("nothing of {person:Person} account is left in the platform's database")
 def step_no_traces(context: Context, person: str) -> None:
     erased = context.cast.actor(person).data.erased
-    traces = context.run(context.database.traces_of(erased["user_id"], erased["email"]))
-    message_ids = [str(message["id"]) for thread in erased["threads"] for message in thread["messages"]]
+    messages = [message for thread in erased["threads"] for message in thread["messages"]]
+    run_ids = sorted({str(message["run_id"]) for message in messages if message["run_id"]})
+    traces = context.run(context.database.traces_of(erased["user_id"], erased["email"], run_ids))
+    message_ids = [str(message["id"]) for message in messages]
     kept = context.run(context.database.messages_with_ids(message_ids))
     context.cast.evidence.record_rows("Rows left of the erased account, by store", [traces])
     check.expect_no_traces(traces, kept)

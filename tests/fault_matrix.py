@@ -175,6 +175,7 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "password_change_burns_own_refresh_token": expect(
         "Changing the password signs out every other session", "Expected her own session to go on, its refresh token"
     ),
+    "erasure_keeps_login_throttle": expect(ERASED_EVERYWHERE, "still there: {'rate_limits': 1}"),
     "short_passwords_accepted": expect(
         'A weak password such as "short1!" is refused with a reason the customer can act on',
         "refused with HTTP 422 and problem type 'weak-password'",

@@ -7,6 +7,7 @@ with everything that hangs off it (threads, messages, sessions, refresh tokens, 
 login codes, export rows), the export files are deleted, and the rate-limit state is forgotten.
 """
 
+import uuid
 from pathlib import Path
 
 from reference_platform.data.exports import Exports
@@ -60,9 +61,24 @@ class Erasure:
 
     async def erase(self, caller: Caller, password: str | None) -> None:
         await self.reauthenticate(caller, password)
+        user = await self.users.get(caller.user_id)
         files = await self.exports.files_of(caller.user_id)
-        await self.sessions.revoke_others(caller.user_id, None, "account erased")
+        await self.end_sessions(caller.user_id)
         await self.users.delete(caller.user_id)
+        self.delete_files(files)
+        await self.forget_limits(caller.user_id, user.email if user else None)
+
+    async def end_sessions(self, user_id: uuid.UUID) -> None:
+        """First, so that her chats close and her tokens die at once (every instance hears of it)."""
+        await self.sessions.revoke_others(user_id, None, "account erased")
+
+    @staticmethod
+    def delete_files(files: list[Path]) -> None:
         for path in files:
             Path(path).unlink(missing_ok=True)
-        await self.limiter.forget(str(caller.user_id))
+
+    async def forget_limits(self, user_id: uuid.UUID, email: str | None) -> None:
+        """Her limit state, by account, and her login throttling, which is kept by email."""
+        await self.limiter.forget(str(user_id))
+        if email is not None:
+            await self.limiter.forget_logins_of(email)

@@ -114,6 +114,10 @@ FAULTS: dict[str, Fault] = {
         "changing the password uses up the refresh token of the session that changed it",
         {"accounts": identity.PasswordChangeBurnsOwnRefreshToken},
     ),
+    "erasure_keeps_login_throttle": Fault(
+        "an erased account's login throttle state, keyed by its email, stays behind",
+        {"erasure": data.KeepsLoginThrottles},
+    ),
     "short_passwords_accepted": Fault(
         "passwords under the minimum length are accepted", {"password_policy": identity.AcceptsShortPasswords}
     ),

@@ -89,20 +89,14 @@ class KeepsMessages(Erasure):
 class ErasesWithOpenChats(Erasure):
     """Deletes the account without ending its sessions first: nobody tells its sockets."""
 
-    async def erase(self, caller: Caller, password: str | None) -> None:
-        await self.reauthenticate(caller, password)
-        files = await self.exports.files_of(caller.user_id)
-        await self.users.delete(caller.user_id)
-        for path in files:
-            path.unlink(missing_ok=True)
+    async def end_sessions(self, user_id: uuid.UUID) -> None:
+        return None
 
 
 class KeepsExportFiles(Erasure):
-    async def erase(self, caller: Caller, password: str | None) -> None:
-        await self.reauthenticate(caller, password)
-        await self.sessions.revoke_others(caller.user_id, None, "account erased")
-        await self.users.delete(caller.user_id)
-        await self.limiter.forget(str(caller.user_id))
+    @staticmethod
+    def delete_files(files: list[Path]) -> None:
+        return None
 
 
 class ReservesErasedEmails(Erasure):
@@ -137,3 +131,10 @@ class ErasesBeforeAsking(Erasure):
             await self.users.delete(caller.user_id)
             raise reauthentication_required("Send your current password as `password`.")
         await super().erase(caller, password)
+
+
+class KeepsLoginThrottles(Erasure):
+    """Forgets the account's limits but not its login throttling, which is kept by email."""
+
+    async def forget_limits(self, user_id: uuid.UUID, email: str | None) -> None:
+        await self.limiter.forget(str(user_id))

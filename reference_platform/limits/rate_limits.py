@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from reference_platform.database import Database
+from reference_platform.identity.accounts import normalize_email
 from reference_platform.problems import Problem
 
 FREE, PRO = "free", "pro"
@@ -124,6 +125,12 @@ class RateLimiter:
     async def forget(self, subject: str) -> None:
         """An erased account leaves no limit state behind."""
         await self.database.pool.execute("DELETE FROM rate_limits WHERE key LIKE '%:' || $1", subject)
+
+    async def forget_logins_of(self, email: str) -> None:
+        """Failed and successful logins are throttled by email, not by account: that state goes with it too."""
+        await self.database.pool.execute(
+            "DELETE FROM rate_limits WHERE key = $1", self.key(normalize_email(email), LOGIN_ACCOUNT)
+        )
 
 
 class Quotas:

@@ -84,8 +84,9 @@ class DatabaseProbe:
             "SELECT id::text AS id, email, created_at FROM users WHERE email_normalized = lower($1)", email.strip()
         )
 
-    async def traces_of(self, user_id: str, email: str) -> dict[str, int]:
-        """How many rows of each store still name the account (by id, or by email for the account row)."""
+    async def traces_of(self, user_id: str, email: str, run_ids: list[str]) -> dict[str, int]:
+        """How many rows of each store still name the account: by its id, by its email, and (for the runs
+        and their events) by the ids her runs had, whether or not their thread is still there."""
         [row] = await self.fetch(
             "SELECT"
             " (SELECT count(*) FROM users WHERE id = $1::uuid OR email_normalized = lower($2)) AS users,"
@@ -95,14 +96,17 @@ class DatabaseProbe:
             " (SELECT count(*) FROM sessions WHERE user_id = $1::uuid) AS sessions,"
             " (SELECT count(*) FROM refresh_tokens WHERE user_id = $1::uuid) AS refresh_tokens,"
             " (SELECT count(*) FROM ws_tickets WHERE user_id = $1::uuid) AS chat_tickets,"
-            " (SELECT count(*) FROM identities WHERE user_id = $1::uuid) AS identities,"
+            " (SELECT count(*) FROM identities WHERE user_id = $1::uuid OR lower(email) = lower($2)) AS identities,"
             " (SELECT count(*) FROM login_codes WHERE user_id = $1::uuid) AS login_codes,"
             " (SELECT count(*) FROM exports WHERE user_id = $1::uuid) AS exports,"
-            " (SELECT count(*) FROM runs r WHERE r.thread_id IN"
+            " (SELECT count(*) FROM runs r WHERE r.id = ANY($3::uuid[]) OR r.thread_id IN"
             "   (SELECT id FROM threads WHERE user_id = $1::uuid)) AS runs,"
-            " (SELECT count(*) FROM rate_limits WHERE key LIKE '%:' || $1) AS rate_limits",
+            " (SELECT count(*) FROM run_events WHERE run_id = ANY($3::uuid[])) AS run_events,"
+            " (SELECT count(*) FROM rate_limits"
+            "   WHERE strpos(key, $1::text) > 0 OR strpos(lower(key), lower($2)) > 0) AS rate_limits",
             user_id,
             email,
+            run_ids,
         )
         return {name: int(count) for name, count in row.items()}
 
