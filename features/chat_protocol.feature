@@ -44,7 +44,7 @@ Feature: The chat connection's own rules
   Scenario: A question sent while the agent is answering waits its turn
     Given Alice is in a chat with the agent
     When she sends two questions without waiting for the first answer
-    Then both are answered, each by a run of its own, the second starting only after the first ended
+    Then both are answered in the order asked, each by a run of its own, the second starting only after the first ended
 
   @critical @allure.label.story:Keepalive
   Scenario: The platform pings an idle chat often enough to keep it open through proxies

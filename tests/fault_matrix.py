@@ -176,6 +176,9 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "Changing the password signs out every other session", "Expected her own session to go on, its refresh token"
     ),
     "erasure_keeps_login_throttle": expect(ERASED_EVERYWHERE, "still there: {'rate_limits': 1}"),
+    "first_question_answered_again": expect(
+        "A question sent while the agent is answering waits its turn", "Expected run 2 to answer question 2 with '20'"
+    ),
     "short_passwords_accepted": expect(
         'A weak password such as "short1!" is refused with a reason the customer can act on',
         "refused with HTTP 422 and problem type 'weak-password'",

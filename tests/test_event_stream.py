@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 
 from support.checks import event_stream as stream
-from support.checks.event_stream import RunRecord
+from support.checks.event_stream import RunRecord, states
 
 THREAD = "thread-1"
 
@@ -210,3 +210,10 @@ def test_a_run_whose_events_disagree_on_the_run_id_is_caught() -> None:
     second.events[2]["run_id"] = "run-3"
     with pytest.raises(AssertionError, match="same run_id"):
         stream.expect_distinct_runs([good_run(), second])
+
+
+def test_a_figure_is_stated_only_on_its_own() -> None:
+    assert states("about $75.00 a month at $2.50 per million tokens", "$75.00")
+    assert states("The answer is 20.", "20") and states("20", "20")
+    assert not states("The answer is 420.", "20") and not states("costs $2.505", "$2.50")
+    assert not states("version 20.1", "20")

@@ -118,6 +118,10 @@ FAULTS: dict[str, Fault] = {
         "an erased account's login throttle state, keyed by its email, stays behind",
         {"erasure": data.KeepsLoginThrottles},
     ),
+    "first_question_answered_again": Fault(
+        "every question on a chat is answered as if it were its first",
+        {"chat_sessions": chat.AnswersTheFirstQuestionAgain},
+    ),
     "short_passwords_accepted": Fault(
         "passwords under the minimum length are accepted", {"password_policy": identity.AcceptsShortPasswords}
     ),

@@ -447,3 +447,13 @@ class HangsUpOnQuietApps(ChatSessions):
                 with contextlib.suppress(*GONE):
                     await websocket.close(1001, "going away")
                 return
+
+
+class AnswersTheFirstQuestionAgain(ChatSessions):
+    """Every question on a chat is answered as if it were the chat's first."""
+
+    async def run(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
+        first: weakref.WeakKeyDictionary[WebSocket, str] = self.__dict__.setdefault(
+            "_first", weakref.WeakKeyDictionary()
+        )
+        await super().run(websocket, thread_id, first.setdefault(websocket, question))

@@ -1,5 +1,6 @@
 """Collecting one agent run from a chat connection, and the contract its event stream must keep."""
 
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -264,9 +265,14 @@ def expect_error_code(record: RunRecord, code: str) -> None:
         raise fail(f"Expected agent_error to carry the code {code!r}; it carries {terminal.get('code')!r}.", record)
 
 
+def states(text: str, figure: str) -> bool:
+    """Whether `text` states `figure` as a figure of its own: "20" is not in "420", "$2.50" not in "$2.505"."""
+    return re.search(rf"(?<![\w.]){re.escape(figure)}(?![\w]|\.\d)", text) is not None
+
+
 def expect_answer_mentions(record: RunRecord, figures: list[str]) -> None:
     answer = str(expect_terminal(record, "agent_completed").get("content") or "")
-    missing = [figure for figure in figures if figure not in answer]
+    missing = [figure for figure in figures if not states(answer, figure)]
     if missing:
         raise fail(f"Expected the answer to state {', '.join(figures)}; it does not say {', '.join(missing)}.", record)
 
@@ -298,9 +304,11 @@ def expect_distinct_runs(records: list[RunRecord]) -> None:
         raise AssertionError(f"Expected a distinct run_id for each question; got {run_ids}.\n{timelines}")
 
 
-def expect_one_after_another(record: RunRecord, runs: int) -> None:
-    """`runs` runs, each ending with agent_completed, and none starting before the one before it ended."""
+def expect_one_after_another(record: RunRecord, answers: list[str]) -> None:
+    """One run per question, in the order asked, each ending with agent_completed stating its own answer, and
+    none starting before the one before it ended."""
     order = list(dict.fromkeys(str(event.get("run_id")) for event in record.events if event.get("run_id")))
+    runs = len(answers)
     if len(order) != runs:
         raise fail(f"Expected {runs} runs, one per question; got {len(order)}.", record)
     for earlier, later in pairwise(order):
@@ -318,6 +326,11 @@ def expect_one_after_another(record: RunRecord, runs: int) -> None:
             raise fail(
                 f"Expected run {run_id[:8]} to end once with agent_completed; it ended with {terminals}.", record
             )
+    completed = {e.get("run_id"): str(e.get("content")) for e in record.events if e.get("type") == "agent_completed"}
+    for number, (run_id, answer) in enumerate(zip(order, answers, strict=True), start=1):
+        if not states(completed[run_id], answer):
+            said = completed[run_id]
+            raise fail(f"Expected run {number} to answer question {number} with {answer!r}; it said {said!r}.", record)
 
 
 def last_seq(record: RunRecord) -> int:
