@@ -179,6 +179,10 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "first_question_answered_again": expect(
         "A question sent while the agent is answering waits its turn", "Expected run 2 to answer question 2 with '20'"
     ),
+    "throttle_names_known_accounts": expect(
+        "Failed logins are throttled per account, alike for known and unknown emails",
+        "Expected the same throttling answer for both kinds, so it reveals no account; these differ: body",
+    ),
     "short_passwords_accepted": expect(
         'A weak password such as "short1!" is refused with a reason the customer can act on',
         "refused with HTTP 422 and problem type 'weak-password'",

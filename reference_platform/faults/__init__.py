@@ -122,6 +122,10 @@ FAULTS: dict[str, Fault] = {
         "every question on a chat is answered as if it were its first",
         {"chat_sessions": chat.AnswersTheFirstQuestionAgain},
     ),
+    "throttle_names_known_accounts": Fault(
+        "a throttled login says the account is locked, for known accounts only",
+        {"limiter": limits.ThrottleNamesKnownAccounts},
+    ),
     "short_passwords_accepted": Fault(
         "passwords under the minimum length are accepted", {"password_policy": identity.AcceptsShortPasswords}
     ),

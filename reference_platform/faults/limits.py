@@ -81,3 +81,17 @@ class CountsPerInstance(RateLimiter):
 
     def key(self, subject: str, route_class: str) -> str:
         return f"{route_class}@{self.instance}:{subject}"
+
+
+class ThrottleNamesKnownAccounts(RateLimiter):
+    """A throttled login says, for a known account only, that the account is locked."""
+
+    async def enforce(self, subject: str, plan: str, route_class: str) -> Verdict:
+        try:
+            return await super().enforce(subject, plan, route_class)
+        except Problem as refusal:
+            if route_class == "login" and await self.database.pool.fetchval(
+                "SELECT true FROM users WHERE email_normalized = $1", subject
+            ):
+                refusal.detail += " This account is locked for a while."
+            raise
