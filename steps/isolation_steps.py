@@ -1,4 +1,5 @@
 # mypy: disable-error-code="untyped-decorator"
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ def reach_for_thread(context: Context, person: str, owner: str, attempt: Callabl
     intruder = context.cast.actor(person)
     context.run(intruder.account.sign_up_and_log_in())
     intruder.last_response = context.run(attempt(intruder.session.token, str(victim.chat.thread_id)))
+    intruder.answer_for_nothing = context.run(attempt(intruder.session.token, str(uuid.uuid4())))
 
 
 @when("{person:Person}, signed in as herself, reads the messages of {owner:Person}'s chat by its id")
@@ -29,7 +31,8 @@ def step_delete_foreign_thread(context: Context, person: str, owner: str) -> Non
 
 @then("{person:Person} is told that the chat does not exist")
 def step_told_no_chat(context: Context, person: str) -> None:
-    check.expect_no_such_thread(context.cast.actor(person).last_response)
+    actor = context.cast.actor(person)
+    check.expect_no_such_thread(actor.last_response, actor.answer_for_nothing)
 
 
 @then("{owner:Person}'s chat is unchanged in the platform's database")

@@ -1,6 +1,5 @@
 # mypy: disable-error-code="untyped-decorator"
 from datetime import UTC, datetime
-from pathlib import Path
 
 from behave import given, then, when
 from behave.runner import Context
@@ -8,6 +7,8 @@ from behave.runner import Context
 from support.checks import privacy as check
 from support.checks.event_stream import expect_terminal
 from support.checks.history import expect_exchange_stored
+from support.checks.isolation import expect_same_answer
+from support.clients.urls import with_another_id
 from support.stack.service_errors import NotConfigured
 from support.waiting import wait_until
 
@@ -74,6 +75,8 @@ def step_foreign_status(context: Context, person: str, owner: str) -> None:
     intruder = context.cast.actor(person)
     context.run(intruder.account.sign_up_and_log_in())
     intruder.last_response = context.run(context.cast.api.export_status(intruder.session.token, location))
+    nothing = with_another_id(location)
+    intruder.answer_for_nothing = context.run(context.cast.api.export_status(intruder.session.token, nothing))
 
 
 @when("{person:Person} downloads it through {owner:Person}'s link with an account of her own")
@@ -82,11 +85,15 @@ def step_foreign_download(context: Context, person: str, owner: str) -> None:
     intruder = context.cast.actor(person)
     context.run(intruder.account.sign_up_and_log_in())
     intruder.last_response = context.run(context.cast.api.download(intruder.session.token, link))
+    nothing = with_another_id(link)
+    intruder.answer_for_nothing = context.run(context.cast.api.download(intruder.session.token, nothing))
 
 
 @then("{person:Person} is told that the export does not exist")
 def step_told_not_found(context: Context, person: str) -> None:
-    check.expect_not_found(context.cast.actor(person).last_response, "export-not-found")
+    actor = context.cast.actor(person)
+    check.expect_not_found(actor.last_response, "export-not-found")
+    expect_same_answer(actor.last_response, actor.answer_for_nothing, "an export that does not exist")
 
 
 @when("{person:Person} download link has expired")
@@ -135,7 +142,9 @@ def step_account_there(context: Context, person: str) -> None:
 def step_erase(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     actor.data.erased = {"user_id": actor.user_id, "email": actor.email, "export": actor.data.export_location,
-                    **context.run(context.database.account_data(actor.user_id))}  # fmt: skip
+                         **context.run(context.database.account_data(actor.user_id))}  # fmt: skip
+    if actor.data.export_location and context.target.export_store:
+        actor.data.erased["export_files"] = check.export_files(context.target.export_store, actor.data.export_location)
     context.run(actor.account.erase_account())
 
 
@@ -156,9 +165,8 @@ def step_export_file_gone(context: Context, person: str) -> None:
     store = context.target.export_store
     if store is None:
         raise NotConfigured("This check looks into the export store: -D export_store=<directory>")
-    export_id = str(context.cast.actor(person).data.erased["export"]).rsplit("/", 1)[-1]
-    left = sorted(path.name for path in Path(store).glob(f"{export_id}*"))
-    assert not left, f"Expected the erased account's export file to be deleted; the export store still holds {left}"
+    erased = context.cast.actor(person).data.erased
+    check.expect_export_files_gone(erased.get("export_files", []), check.export_files(store, erased["export"]), store)
 
 
 @when("{person:Person} signs up with {owner:Person}'s email address")

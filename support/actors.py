@@ -42,6 +42,7 @@ class Actor:
         self.password = password or secrets.token_urlsafe(18)
         self.user_id: str | None = None
         self.last_response: ApiResponse | None = None
+        self.answer_for_nothing: ApiResponse | None = None  # the same request for an id that does not exist
         evidence.redactor.remember(self.password)
         self.account = Account(self)
         self.session = Session(self)

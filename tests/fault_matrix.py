@@ -183,6 +183,15 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "Failed logins are throttled per account, alike for known and unknown emails",
         "Expected the same throttling answer for both kinds, so it reveals no account; these differ: body",
     ),
+    "foreign_thread_named_in_refusal": (
+        Expectation("Another customer cannot read a chat by its id", "Expected the same answer as for a chat that"),
+        Expectation("Another customer cannot delete a chat by its id", "Expected the same answer as for a chat that"),
+    ),
+    "foreign_export_named_in_refusal": (
+        Expectation("Only the owner can see an export", "Expected the same answer as for an export that"),
+        Expectation("Only the owner can download an export, even with its link", "Expected the same answer as for an"),
+    ),
+    "export_files_moved_aside": expect(ERASED_EVERYWHERE, "Expected the erased account's export file to be deleted"),
     "short_passwords_accepted": expect(
         'A weak password such as "short1!" is refused with a reason the customer can act on',
         "refused with HTTP 422 and problem type 'weak-password'",

@@ -126,6 +126,18 @@ FAULTS: dict[str, Fault] = {
         "a throttled login says the account is locked, for known accounts only",
         {"limiter": limits.ThrottleNamesKnownAccounts},
     ),
+    "foreign_thread_named_in_refusal": Fault(
+        "another customer's chat is refused with a 404 that says it belongs to someone else",
+        {"chats": chat.SaysWhoseThreadItIs},
+    ),
+    "foreign_export_named_in_refusal": Fault(
+        "another customer's export is refused with a 404 that says it belongs to someone else",
+        {"exports": data.SaysWhoseExportItIs},
+    ),
+    "export_files_moved_aside": Fault(
+        "erasure moves the account's export files into a folder aside instead of deleting them",
+        {"erasure": data.MovesExportFilesAside},
+    ),
     "short_passwords_accepted": Fault(
         "passwords under the minimum length are accepted", {"password_policy": identity.AcceptsShortPasswords}
     ),

@@ -18,6 +18,7 @@ from reference_platform.chat.socket import GONE, ChatSessions, Deliver, Handshak
 from reference_platform.chat.threads import ChatStore, Message, Thread
 from reference_platform.identity.bearer import Caller
 from reference_platform.limits.rate_limits import Verdict
+from reference_platform.problems import Problem
 
 
 class SkipsThinking(RunEvents):
@@ -457,3 +458,21 @@ class AnswersTheFirstQuestionAgain(ChatSessions):
             "_first", weakref.WeakKeyDictionary()
         )
         await super().run(websocket, thread_id, first.setdefault(websocket, question))
+
+
+class SaysWhoseThreadItIs(ChatStore):
+    """Refuses another customer's chat with the same 404, but a detail that tells it exists."""
+
+    async def _refuse_if_foreign(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> None:
+        if await self.database.pool.fetchval(
+            "SELECT true FROM threads WHERE id = $1 AND user_id <> $2", thread_id, owner_id
+        ):
+            raise Problem(404, "thread-not-found", "No such thread", "It belongs to another customer.")
+
+    async def owned_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> Thread | None:
+        await self._refuse_if_foreign(owner_id, thread_id)
+        return await super().owned_thread(owner_id, thread_id)
+
+    async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
+        await self._refuse_if_foreign(owner_id, thread_id)
+        return await super().delete_thread(owner_id, thread_id)

@@ -9,6 +9,7 @@ from typing import Any
 from reference_platform.data.erasure import Erasure, reauthentication_required
 from reference_platform.data.exports import Exports, ExportStatus
 from reference_platform.identity.bearer import Caller
+from reference_platform.problems import Problem
 
 
 class ExportWithoutLastMessage(Exports):
@@ -138,3 +139,33 @@ class KeepsLoginThrottles(Erasure):
 
     async def forget_limits(self, user_id: uuid.UUID, email: str | None) -> None:
         await self.limiter.forget(str(user_id))
+
+
+class SaysWhoseExportItIs(Exports):
+    """Refuses another customer's export with the same 404, but a detail that tells it exists."""
+
+    async def _refuse_if_foreign(self, user_id: uuid.UUID, export_id: uuid.UUID) -> None:
+        if await self.database.pool.fetchval(
+            "SELECT true FROM exports WHERE id = $1 AND user_id <> $2", export_id, user_id
+        ):
+            raise Problem(404, "export-not-found", "No such export", "It belongs to another customer.")
+
+    async def status(self, user_id: uuid.UUID, export_id: uuid.UUID) -> ExportStatus:
+        await self._refuse_if_foreign(user_id, export_id)
+        return await super().status(user_id, export_id)
+
+    async def file_for(self, user_id: uuid.UUID, export_id: uuid.UUID, key: str) -> Path:
+        await self._refuse_if_foreign(user_id, export_id)
+        return await super().file_for(user_id, export_id, key)
+
+
+class MovesExportFilesAside(Erasure):
+    """Erasure moves the export files into a folder of their own instead of deleting them."""
+
+    @staticmethod
+    def delete_files(files: list[Path]) -> None:
+        for path in files:
+            if path.exists():
+                aside = path.parent / ".erased"
+                aside.mkdir(exist_ok=True)
+                path.rename(aside / path.name)

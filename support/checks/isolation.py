@@ -1,16 +1,40 @@
 """What a Then verifies when one customer reaches for another's chat: no answer tells it exists, nothing changes."""
 
+import json
+import re
 from typing import Any
 
+from support.checks.limits import header_names
 from support.clients.http_client import ApiResponse
 
 
-def expect_no_such_thread(response: ApiResponse | None) -> None:
+def expect_no_such_thread(response: ApiResponse | None, for_nothing: ApiResponse | None = None) -> None:
+    """404 thread-not-found, and (when given) the very answer a chat that does not exist gets, ids aside."""
     assert response is not None, "nothing was tried"
     assert response.status == 404 and response.problem_type.endswith("/thread-not-found"), (
         "Expected 404 problem 'thread-not-found', as for a chat that does not exist, so that nobody learns "
         f"another customer's chat exists; got {response.describe()}"
     )
+    if for_nothing is not None:
+        expect_same_answer(response, for_nothing, "a chat that does not exist")
+
+
+def expect_same_answer(response: ApiResponse, for_nothing: ApiResponse, nothing: str) -> None:
+    """Status, body and header names alike, with the ids in them blanked: nothing tells the two apart."""
+    same = (response.status, blank_ids(response.body), header_names(response)) == (
+        for_nothing.status,
+        blank_ids(for_nothing.body),
+        header_names(for_nothing),
+    )
+    assert same, (
+        f"Expected the same answer as for {nothing}, so that nobody learns it exists;\n"
+        f"got:             {response.describe()}\n  headers: {header_names(response)}\n"
+        f"for {nothing}: {for_nothing.describe()}\n  headers: {header_names(for_nothing)}"
+    )
+
+
+def blank_ids(body: Any) -> Any:
+    return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<id>", json.dumps(body))
 
 
 def expect_unchanged(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> None:

@@ -1,6 +1,7 @@
 """What a Then verifies about exports and erasure: the export against the database, and what is left behind."""
 
 import json
+from pathlib import Path
 from typing import Any
 
 from support.clients.http_client import ApiResponse
@@ -62,3 +63,17 @@ def expect_no_traces(traces: dict[str, int], kept_messages: list[dict[str, Any]]
         f"Expected nothing of the erased account in any table; still there: {left}"
         + (f"; and her messages, moved elsewhere: {kept_messages}" if kept_messages else "")
     )
+
+
+def export_files(store: str, export_location: str) -> list[str]:
+    """The files of one export, wherever in the export store the platform keeps them."""
+    export_id = export_location.rstrip("/").rsplit("/", 1)[-1]
+    return sorted(str(path.relative_to(store)) for path in Path(store).rglob(f"{export_id}*") if path.is_file())
+
+
+def expect_export_files_gone(before: list[str], after: list[str], store: str) -> None:
+    assert before, (
+        f"Expected to find her export's file in the export store ({store}) before the erasure, to see it go; "
+        "there was none: is export_store the platform's?"
+    )
+    assert not after, f"Expected the erased account's export file to be deleted; the export store still holds {after}"
