@@ -122,7 +122,7 @@ def run_phases(
 
 def default_processes() -> int:
     """Four workers per core: journeys mostly wait (on sockets and clocks), so it takes four per core to keep
-    every core busy (on 2 cores, 80 journeys, make run: 4 workers 32 s, 6 workers 27 s, 8 workers 25 s)."""
+    every core busy (on 2 cores, 80 journeys, make run: 4 workers 32 s, 8 workers 27 s)."""
     return 4 * (os.cpu_count() or 1)
 
 
