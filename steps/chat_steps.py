@@ -117,5 +117,5 @@ def step_distinct_runs(context: Context) -> None:
 @then('{person:Person} is refused with "{code}", no run starts, and nothing reaches {owner:Person}\'s thread')
 def step_refused_in_foreign_thread(context: Context, person: str, code: str, owner: str) -> None:
     intruder, victim = context.cast.actor(person), context.cast.actor(owner)
-    stream.expect_refused(context.run(intruder.runs.latest_run()), code)
+    stream.expect_refused(context.run(intruder.runs.refused_run()), code)
     expect_nothing_from(intruder.runs.seen[-1], context.run(victim.records.stored_history(context.database)))

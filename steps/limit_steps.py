@@ -73,7 +73,7 @@ def step_flood_chat(context: Context, person: str) -> None:
 
 @then('{person:Person} last question is refused with "{code}" and when to retry, and no run starts')
 def step_chat_refused(context: Context, person: str, code: str) -> None:
-    run = context.run(context.cast.actor(person).runs.latest_run())
+    run = context.run(context.cast.actor(person).runs.refused_run())
     expect_refused(run, code)
     refusal = next(event for event in run.events if event.get("type") == "error")
     retry = refusal.get("retry_after")

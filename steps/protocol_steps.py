@@ -36,7 +36,7 @@ def step_send_oversized(context: Context, person: str, size: int) -> None:
 
 @then('{person:Person} message is refused with "{code}", and no run starts')
 def step_message_refused(context: Context, person: str, code: str) -> None:
-    stream.expect_refused(context.run(context.cast.actor(person).runs.latest_run()), code)
+    stream.expect_refused(context.run(context.cast.actor(person).runs.refused_run()), code)
 
 
 @then("{person:Person} next question is answered on the same chat")

@@ -192,6 +192,10 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         Expectation("Only the owner can download an export, even with its link", "Expected the same answer as for an"),
     ),
     "export_files_moved_aside": expect(ERASED_EVERYWHERE, "Expected the erased account's export file to be deleted"),
+    "refused_question_runs_later": expect(
+        "A chat message over the limit gets a rate_limited error frame, no run, and the chat stays open",
+        "Expected the message to be refused with 'rate_limited', but a run started",
+    ),
     "short_passwords_accepted": expect(
         'A weak password such as "short1!" is refused with a reason the customer can act on',
         "refused with HTTP 422 and problem type 'weak-password'",

@@ -138,6 +138,10 @@ FAULTS: dict[str, Fault] = {
         "erasure moves the account's export files into a folder aside instead of deleting them",
         {"erasure": data.MovesExportFilesAside},
     ),
+    "refused_question_runs_later": Fault(
+        "a question over the chat limit is refused, then run anyway a moment later",
+        {"chat_sessions": chat.RunsRefusedQuestionsLater},
+    ),
     "short_passwords_accepted": Fault(
         "passwords under the minimum length are accepted", {"password_policy": identity.AcceptsShortPasswords}
     ),

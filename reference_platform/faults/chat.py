@@ -476,3 +476,32 @@ class SaysWhoseThreadItIs(ChatStore):
     async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
         await self._refuse_if_foreign(owner_id, thread_id)
         return await super().delete_thread(owner_id, thread_id)
+
+
+class RunsRefusedQuestionsLater(ChatSessions):
+    """A question over the chat limit gets its rate_limited frame, and is then run anyway, a moment later."""
+
+    def lock(self, websocket: WebSocket) -> asyncio.Lock:
+        locks: weakref.WeakKeyDictionary[WebSocket, asyncio.Lock] = self.__dict__.setdefault(
+            "_locks", weakref.WeakKeyDictionary()
+        )
+        return locks.setdefault(websocket, asyncio.Lock())
+
+    async def handle_frame(self, websocket: WebSocket, user_id: uuid.UUID, frame: str) -> None:
+        async with self.lock(websocket):
+            await super().handle_frame(websocket, user_id, frame)
+        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+            message = json.loads(frame)
+            if self.__dict__.pop("_refused", False):
+                task = asyncio.create_task(self._later(websocket, uuid.UUID(message["thread_id"]), message["content"]))
+                self.__dict__.setdefault("_later", set()).add(task)
+
+    async def refuse_over_limit(self, websocket: WebSocket, verdict: Verdict) -> None:
+        await super().refuse_over_limit(websocket, verdict)
+        self.__dict__["_refused"] = True
+
+    async def _later(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
+        await asyncio.sleep(0.4)
+        async with self.lock(websocket):
+            with contextlib.suppress(*GONE):
+                await self.run(websocket, thread_id, question)

@@ -9,6 +9,9 @@ if TYPE_CHECKING:
     from support.actors import Actor
 
 
+LATE_RUN_WATCH_SECONDS = 1.0
+
+
 class Runs:
     def __init__(self, actor: "Actor") -> None:
         self.actor = actor
@@ -43,6 +46,16 @@ class Runs:
             self._record(self.timeline_title or f"Event timeline: {actor.name} asks {question!r}", run)
         assert self.seen, f"{actor.name} has not asked anything yet"
         return self.seen[-1]
+
+    async def refused_run(self) -> RunRecord:
+        """The answer to a message the platform should refuse, watched a moment longer: a run that starts a
+        little later (a refused question queued and run anyway) shows in it too."""
+        run = await self.latest_run()
+        await listen(self.actor.chat.open_connection, run, time.monotonic() + LATE_RUN_WATCH_SECONDS)
+        self.actor.evidence.record_timeline(
+            f"Event timeline: {self.actor.name}'s chat, {LATE_RUN_WATCH_SECONDS:g} s after the refusal", run.events
+        )
+        return run
 
     async def collect_runs(self, count: int) -> RunRecord:
         """Everything her chat receives until `count` runs have ended, as one record."""
