@@ -57,7 +57,8 @@ def step_export_matches(context: Context, person: str, pronoun: str) -> None:
     )
     stored = context.run(context.database.account_data(actor.user_id))
     actor.evidence.record_rows(f"Rows the database holds for {actor.name}", [stored])
-    check.expect_export_matches(actor.data.download.body, stored)
+    secrets = [actor.password, actor.session.access_token or "", actor.session.refresh_token or ""]
+    check.expect_export_matches(actor.data.download.body, stored, secrets)
 
 
 @then("{person:Person} export holds nothing of {other:Person}'s")

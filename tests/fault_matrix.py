@@ -196,6 +196,7 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "A chat message over the limit gets a rate_limited error frame, no run, and the chat stays open",
         "Expected the message to be refused with 'rate_limited', but a run started",
     ),
+    "export_holds_password_hash": expect(EXPORT_CONTENTS, "Expected the export to hold exactly its manifest and"),
     "short_passwords_accepted": expect(
         'A weak password such as "short1!" is refused with a reason the customer can act on',
         "refused with HTTP 422 and problem type 'weak-password'",
@@ -461,6 +462,7 @@ def judge(fault: str, run: SuiteRun) -> Verdict:
 # damage other customers' data.
 OWN_DATABASE = {
     "export_misses_last_message",
+    "export_holds_password_hash",
     "export_includes_strangers_thread",
     "erasure_deletes_another_thread",
     "cut_off_runs_left_running",

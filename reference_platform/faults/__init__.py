@@ -142,6 +142,9 @@ FAULTS: dict[str, Fault] = {
         "a question over the chat limit is refused, then run anyway a moment later",
         {"chat_sessions": chat.RunsRefusedQuestionsLater},
     ),
+    "export_holds_password_hash": Fault(
+        "the export adds a security section with the password hash", {"exports": data.ExportWithItsSecurity}
+    ),
     "short_passwords_accepted": Fault(
         "passwords under the minimum length are accepted", {"password_policy": identity.AcceptsShortPasswords}
     ),

@@ -35,6 +35,17 @@ class ExportWithAStrangersThread(Exports):
         out.write(json.dumps(export))
 
 
+class ExportWithItsSecurity(Exports):
+    """Adds a 'security' section to the export, with the account's password hash."""
+
+    async def write(self, out: Any, export_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        buffer = io.StringIO()
+        await super().write(buffer, export_id, user_id)
+        export = json.loads(buffer.getvalue())
+        password_hash = await self.database.pool.fetchval("SELECT password_hash FROM users WHERE id = $1", user_id)
+        out.write(json.dumps({**export, "security": {"password_hash": password_hash}}))
+
+
 class ExportStatusForAnyone(Exports):
     async def owner(self, user_id: uuid.UUID, export_id: uuid.UUID) -> uuid.UUID:
         owner: uuid.UUID | None = await self.database.pool.fetchval(

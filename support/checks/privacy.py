@@ -14,11 +14,23 @@ def plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def expect_export_matches(export: Any, stored: dict[str, Any]) -> None:
+def expect_export_matches(export: Any, stored: dict[str, Any], secrets: list[str]) -> None:
+    """The whole document: a manifest naming her account, her sections and no other, equal to what the
+    database stores, and none of her secrets (password, hash, tokens)."""
     assert isinstance(export, dict) and isinstance(export.get("manifest"), dict), (
         f"Expected the export to be a JSON object with a manifest; got {str(export)[:300]}"
     )
     assert export["manifest"].get("version"), f"Expected the manifest to carry a format version: {export['manifest']}"
+    assert export["manifest"].get("account_id") == str(stored["profile"]["id"]), (
+        f"Expected the export's manifest to name her account {stored['profile']['id']}: {export['manifest']}"
+    )
+    extra = sorted(set(export) - {"manifest", *EXPORT_SECTIONS})
+    assert not extra, (
+        f"Expected the export to hold exactly its manifest and {', '.join(EXPORT_SECTIONS)}; it adds {extra}"
+    )
+    text = json.dumps(export)
+    leaked = [f"{secret[:4]}…" for secret in [*secrets, "$argon2"] if secret and secret in text]
+    assert not leaked, f"Expected no secret of hers in the export (password, its hash, tokens); it holds {leaked}"
     for section in EXPORT_SECTIONS:
         exported, expected = plain(export.get(section)), plain(stored[section])
         assert exported == expected, (
