@@ -5,7 +5,7 @@ from behave import given, then, when
 from behave.runner import Context
 
 from support.checks import privacy as check
-from support.checks.event_stream import expect_terminal
+from support.checks.event_stream import expect_answered_on_the_same_chat, expect_terminal
 from support.checks.history import expect_exchange_stored
 from support.checks.isolation import expect_same_answer
 from support.clients.urls import with_another_id
@@ -180,6 +180,16 @@ def step_sign_up_with_email(context: Context, person: str, owner: str) -> None:
 def step_signup_succeeds(context: Context, person: str) -> None:
     response = context.cast.actor(person).last_response
     assert response is not None and response.status == 201, f"Expected the signup to succeed; got {response}"
+
+
+@then("{person:Person}'s session goes on, and his next question is answered on the same chat")
+def step_other_session_goes_on(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    me = context.run(context.cast.api.me(actor.session.token))
+    assert me.status == 200, f"Expected {actor.name}'s session to go on; got {me.describe()}"
+    connection = actor.chat.connection
+    context.run(actor.chat.ask("What is 1 + 1?"))
+    expect_answered_on_the_same_chat(context.run(actor.runs.latest_run()), actor.chat.connection is connection)
 
 
 @then("{person:Person}'s question and the agent's answer are still in the platform's database")

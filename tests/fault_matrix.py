@@ -197,6 +197,9 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "Expected the message to be refused with 'rate_limited', but a run started",
     ),
     "export_holds_password_hash": expect(EXPORT_CONTENTS, "Expected the export to hold exactly its manifest and"),
+    "erasure_ends_every_session": expect(
+        "Erasing one account leaves another customer's data untouched", "Expected Bob's session to go on"
+    ),
     "short_passwords_accepted": expect(
         'A weak password such as "short1!" is refused with a reason the customer can act on',
         "refused with HTTP 422 and problem type 'weak-password'",
@@ -461,6 +464,7 @@ def judge(fault: str, run: SuiteRun) -> Verdict:
 # the shared database may pick up (the export job, ending the runs of a killed instance), and defects that
 # damage other customers' data.
 OWN_DATABASE = {
+    "erasure_ends_every_session",
     "export_misses_last_message",
     "export_holds_password_hash",
     "export_includes_strangers_thread",

@@ -145,6 +145,9 @@ FAULTS: dict[str, Fault] = {
     "export_holds_password_hash": Fault(
         "the export adds a security section with the password hash", {"exports": data.ExportWithItsSecurity}
     ),
+    "erasure_ends_every_session": Fault(
+        "erasing one account ends every customer's sessions", {"erasure": data.EndsEverySession}
+    ),
     "short_passwords_accepted": Fault(
         "passwords under the minimum length are accepted", {"password_policy": identity.AcceptsShortPasswords}
     ),

@@ -105,6 +105,14 @@ class ErasesWithOpenChats(Erasure):
         return None
 
 
+class EndsEverySession(Erasure):
+    """Erasure ends every live session, everyone's, not only the erased account's."""
+
+    async def end_sessions(self, user_id: uuid.UUID) -> None:
+        for row in await self.database.pool.fetch("SELECT id FROM sessions WHERE revoked_at IS NULL"):
+            await self.sessions.revoke(row["id"], "account erased")
+
+
 class KeepsExportFiles(Erasure):
     @staticmethod
     def delete_files(files: list[Path]) -> None:
