@@ -47,4 +47,4 @@ Feature: A customer erases their account
     And Alice is in a chat with the agent
     When Alice erases her account with her password
     Then Bob's question and the agent's answer are still in the platform's database
-    And Bob's session goes on, and his next question is answered on the same chat
+    And Bob's access token still opens the API, and his next question is answered on the same chat

@@ -22,7 +22,7 @@ Feature: A customer takes their data with them
     And he has asked the agent "What is 6 * 7?"
     When Alice asks for an export of her data and downloads it once it is ready
     Then her export holds nothing of Bob's
-    And her export holds exactly her profile, threads and messages as the platform's database stores them
+    And her export holds exactly her profile, identities, threads and messages as the platform's database stores them, under a manifest naming her, and none of her secrets
 
   @blocker @allure.label.story:Export_access
   Scenario: Only the owner can see an export

@@ -17,7 +17,7 @@ Feature: First chat after signup
     Given Alice has signed up and logged in
     And she has opened a chat with the agent
     When she asks the agent "What would 1M tokens a day cost per month?"
-    Then within 2 seconds she sees these events, in this order:
+    Then within 2 seconds she sees exactly these events, in this order:
       | event           |
       | agent_started   |
       | agent_thinking  |

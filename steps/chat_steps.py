@@ -42,7 +42,7 @@ def step_ask_twice(context: Context, person: str) -> None:
         context.run(actor.runs.latest_run())
 
 
-@then("within {seconds:d} seconds {person:Person} sees these events, in this order:")
+@then("within {seconds:d} seconds {person:Person} sees exactly these events, in this order:")
 def step_sees_events(context: Context, seconds: int, person: str) -> None:
     run = context.run(context.cast.actor(person).runs.latest_run())
     stream.expect_exactly(run, [row["event"] for row in context.table])

@@ -83,12 +83,9 @@ def step_chat_refused(context: Context, person: str, code: str) -> None:
 @then("once {person:Person} has waited, {pronoun:Person} next question is answered on the same chat")
 def step_chat_recovers(context: Context, person: str, pronoun: str) -> None:
     actor = context.cast.actor(person)
-    connection = actor.chat.connection
     refusal = next(event for event in actor.runs.seen[-1].events if event.get("type") == "error")
     wait_until(float(refusal["retry_after"]), "the chat refusal's retry_after")
-    context.run(actor.chat.ask("What is 1 + 1?"))
-    run = context.run(actor.runs.latest_run())
-    expect_answered_on_the_same_chat(run, actor.chat.connection is connection)
+    expect_answered_on_the_same_chat(*context.run(actor.chat.ask_again()))
 
 
 @then("the sixth try of each kind is refused with the same 429 answer")

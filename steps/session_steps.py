@@ -145,12 +145,8 @@ def step_device_signed_out(context: Context, person: str, device: str) -> None:
 @then("{person:Person} own session goes on: its access token opens the API and its refresh token still refreshes")
 def step_own_session_lives(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    response = context.run(context.cast.api.me(actor.session.token))
-    assert response.status == 200, f"Expected her own session to go on; got {response.describe()}"
-    refreshed = context.run(actor.session.try_refresh())
-    assert refreshed.status == 200, (
-        f"Expected her own session to go on, its refresh token too; got {refreshed.describe()}"
-    )
+    me = context.run(context.cast.api.me(actor.session.token))
+    check.expect_session_goes_on(me, context.run(actor.session.try_refresh()))
 
 
 @when("{person:Person} presents {owner:Person}'s {kind}")

@@ -106,11 +106,7 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     ),
     "tokens_trusted_alone": (
         Expectation(AFTER_LOGOUT, "Expected the token at the API to be refused with 401"),
-        Expectation(AFTER_ERASURE, "Expected the token at the API to be refused with 401"),
         Expectation("A replayed refresh token ends the whole session", REVOKED_TOKEN_REFUSED),
-        Expectation(
-            "After erasure the customer's chat closes and her tokens stop working at once", REVOKED_TOKEN_REFUSED
-        ),
     ),
     "refresh_token_as_bearer": expect(
         "Alice's refresh token as an access token opens neither the API nor the chat",
@@ -150,11 +146,11 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     ),
     "chat_limit_never_recovers": expect(
         "A chat message over the limit gets a rate_limited error frame, no run, and the chat stays open",
-        "Expected her next question to be answered on the same chat with agent_completed",
+        "Expected the next question to be answered on the same chat with agent_completed",
     ),
     "idle_chats_forgotten": expect(
         "The platform pings an idle chat often enough to keep it open through proxies",
-        "Expected her next question to be answered on the same chat with agent_completed",
+        "Expected the next question to be answered on the same chat with agent_completed",
     ),
     "answers_never_written": expect(HISTORY, "Expected the messages table to hold the question and the agent's answer"),
     "foreign_delete_clears_messages": expect(
@@ -177,7 +173,7 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     ),
     "erasure_keeps_login_throttle": expect(ERASED_EVERYWHERE, "still there: {'rate_limits': 1}"),
     "first_question_answered_again": expect(
-        "A question sent while the agent is answering waits its turn", "Expected run 2 to answer question 2 with '20'"
+        "A question sent while the agent is answering waits its turn", "Expected run 2 to answer question 2 with '24'"
     ),
     "throttle_names_known_accounts": expect(
         "Failed logins are throttled per account, alike for known and unknown emails",
@@ -198,7 +194,20 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     ),
     "export_holds_password_hash": expect(EXPORT_CONTENTS, "Expected the export to hold exactly its manifest and"),
     "erasure_ends_every_session": expect(
-        "Erasing one account leaves another customer's data untouched", "Expected Bob's session to go on"
+        "Erasing one account leaves another customer's data untouched",
+        "Expected Bob's access token to still open the API",
+    ),
+    "erasure_deferred": (
+        Expectation(AFTER_ERASURE, "Expected the token at the API to be refused with 401"),
+        Expectation(
+            "After erasure the customer's chat closes and her tokens stop working at once", REVOKED_TOKEN_REFUSED
+        ),
+    ),
+    "export_in_another_name": expect(EXPORT_CONTENTS, "Expected the export's manifest to name her account"),
+    "export_profile_holds_password_hash": expect(EXPORT_CONTENTS, "Expected no secret of hers in the export"),
+    "erasure_closes_every_chat": expect(
+        "Erasing one account leaves another customer's data untouched",
+        "Expected the next question to be answered on the same chat",
     ),
     "short_passwords_accepted": expect(
         'A weak password such as "short1!" is refused with a reason the customer can act on',
@@ -464,6 +473,9 @@ def judge(fault: str, run: SuiteRun) -> Verdict:
 # the shared database may pick up (the export job, ending the runs of a killed instance), and defects that
 # damage other customers' data.
 OWN_DATABASE = {
+    "erasure_closes_every_chat",
+    "export_in_another_name",
+    "export_profile_holds_password_hash",
     "erasure_ends_every_session",
     "export_misses_last_message",
     "export_holds_password_hash",
@@ -495,12 +507,19 @@ def run_matrix(faults: list[str], workers: int = 2) -> list[Verdict]:
             postgres.stop()
 
 
+class StaleRecord(Exception):
+    """The kill-matrix record names a scenario or step the features no longer have: run `make faults` again."""
+
+
 def then_coverage(failed_at: dict[str, dict[str, str]]) -> dict[str, list[str]]:
     """Every Then step pattern, with the defects that make a scenario fail at exactly that step."""
     coverage: dict[str, list[str]] = {pattern: [] for pattern in then_patterns()}
     for fault, steps in sorted(failed_at.items()):
         for scenario, step in steps.items():
-            kind, pattern = scenarios()[scenario].step_named(step)
+            entry = scenarios().get(scenario)
+            if entry is None or step not in entry.names:
+                raise StaleRecord(f"{fault} failed '{scenario}' at {step!r}, which the features no longer have")
+            kind, pattern = entry.step_named(step)
             if kind == "then" and fault not in coverage[pattern]:
                 coverage[pattern].append(fault)
     return coverage

@@ -61,7 +61,7 @@ def test_each_step_carries_the_evidence_it_made(first_chat_page: tuple[Page, str
 def test_the_failing_step_carries_its_evidence(defect_report: Path) -> None:
     test_id = report_test_id(defect_report, FIRST_CHAT)
     with serve(defect_report) as url, Page(f"{url}#{test_id}") as page:
-        failing = page.step("Then within 2 seconds she sees these events")
+        failing = page.step("Then within 2 seconds she sees exactly these events")
         page.screenshot(SCREENSHOTS / "failing-step-evidence.png")
         assert "no 'agent_thinking' came after that" in page.text("Failed")
     assert "Frames on Alice's chat socket" in failing and "Event timeline: Alice asks" in failing

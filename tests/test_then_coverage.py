@@ -6,7 +6,7 @@ The failing steps come from the last run of the whole kill matrix (`make faults`
 
 import json
 
-from tests.fault_matrix import CATALOGUE, MATRIX_FILE, then_coverage
+from tests.fault_matrix import CATALOGUE, MATRIX_FILE, StaleRecord, then_coverage
 from tests.feature_index import scenarios
 
 # Then steps that no catalogue defect needs to fail at, each with the reason. Keep it short.
@@ -23,6 +23,10 @@ def recorded_failures() -> dict[str, dict[str, str]]:
     recorded = json.loads(MATRIX_FILE.read_text())
     assert recorded["catalogue"] == sorted(CATALOGUE), "the kill-matrix record is stale: run `make faults` again"
     failures: dict[str, dict[str, str]] = recorded["failed_at"]
+    try:
+        then_coverage(failures)
+    except StaleRecord as stale:
+        raise AssertionError(f"the kill-matrix record is stale ({stale}): run `make faults` again") from None
     return failures
 
 

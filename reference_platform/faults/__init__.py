@@ -148,6 +148,19 @@ FAULTS: dict[str, Fault] = {
     "erasure_ends_every_session": Fault(
         "erasing one account ends every customer's sessions", {"erasure": data.EndsEverySession}
     ),
+    "erasure_deferred": Fault(
+        "erasure closes the chats at once but keeps the account and its sessions for later",
+        {"erasure": data.ErasesLater},
+    ),
+    "export_in_another_name": Fault(
+        "the export's manifest names another account", {"exports": data.ExportInAnotherName}
+    ),
+    "export_profile_holds_password_hash": Fault(
+        "the export's profile carries the password hash", {"exports": data.ExportWithTheHashInTheProfile}
+    ),
+    "erasure_closes_every_chat": Fault(
+        "erasing one account closes every customer's open chats", {"erasure": data.ClosesEveryChat}
+    ),
     "short_passwords_accepted": Fault(
         "passwords under the minimum length are accepted", {"password_policy": identity.AcceptsShortPasswords}
     ),

@@ -46,6 +46,27 @@ class ExportWithItsSecurity(Exports):
         out.write(json.dumps({**export, "security": {"password_hash": password_hash}}))
 
 
+class ExportInAnotherName(Exports):
+    """The export's manifest names an account that is not hers."""
+
+    async def write(self, out: Any, export_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        buffer = io.StringIO()
+        await super().write(buffer, export_id, user_id)
+        export = json.loads(buffer.getvalue())
+        out.write(json.dumps({**export, "manifest": {**export["manifest"], "account_id": str(uuid.uuid4())}}))
+
+
+class ExportWithTheHashInTheProfile(Exports):
+    """The export's profile carries the password hash."""
+
+    async def write(self, out: Any, export_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        buffer = io.StringIO()
+        await super().write(buffer, export_id, user_id)
+        export = json.loads(buffer.getvalue())
+        password_hash = await self.database.pool.fetchval("SELECT password_hash FROM users WHERE id = $1", user_id)
+        out.write(json.dumps({**export, "profile": {**export["profile"], "password_hash": password_hash}}))
+
+
 class ExportStatusForAnyone(Exports):
     async def owner(self, user_id: uuid.UUID, export_id: uuid.UUID) -> uuid.UUID:
         owner: uuid.UUID | None = await self.database.pool.fetchval(
@@ -111,6 +132,26 @@ class EndsEverySession(Erasure):
     async def end_sessions(self, user_id: uuid.UUID) -> None:
         for row in await self.database.pool.fetch("SELECT id FROM sessions WHERE revoked_at IS NULL"):
             await self.sessions.revoke(row["id"], "account erased")
+
+
+class ErasesLater(Erasure):
+    """Erasure closes the account's chats at once, but keeps the account and its sessions for a later job."""
+
+    async def erase(self, caller: Caller, password: str | None) -> None:
+        await self.reauthenticate(caller, password)
+        async with self.database.pool.acquire() as connection:
+            for row in await connection.fetch("SELECT id FROM sessions WHERE user_id = $1", caller.user_id):
+                await self.sessions.announce_end(connection, row["id"])
+
+
+class ClosesEveryChat(Erasure):
+    """Erasure announces the end of every session, everyone's: every open chat closes, though no token dies."""
+
+    async def end_sessions(self, user_id: uuid.UUID) -> None:
+        await super().end_sessions(user_id)
+        async with self.database.pool.acquire() as connection:
+            for row in await connection.fetch("SELECT id FROM sessions WHERE revoked_at IS NULL"):
+                await self.sessions.announce_end(connection, row["id"])
 
 
 class KeepsExportFiles(Erasure):

@@ -201,12 +201,17 @@ class TrustsAnySignature(AccessTokens):
 
 
 class TrustsTokensAlone(BearerAuth):
+    """Checks the token and its account, but never whether its session ended."""
+
     async def caller(self, authorization: str) -> Caller:
         try:
             claims = self.access_tokens.verify(authorization.partition(" ")[2])
         except InvalidToken as error:
             raise unauthorized(f"The access token is invalid: {error}") from error
-        return Caller(uuid.UUID(claims.subject), uuid.UUID(claims.session_id))
+        caller = Caller(uuid.UUID(claims.subject), uuid.UUID(claims.session_id))
+        if await self.users.get(caller.user_id) is None:
+            raise unauthorized("The account no longer exists.")
+        return caller
 
 
 class TakesRefreshTokensAsBearer(BearerAuth):

@@ -66,6 +66,12 @@ class Chat:
         )
         self.actor.runs.await_answer(question, asked_at)
 
+    async def ask_again(self, question: str = "What is 1 + 1?") -> tuple[RunRecord, bool]:
+        """Ask on the chat she already has open: the run that answers, and whether it came on that same chat."""
+        connection = self.connection
+        await self.ask(question)
+        return await self.actor.runs.latest_run(), self.connection is connection
+
     async def send_raw(self, text: str, what: str) -> None:
         """Send the chat a frame as it is, not a question: `what` names it in the evidence."""
         asked_at = time.monotonic()

@@ -153,10 +153,10 @@ def expect_terminal(record: RunRecord, terminal_type: str) -> dict[str, Any]:
 def expect_answered_on_the_same_chat(record: RunRecord, same_connection: bool) -> None:
     """The question got a whole answer (agent_completed) on the chat it was asked on, which stayed open."""
     if not same_connection or record.closed is not None:
-        raise fail("Expected her next question to be answered on the same chat, but the chat closed.", record)
+        raise fail("Expected the next question to be answered on the same chat, but the chat closed.", record)
     terminal = record.terminal_index
     if terminal is None or record.events[terminal].get("type") != "agent_completed":
-        raise fail("Expected her next question to be answered on the same chat with agent_completed.", record)
+        raise fail("Expected the next question to be answered on the same chat with agent_completed.", record)
 
 
 def expect_finished_within(record: RunRecord, seconds: float) -> None:

@@ -75,7 +75,8 @@ def expect_same_throttling(attempts: dict[str, list[ApiResponse]], allowed: int)
             ("status", first.status == other.status),
             ("body", without_waits(first.body) == without_waits(other.body)),
             ("headers", header_names(first) == header_names(other)),
-            ("Retry-After", abs(retry_after(first) - retry_after(other)) <= 1),  # the tries are moments apart
+            # the two kinds' tries are moments apart, a hash each: their waits may differ by a second or two
+            ("Retry-After", abs(retry_after(first) - retry_after(other)) <= 2),
         ]
         if not same
     ]
