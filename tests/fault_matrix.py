@@ -206,8 +206,7 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "export_in_another_name": expect(EXPORT_CONTENTS, "Expected the export's manifest to name her account"),
     "export_profile_holds_password_hash": expect(EXPORT_CONTENTS, "Expected no secret of hers in the export"),
     "erasure_closes_every_chat": expect(
-        "Erasing one account leaves another customer's data untouched",
-        "Expected the next question to be answered on the same chat",
+        "Erasing one account leaves another customer's data untouched", "Expected the chat of Bob to stay open"
     ),
     "short_passwords_accepted": expect(
         'A weak password such as "short1!" is refused with a reason the customer can act on',

@@ -501,7 +501,7 @@ class RunsRefusedQuestionsLater(ChatSessions):
         self.__dict__["_refused"] = True
 
     async def _later(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.6)  # after the refusal was read (0.3 s settle), within the 1.5 s watch
         async with self.lock(websocket):
             with contextlib.suppress(*GONE):
                 await self.run(websocket, thread_id, question)

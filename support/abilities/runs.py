@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from support.actors import Actor
 
 
-LATE_RUN_WATCH_SECONDS = 1.0
+LATE_RUN_WATCH_SECONDS = 1.5
 
 
 class Runs:
