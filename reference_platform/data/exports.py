@@ -157,11 +157,15 @@ class Exports:
                 type(error).__name__,
             )
             return
-        await self.database.pool.execute(
-            "UPDATE exports SET status = 'ready', finished_at = now(), file_name = $2 WHERE id = $1",
+        ready = await self.database.pool.fetchval(
+            "UPDATE exports SET status = 'ready', finished_at = now(), file_name = $2 WHERE id = $1 RETURNING id",
             export_id,
             file_name,
         )
+        if ready is None:  # the account was erased while its export was being built: the file goes too
+            (self.directory / file_name).unlink(missing_ok=True)
+            log.info("export %s was erased with its account while it was built; its file is removed", export_id)
+            return
         log.info("export %s of user %s is ready", export_id, user_id)
 
     async def write(self, out: Any, export_id: uuid.UUID, user_id: uuid.UUID) -> None:
