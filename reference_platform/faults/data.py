@@ -12,59 +12,58 @@ from reference_platform.identity.bearer import Caller
 from reference_platform.problems import Problem
 
 
-class ExportWithoutLastMessage(Exports):
+class RewritesExports(Exports):
+    """Writes the export as the platform does, then changes the document before it is stored."""
+
     async def write(self, out: Any, export_id: uuid.UUID, user_id: uuid.UUID) -> None:
         buffer = io.StringIO()
         await super().write(buffer, export_id, user_id)
-        export = json.loads(buffer.getvalue())
+        out.write(json.dumps(await self.rewrite(json.loads(buffer.getvalue()), user_id)))
+
+    async def rewrite(self, export: dict[str, Any], user_id: uuid.UUID) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def password_hash(self, user_id: uuid.UUID) -> str | None:
+        found: str | None = await self.database.pool.fetchval("SELECT password_hash FROM users WHERE id = $1", user_id)
+        return found
+
+
+class ExportWithoutLastMessage(RewritesExports):
+    async def rewrite(self, export: dict[str, Any], user_id: uuid.UUID) -> dict[str, Any]:
         for thread in export["threads"]:
             thread["messages"] = thread["messages"][:-1]
-        out.write(json.dumps(export))
+        return export
 
 
-class ExportWithAStrangersThread(Exports):
-    async def write(self, out: Any, export_id: uuid.UUID, user_id: uuid.UUID) -> None:
-        buffer = io.StringIO()
-        await super().write(buffer, export_id, user_id)
-        export = json.loads(buffer.getvalue())
+class ExportWithAStrangersThread(RewritesExports):
+    async def rewrite(self, export: dict[str, Any], user_id: uuid.UUID) -> dict[str, Any]:
         stranger = await self.database.pool.fetchrow(
             "SELECT id, title, created_at FROM threads WHERE user_id <> $1 ORDER BY created_at DESC LIMIT 1", user_id
         )
         if stranger is not None:
             export["threads"].append({**{key: str(value) for key, value in dict(stranger).items()}, "messages": []})
-        out.write(json.dumps(export))
+        return export
 
 
-class ExportWithItsSecurity(Exports):
+class ExportWithItsSecurity(RewritesExports):
     """Adds a 'security' section to the export, with the account's password hash."""
 
-    async def write(self, out: Any, export_id: uuid.UUID, user_id: uuid.UUID) -> None:
-        buffer = io.StringIO()
-        await super().write(buffer, export_id, user_id)
-        export = json.loads(buffer.getvalue())
-        password_hash = await self.database.pool.fetchval("SELECT password_hash FROM users WHERE id = $1", user_id)
-        out.write(json.dumps({**export, "security": {"password_hash": password_hash}}))
+    async def rewrite(self, export: dict[str, Any], user_id: uuid.UUID) -> dict[str, Any]:
+        return {**export, "security": {"password_hash": await self.password_hash(user_id)}}
 
 
-class ExportInAnotherName(Exports):
+class ExportInAnotherName(RewritesExports):
     """The export's manifest names an account that is not hers."""
 
-    async def write(self, out: Any, export_id: uuid.UUID, user_id: uuid.UUID) -> None:
-        buffer = io.StringIO()
-        await super().write(buffer, export_id, user_id)
-        export = json.loads(buffer.getvalue())
-        out.write(json.dumps({**export, "manifest": {**export["manifest"], "account_id": str(uuid.uuid4())}}))
+    async def rewrite(self, export: dict[str, Any], user_id: uuid.UUID) -> dict[str, Any]:
+        return {**export, "manifest": {**export["manifest"], "account_id": str(uuid.uuid4())}}
 
 
-class ExportWithTheHashInTheProfile(Exports):
+class ExportWithTheHashInTheProfile(RewritesExports):
     """The export's profile carries the password hash."""
 
-    async def write(self, out: Any, export_id: uuid.UUID, user_id: uuid.UUID) -> None:
-        buffer = io.StringIO()
-        await super().write(buffer, export_id, user_id)
-        export = json.loads(buffer.getvalue())
-        password_hash = await self.database.pool.fetchval("SELECT password_hash FROM users WHERE id = $1", user_id)
-        out.write(json.dumps({**export, "profile": {**export["profile"], "password_hash": password_hash}}))
+    async def rewrite(self, export: dict[str, Any], user_id: uuid.UUID) -> dict[str, Any]:
+        return {**export, "profile": {**export["profile"], "password_hash": await self.password_hash(user_id)}}
 
 
 class ExportStatusForAnyone(Exports):
