@@ -71,4 +71,4 @@ Feature: The agent's event stream
     Given Alice is in a chat with the agent
     And Mallory is in a chat with the agent
     When Mallory asks the agent "What is 2 + 2?" in Alice's thread
-    Then she is refused with "thread_not_found", no run starts, and nothing reaches Alice's thread
+    Then she is refused with "thread_not_found", no run starts, and nothing reaches Alice's thread or her open chat

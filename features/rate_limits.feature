@@ -67,4 +67,4 @@ Feature: Fair use and plans
   Scenario: A customer's token is refused at the admin API
     Given Mallory has signed up and logged in
     When Mallory tries to upgrade herself to the pro plan through the admin API
-    Then the admin API refuses her as forbidden
+    Then the admin API refuses her as forbidden, and her write limit is unchanged

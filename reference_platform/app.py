@@ -371,8 +371,8 @@ def routes(parts: Parts) -> Starlette:
         await parts.admin.check(request.headers.get("authorization", ""))
         body = await json_body(request, "plan")
         user_id = path_id(request, "user_id", Problem(404, "user-not-found", "No such user"))
-        await parts.quotas.set_plan(user_id, body["plan"])
-        return JSONResponse({"id": str(user_id), "plan": body["plan"]})
+        limits = await parts.quotas.set_plan(user_id, body["plan"])
+        return JSONResponse({"id": str(user_id), "plan": body["plan"], "limits": limits})
 
     async def list_threads(request: Request) -> Response:
         threads = await parts.chats.threads_of(await current_user(request))

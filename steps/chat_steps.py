@@ -7,6 +7,7 @@ from support.checks.history import (
     expect_answer_names_stored_message,
     expect_exchange_in_history,
     expect_exchange_stored,
+    expect_no_hidden_run,
     expect_nothing_from,
 )
 
@@ -114,8 +115,16 @@ def step_distinct_runs(context: Context) -> None:
     stream.expect_distinct_runs(context.cast.current.runs.seen)
 
 
-@then('{person:Person} is refused with "{code}", no run starts, and nothing reaches {owner:Person}\'s thread')
+FOREIGN_REFUSAL = (
+    '{person:Person} is refused with "{code}", no run starts, and nothing reaches {owner:Person}\'s thread'
+)
+
+
+@then(FOREIGN_REFUSAL + " or her open chat")
 def step_refused_in_foreign_thread(context: Context, person: str, code: str, owner: str) -> None:
     intruder, victim = context.cast.actor(person), context.cast.actor(owner)
     stream.expect_refused(context.run(intruder.runs.refused_run()), code)
+    for actor in (intruder, victim):
+        expect_no_hidden_run(context.run(actor.records.runs_never_shown(context.database)), f"{actor.name}'s")
     expect_nothing_from(intruder.runs.seen[-1], context.run(victim.records.stored_history(context.database)))
+    stream.expect_silent(context.run(victim.runs.heard_meanwhile()), f"{victim.name}'s chat")

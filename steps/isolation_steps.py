@@ -62,4 +62,4 @@ def step_delete_own_thread(context: Context, person: str) -> None:
 @then("{person:Person} chat and its messages are gone from the platform's database")
 def step_thread_gone(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
-    check.expect_deleted(actor.last_response, context.run(actor.records.stored_thread(context.database)))
+    check.expect_deleted(actor.last_response, context.run(actor.records.chat_traces(context.database)))

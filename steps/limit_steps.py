@@ -4,6 +4,7 @@ from behave.runner import Context
 
 from support.checks import limits as check
 from support.checks.event_stream import expect_answered_on_the_same_chat, expect_refused
+from support.checks.history import expect_no_hidden_run
 from support.clients.http_client import expect_status
 from support.stack.service_errors import NotConfigured
 from support.waiting import wait_until
@@ -24,7 +25,8 @@ def step_limited(context: Context, person: str) -> None:
 
 @then("the refusal names the limit and shows none of it left")
 def step_none_left(context: Context) -> None:
-    check.expect_none_left(context.cast.current.limits.writes[-1])
+    writes = context.cast.current.limits.writes
+    check.expect_none_left(writes[-1], writes[0])
 
 
 @when("{person:Person} opens {count:d} chats")
@@ -73,8 +75,10 @@ def step_flood_chat(context: Context, person: str) -> None:
 
 @then('{person:Person} last question is refused with "{code}" and when to retry, and no run starts')
 def step_chat_refused(context: Context, person: str, code: str) -> None:
-    run = context.run(context.cast.actor(person).runs.refused_run())
+    actor = context.cast.actor(person)
+    run = context.run(actor.runs.refused_run())
     expect_refused(run, code)
+    expect_no_hidden_run(context.run(actor.records.runs_never_shown(context.database)), f"{actor.name}'s")
     refusal = next(event for event in run.events if event.get("type") == "error")
     retry = refusal.get("retry_after")
     assert isinstance(retry, int) and retry >= 1, f"Expected the error frame to say when to retry; got {refusal}"
@@ -104,7 +108,7 @@ def admin_token(context: Context) -> str:
 def step_upgrade(context: Context, person: str, plan: str) -> None:
     actor = context.cast.actor(person)
     upgraded = context.run(context.cast.api.set_plan(admin_token(context), str(actor.user_id), plan))
-    expect_status(upgraded, 200, f"the company upgrades {actor.name} to {plan}")
+    actor.limits.plan_answer = expect_status(upgraded, 200, f"the company upgrades {actor.name} to {plan}")
 
 
 @then("{person:Person} can open a chat again at once, with the same access token, under the pro plan's limit")
@@ -117,17 +121,26 @@ def step_upgraded_at_once(context: Context, person: str) -> None:
         "Expected the upgrade to apply at once, under the pro plan's larger limit; "
         f"before {refused.headers.get('ratelimit-policy')!r}, now {response.headers.get('ratelimit-policy')!r}"
     )
+    assert actor.limits.plan_answer is not None, f"{actor.name} was not upgraded"
+    check.expect_plan_limit(response, actor.limits.plan_answer, "writes")
 
 
 @when("{person:Person} tries to upgrade herself to the {plan} plan through the admin API")
 def step_self_upgrade(context: Context, person: str, plan: str) -> None:
     actor = context.cast.actor(person)
+    context.run(actor.limits.open_thread())  # her write limit before she tries
     actor.last_response = context.run(context.cast.api.set_plan(actor.session.token, str(actor.user_id), plan))
 
 
-@then("the admin API refuses {person:Person} as forbidden")
-def step_admin_forbidden(context: Context, person: str) -> None:
-    response = context.cast.actor(person).last_response
+@then("the admin API refuses {person:Person} as forbidden, and {pronoun:Person} write limit is unchanged")
+def step_admin_forbidden(context: Context, person: str, pronoun: str) -> None:
+    actor = context.cast.actor(person)
+    response = actor.last_response
     assert response is not None and response.status == 403, (
         f"Expected the admin API to refuse a customer's token with 403; got {response}"
+    )
+    before, after = actor.limits.writes[0], context.run(actor.limits.open_thread())
+    assert check.quota(after) == check.quota(before), (
+        f"Expected the refused upgrade to change nothing; her write limit was {before.headers['ratelimit-policy']!r}"
+        f" and is now {after.headers.get('ratelimit-policy')!r}"
     )

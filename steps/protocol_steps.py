@@ -8,6 +8,7 @@ from behave.runner import Context
 
 from support.checks import event_stream as stream
 from support.checks import resilience as check
+from support.checks.history import expect_no_hidden_run
 
 QUEUED_QUESTIONS = {"What is 2 + 3?": "5", "What is 4 * 6?": "24"}  # answers that share no figure
 
@@ -36,7 +37,9 @@ def step_send_oversized(context: Context, person: str, size: int) -> None:
 
 @then('{person:Person} message is refused with "{code}", and no run starts')
 def step_message_refused(context: Context, person: str, code: str) -> None:
-    stream.expect_refused(context.run(context.cast.actor(person).runs.refused_run()), code)
+    actor = context.cast.actor(person)
+    stream.expect_refused(context.run(actor.runs.refused_run()), code)
+    expect_no_hidden_run(context.run(actor.records.runs_never_shown(context.database)), f"{actor.name}'s")
 
 
 @then("{person:Person} next question is answered on the same chat")

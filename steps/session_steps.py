@@ -76,8 +76,9 @@ def step_newest_refused(context: Context, owner: str) -> None:
 @then("{owner:Person}'s access token no longer opens the API")
 @then("{owner:Person} access token no longer opens the API")
 def step_access_token_dead(context: Context, owner: str) -> None:
-    response = context.run(context.cast.api.me(context.cast.actor(owner).session.token))
-    check.expect_unauthorized(response, "the access token of a revoked session")
+    session = context.cast.actor(owner).session
+    answers = context.run(session.try_every_door(session.token))
+    check.expect_refused_at_every_door(answers, "the access token of a revoked session")
 
 
 @when("{person:Person} access token has expired")
@@ -172,7 +173,8 @@ def step_present(context: Context, person: str, owner: str, kind: str) -> None:
 @then("the API and the chat handshake both refuse it as unauthorized")
 def step_refused_everywhere(context: Context) -> None:
     actor = context.cast.current
-    check.expect_unauthorized(context.run(context.cast.api.me(actor.session.presented)), "the token at the API")
+    assert actor.session.presented, "no token was presented"
+    check.expect_refused_at_every_door(context.run(actor.session.try_every_door(actor.session.presented)), "the token")
     context.run(actor.chat.try_connect(bearer=actor.session.presented))
     assert actor.chat.connection is None, "Expected the chat handshake to refuse the token, but the chat opened"
     assert actor.chat.handshake_refusal is not None and actor.chat.handshake_refusal.status == 401, (

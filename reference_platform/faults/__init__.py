@@ -138,6 +138,28 @@ FAULTS: dict[str, Fault] = {
         "erasure moves the account's export files into a folder aside instead of deleting them",
         {"erasure": data.MovesExportFilesAside},
     ),
+    "refused_question_runs_unseen": Fault(
+        "a question over the chat limit is refused, then run anyway without the chat seeing it",
+        {"chat_sessions": chat.RunsRefusedQuestionsUnseen},
+    ),
+    "next_question_gets_refused_answer": Fault(
+        "the question after a refused one is answered as if it were the refused one",
+        {"chat_sessions": chat.AnswersTheRefusedQuestionNext},
+    ),
+    "foreign_question_shown_to_owner": Fault(
+        "a question posted into another customer's thread is refused, but shown on the owner's open chat",
+        {"chat_sessions": chat.ShowsForeignQuestionsToTheOwner},
+    ),
+    "deleted_chat_kept_in_trash": Fault(
+        "deleting a chat moves its messages and runs into a hidden chat", {"chats": chat.MovesDeletedChatsToTrash}
+    ),
+    "refusal_names_another_limit": Fault(
+        "a refusal's RateLimit fields name another limit than the one used up",
+        {"limiter": limits.RefusalNamesAnotherLimit},
+    ),
+    "pro_plan_shortchanged": Fault(
+        "the pro plan's write limit is half the figure the admin API gives", {"limiter": limits.ShortchangesThePro}
+    ),
     "refused_question_runs_later": Fault(
         "a question over the chat limit is refused, then run anyway a moment later",
         {"chat_sessions": chat.RunsRefusedQuestionsLater},

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import os
 import signal
@@ -505,3 +506,82 @@ class RunsRefusedQuestionsLater(ChatSessions):
         async with self.lock(websocket):
             with contextlib.suppress(*GONE):
                 await self.run(websocket, thread_id, question)
+
+
+HIDDEN_RUN: contextvars.ContextVar[bool] = contextvars.ContextVar("hidden_run", default=False)
+
+
+class RunsRefusedQuestionsUnseen(RunsRefusedQuestionsLater):
+    """A question over the chat limit is refused, then run anyway, its events kept but never sent to the chat."""
+
+    def deliver(self, websocket: WebSocket, run_id: uuid.UUID) -> Deliver:
+        delivery = super().deliver(websocket, run_id)
+        delivery.attached = not HIDDEN_RUN.get()
+        return delivery
+
+    async def _later(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
+        HIDDEN_RUN.set(True)
+        await super()._later(websocket, thread_id, question)
+
+
+class AnswersTheRefusedQuestionNext(ChatSessions):
+    """The question after one refused over the chat limit is answered as if it were the refused one."""
+
+    def _by_socket(self, name: str) -> "weakref.WeakKeyDictionary[WebSocket, str]":
+        found: weakref.WeakKeyDictionary[WebSocket, str] = self.__dict__.setdefault(name, weakref.WeakKeyDictionary())
+        return found
+
+    async def handle_frame(self, websocket: WebSocket, user_id: uuid.UUID, frame: str) -> None:
+        self._by_socket("_frames")[websocket] = frame
+        await super().handle_frame(websocket, user_id, frame)
+
+    async def refuse_over_limit(self, websocket: WebSocket, verdict: Verdict) -> None:
+        await super().refuse_over_limit(websocket, verdict)
+        self._by_socket("_refused")[websocket] = json.loads(self._by_socket("_frames")[websocket])["content"]
+
+    async def run(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
+        await super().run(websocket, thread_id, self._by_socket("_refused").pop(websocket, question))
+
+
+class ShowsForeignQuestionsToTheOwner(ChatSessions):
+    """A question posted into another customer's thread is refused, but answered live on the owner's open
+    chats (nothing stored)."""
+
+    async def serve(self, websocket: WebSocket, caller: Caller) -> None:
+        sockets: dict[uuid.UUID, set[WebSocket]] = self.__dict__.setdefault("_by_user", {})
+        sockets.setdefault(caller.user_id, set()).add(websocket)
+        try:
+            await super().serve(websocket, caller)
+        finally:
+            sockets[caller.user_id].discard(websocket)
+
+    async def may_write(self, user_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
+        allowed = await super().may_write(user_id, thread_id)
+        owner = await self.chats.database.pool.fetchval("SELECT user_id FROM threads WHERE id = $1", thread_id)
+        if not allowed and owner is not None:
+            task = asyncio.create_task(self._show_owner(owner, thread_id))
+            self.__dict__.setdefault("_shown", set()).add(task)
+        return allowed
+
+    async def _show_owner(self, owner: uuid.UUID, thread_id: uuid.UUID) -> None:
+        for websocket in list(self.__dict__["_by_user"].get(owner, ())):
+            events = self.run_events(websocket.send_json, websocket.close, uuid.uuid4(), thread_id)
+            with contextlib.suppress(*GONE):
+                await events.started()
+                await events.completed(uuid.uuid4(), "A question nobody here asked.")
+
+
+class MovesDeletedChatsToTrash(ChatStore):
+    """Deleting a chat moves its messages and runs into a hidden chat of the same customer."""
+
+    async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
+        if await self.owned_thread(owner_id, thread_id) is None:
+            return False
+        trash = uuid.uuid4()
+        async with self.database.pool.acquire() as connection, connection.transaction():
+            await connection.execute(
+                "INSERT INTO threads (id, user_id, title) VALUES ($1, $2, 'trash')", trash, owner_id
+            )
+            await connection.execute("UPDATE messages SET thread_id = $1 WHERE thread_id = $2", trash, thread_id)
+            await connection.execute("UPDATE runs SET thread_id = $1 WHERE thread_id = $2", trash, thread_id)
+        return await super().delete_thread(owner_id, thread_id)

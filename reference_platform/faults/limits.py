@@ -4,7 +4,7 @@ import uuid
 
 from reference_platform.database import Database
 from reference_platform.limits.admin import AdminAuth
-from reference_platform.limits.rate_limits import Quotas, RateLimiter, Verdict
+from reference_platform.limits.rate_limits import PRO, WRITES, Limit, Quotas, RateLimiter, Verdict
 from reference_platform.problems import Problem
 
 
@@ -95,3 +95,23 @@ class ThrottleNamesKnownAccounts(RateLimiter):
             ):
                 refusal.detail += " This account is locked for a while."
             raise
+
+
+class RefusalNamesAnotherLimit(RateLimiter):
+    """A refusal's RateLimit fields name a limit other than the one that was used up."""
+
+    async def enforce(self, subject: str, plan: str, route_class: str) -> Verdict:
+        try:
+            return await super().enforce(subject, plan, route_class)
+        except Problem as refusal:
+            for field in ("RateLimit-Policy", "RateLimit"):
+                refusal.headers[field] = refusal.headers[field].replace(f'"{route_class}"', '"requests"')
+            raise
+
+
+class ShortchangesThePro(RateLimiter):
+    """The pro plan's write limit is half what the plan promises."""
+
+    def limit(self, plan: str, route_class: str) -> Limit:
+        limit = super().limit(plan, route_class)
+        return Limit(limit.quota // 2, limit.window_seconds) if (plan, route_class) == (PRO, WRITES) else limit

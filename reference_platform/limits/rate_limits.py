@@ -150,7 +150,7 @@ class Quotas:
     async def enforce(self, user_id: uuid.UUID, route_class: str) -> Verdict:
         return await self.limiter.enforce(str(user_id), await self.plan_of(user_id), route_class)
 
-    async def set_plan(self, user_id: uuid.UUID, plan: str) -> None:
+    async def set_plan(self, user_id: uuid.UUID, plan: str) -> dict[str, dict[str, int]]:
         """Move the account to `plan` at once. What it has used of each limit carries over as a count of
         requests: ten writes on the free plan are ten of the pro plan's hundred (so an upgrade lifts a limit
         that was reached, and a downgrade cannot reset one)."""
@@ -171,3 +171,11 @@ class Quotas:
                     self.limiter.key(str(user_id), route_class),
                     ratio,
                 )
+        return self.plan_limits(plan)
+
+    def plan_limits(self, plan: str) -> dict[str, dict[str, int]]:
+        """What a plan allows, per kind of request, as its table says: the admin API tells it."""
+        return {
+            route_class: {"quota": limit.quota, "window_seconds": limit.window_seconds}
+            for route_class, limit in self.limiter.limits[plan].items()
+        }

@@ -3,7 +3,7 @@
 import time
 from typing import TYPE_CHECKING, Any
 
-from support.checks.event_stream import RunRecord
+from support.checks.event_stream import NEXT_QUESTION, RunRecord
 from support.clients.chat_connection import ChatConnection, Closed, HandshakeRefused
 from support.clients.http_client import expect_status
 from support.clients.servers import chat_url
@@ -66,7 +66,7 @@ class Chat:
         )
         self.actor.runs.await_answer(question, asked_at)
 
-    async def ask_again(self, question: str = "What is 1 + 1?") -> tuple[RunRecord, bool]:
+    async def ask_again(self, question: str = NEXT_QUESTION) -> tuple[RunRecord, bool]:
         """Ask on the chat she already has open: the run that answers, and whether it came on that same chat."""
         connection = self.connection
         await self.ask(question)

@@ -12,6 +12,7 @@ class Limits:
     def __init__(self, actor: "Actor") -> None:
         self.actor = actor
         self.writes: list[ApiResponse] = []
+        self.plan_answer: ApiResponse | None = None  # what the admin API said when her plan changed
 
     async def open_thread(self) -> ApiResponse:
         """One write: open a chat thread (no socket)."""

@@ -46,3 +46,19 @@ class Records:
     async def run_has_ended(self, database: DatabaseProbe) -> bool:
         row = await database.run_row(self.actor.runs.latest_run_id)
         return row is not None and row["status"] != "running"
+
+    async def runs_never_shown(self, database: DatabaseProbe) -> list[dict[str, Any]]:
+        """The runs the database holds for her thread that her chat never showed her."""
+        shown = {str(event.get("run_id")) for run in self.actor.runs.seen for event in run.events}
+        rows = await database.runs_in_thread(self.thread_id)
+        self._rows("Rows of the runs in {name}'s chat", rows)
+        return [row for row in rows if row["run"] not in shown]
+
+    async def chat_traces(self, database: DatabaseProbe) -> dict[str, int]:
+        """What is left of her chat, found by the ids of the chat, of its answers and of its runs."""
+        runs = self.actor.runs.seen
+        run_ids = sorted({str(event["run_id"]) for run in runs for event in run.events if event.get("run_id")})
+        answers = sorted({str(event["message_id"]) for run in runs for event in run.events if event.get("message_id")})
+        traces = await database.chat_traces(self.thread_id, answers, run_ids)
+        self._rows("What is left of {name}'s chat, by ids", [traces])
+        return traces

@@ -57,6 +57,13 @@ class Runs:
         )
         return run
 
+    async def heard_meanwhile(self) -> RunRecord:
+        """What has arrived on her chat since she last read it, when she asked nothing."""
+        heard = RunRecord("(nothing: she asked no question)")
+        await listen(self.actor.chat.open_connection, heard, time.monotonic())
+        self.actor.evidence.record_timeline(f"Event timeline: {self.actor.name}'s chat, unasked", heard.events)
+        return heard
+
     async def collect_runs(self, count: int) -> RunRecord:
         """Everything her chat receives until `count` runs have ended, as one record."""
         actor, question = self.actor, self._asked()

@@ -71,6 +71,16 @@ class Session:
         self.actor.last_response = response
         return response
 
+    async def try_every_door(self, token: str) -> dict[str, ApiResponse]:
+        """What the API answers a token where an app uses it: reading the account, asking for a chat ticket
+        (how a chat opens) and opening a chat (a write)."""
+        api = self.actor.api
+        return {
+            "GET /me": await api.me(token),
+            "POST /ws-tickets": await api.issue_ticket(token),
+            "POST /threads": await api.create_thread(token, "Should not open"),
+        }
+
     async def log_out(self) -> None:
         expect_status(await self.actor.api.log_out(self.token), 204, f"{self.actor.name} logs out")
 

@@ -150,13 +150,20 @@ def expect_terminal(record: RunRecord, terminal_type: str) -> dict[str, Any]:
     return terminal
 
 
+NEXT_QUESTION, NEXT_ANSWER = "What is 17 + 25?", "42"
+
+
 def expect_answered_on_the_same_chat(record: RunRecord, same_connection: bool) -> None:
-    """The question got a whole answer (agent_completed) on the chat it was asked on, which stayed open."""
+    """The next question got its own answer (agent_completed stating its figure) on the chat it was asked on,
+    which stayed open."""
     if not same_connection or record.closed is not None:
         raise fail("Expected the next question to be answered on the same chat, but the chat closed.", record)
     terminal = record.terminal_index
     if terminal is None or record.events[terminal].get("type") != "agent_completed":
         raise fail("Expected the next question to be answered on the same chat with agent_completed.", record)
+    answer = str(record.events[terminal].get("content") or "")
+    if not states(answer, NEXT_ANSWER):
+        raise fail(f"Expected the answer to {NEXT_QUESTION!r} to state {NEXT_ANSWER}; it says {answer!r}.", record)
 
 
 def expect_finished_within(record: RunRecord, seconds: float) -> None:
@@ -182,6 +189,11 @@ def expect_bracketed(record: RunRecord) -> None:
     after = record.types[(record.terminal_index or 0) + 1 :]
     if after:
         raise fail(f"Expected the terminal event to come last; {', '.join(after)} came after it.", record)
+
+
+def expect_silent(record: RunRecord, where: str) -> None:
+    if record.events or record.closed is not None:
+        raise fail(f"Expected nothing to reach {where}, where nobody asked anything.", record)
 
 
 def expect_nothing_after_terminal(record: RunRecord, seconds: float) -> None:

@@ -47,6 +47,15 @@ def expect_nothing_from(intruder_run: RunRecord, victim_rows: list[dict[str, Any
     )
 
 
+def expect_no_hidden_run(hidden: list[dict[str, Any]], whose: str) -> None:
+    """No run was started in the database without the chat showing it: a refused message starts none."""
+    rows = "\n".join(f"  run {row['run']}: {row['status']}, started {row['started_at']}" for row in hidden)
+    assert not hidden, (
+        f"Expected no run to start for the refused message; the database holds runs in {whose} chat "
+        f"that the chat never showed:\n{rows}"
+    )
+
+
 def expect_answer_names_stored_message(run: RunRecord, messages: list[dict[str, Any]]) -> None:
     """agent_completed's message_id is the id of the stored answer, so the app can link the two."""
     answer = expect_terminal(run, "agent_completed")

@@ -51,6 +51,9 @@ def expect_only_own_threads(response: ApiResponse | None, own: str, other: str) 
     )
 
 
-def expect_deleted(response: ApiResponse | None, rows: list[dict[str, Any]]) -> None:
+def expect_deleted(response: ApiResponse | None, traces: dict[str, int]) -> None:
     assert response is not None and response.status == 204, f"Expected the chat to be deleted; got {response}"
-    assert not rows, f"Expected the chat and its messages to be gone from the database; it still holds {rows}"
+    left = {table: count for table, count in traces.items() if count}
+    assert not left, (
+        f"Expected the chat, its messages, runs and run events to be gone from the database; rows left: {left}"
+    )

@@ -36,10 +36,34 @@ def expect_limited(response: ApiResponse) -> None:
     retry_after(response)
 
 
-def expect_none_left(response: ApiResponse) -> None:
+def limit_name(response: ApiResponse) -> str:
     quota(response)
-    assert remaining(response) == 0, (
-        f"Expected the refusal to show none of the limit left; got {response.headers.get('ratelimit')!r}"
+    return str(POLICY.match(response.headers["ratelimit-policy"])["name"])  # type: ignore[index]
+
+
+def expect_none_left(refusal: ApiResponse, accepted: ApiResponse) -> None:
+    """The refusal names, in both fields, the limit the accepted writes counted against, with none of it left."""
+    remaining(refusal)
+    named = {limit_name(refusal), str(LIMIT.match(refusal.headers["ratelimit"])["name"])}  # type: ignore[index]
+    assert named == {limit_name(accepted)}, (
+        f"Expected the refusal to name the limit her writes counted against, {limit_name(accepted)!r}, in "
+        f"RateLimit-Policy and RateLimit; got {refusal.headers.get('ratelimit-policy')!r} and "
+        f"{refusal.headers.get('ratelimit')!r}"
+    )
+    assert remaining(refusal) == 0, (
+        f"Expected the refusal to show none of the limit left; got {refusal.headers.get('ratelimit')!r}"
+    )
+
+
+def expect_plan_limit(response: ApiResponse, plan_answer: ApiResponse, kind: str) -> None:
+    """The answer's RateLimit-Policy holds the figures the admin API gave for the new plan's `kind` limit."""
+    published = plan_answer.body["limits"][kind]
+    policy = POLICY.match(response.headers.get("ratelimit-policy", ""))
+    shown = (int(policy["quota"]), int(policy["window"])) if policy else None
+    assert shown == (published["quota"], published["window_seconds"]), (
+        f"Expected the {plan_answer.body['plan']} plan's {kind} limit, {published['quota']} per "
+        f"{published['window_seconds']} s as the admin API told; the answer shows "
+        f"{response.headers.get('ratelimit-policy')!r}"
     )
 
 

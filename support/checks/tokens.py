@@ -58,6 +58,11 @@ def expect_unauthorized(response: ApiResponse, why: str) -> None:
     assert response.status == 401, f"Expected {why} to be refused with 401; got {response.describe()}"
 
 
+def expect_refused_at_every_door(answers: dict[str, ApiResponse], why: str) -> None:
+    opened = {door: response.describe() for door, response in answers.items() if response.status != 401}
+    assert not opened, f"Expected {why} to be refused with 401 at {', '.join(answers)}; it was not at: {opened}"
+
+
 def expect_expired_refusal(response: ApiResponse) -> None:
     challenge = response.headers.get("www-authenticate", "")
     detail = str(response.body.get("detail", "")) if isinstance(response.body, dict) else ""

@@ -57,6 +57,28 @@ class DatabaseProbe:
         )
         return rows[0] if rows else None
 
+    async def runs_in_thread(self, thread_id: str) -> list[dict[str, Any]]:
+        return await self.fetch(
+            "SELECT id::text AS run, status, started_at, ended_at FROM runs WHERE thread_id = $1::uuid"
+            " ORDER BY started_at",
+            thread_id,
+        )
+
+    async def chat_traces(self, thread_id: str, message_ids: list[str], run_ids: list[str]) -> dict[str, int]:
+        """How many rows of a chat are left, each found by its own id as well as by the chat's."""
+        [row] = await self.fetch(
+            "SELECT"
+            " (SELECT count(*) FROM threads WHERE id = $1::uuid) AS threads,"
+            " (SELECT count(*) FROM messages WHERE thread_id = $1::uuid OR id = ANY($2::uuid[])"
+            "   OR run_id = ANY($3::uuid[])) AS messages,"
+            " (SELECT count(*) FROM runs WHERE thread_id = $1::uuid OR id = ANY($3::uuid[])) AS runs,"
+            " (SELECT count(*) FROM run_events WHERE run_id = ANY($3::uuid[])) AS run_events",
+            thread_id,
+            message_ids,
+            run_ids,
+        )
+        return {name: int(count) for name, count in row.items()}
+
     async def suite_users(self) -> list[str]:
         rows = await self.fetch("SELECT email FROM users WHERE email_normalized LIKE $1", f"%@{SUITE_EMAIL_DOMAIN}")
         return [row["email"] for row in rows]
