@@ -25,6 +25,7 @@ from support.report.evidence import ScenarioEvidence
 from support.report.redaction import RUN_REDACTOR
 from support.stack.config import load_config
 from support.stack.control import RemoteStack
+from support.stack.database_outage import RECOVERY_SECONDS, not_ready_after
 from support.stack.embedded_stack import EmbeddedStack
 from support.stack.preflight import OUTAGE_CHECK_TIMEOUT, PREFLIGHT_TIMEOUT, check_services, outage_cause
 from support.stack.safety import refuse_if_unsafe
@@ -100,9 +101,10 @@ async def open_http_client(base_url: str, timeout: float) -> httpx2.AsyncClient:
 def before_feature(context: Context, feature: Feature) -> None:
     """A feature about several instances gets a second embedded one, started once and kept for the run."""
     stack = context.stack
-    if "two_instances" in feature.tags and stack is not None and len(stack.instance_urls) < 2:
-        stack.add_instances(2)
-        context.servers.add(stack.instance_urls[1])
+    if "two_instances" in feature.tags and stack is not None:
+        if len(stack.instance_urls) < 2:
+            stack.add_instances(2)
+        context.servers.add(stack.instance_urls[1])  # another worker may have started it
 
 
 def before_scenario(context: Context, scenario: Scenario) -> None:
@@ -125,6 +127,8 @@ def after_step(context: Context, step: Step) -> None:
         context.evidence.attach_step()  # allure-behave still has the step open here, so attachments land on it
     if step.status not in (Status.failed, Status.error) or isinstance(step.exception, Outage):
         return
+    if getattr(context, "database_outage", None) is not None:
+        return  # the scenario's own outage: how the platform answers it is the product's doing
     cause = context.loop.run(outage_cause(context.target), OUTAGE_CHECK_TIMEOUT + 2, "the readiness check")
     if cause is not None:
         context.outage.append(cause)
@@ -134,7 +138,11 @@ def after_step(context: Context, step: Step) -> None:
 
 def after_scenario(context: Context, scenario: Scenario) -> None:
     cast, evidence = getattr(context, "cast", None), getattr(context, "evidence", None)
+    outage = getattr(context, "database_outage", None)
     try:
+        if outage is not None:
+            outage.end()
+            context.loop.run(not_ready_after(context.servers.urls), RECOVERY_SECONDS + 5, "the database's return")
         if cast is not None:
             context.loop.run(cast.dismiss(), CLEANUP_TIMEOUT, "scenario clean-up")
     finally:

@@ -82,7 +82,9 @@ class Parts:
     agent: Agent
     journal: RunJournal
     run_feed: RunFeed
+    lease: InstanceLease
     chat_sessions: ChatSessions
+    session_endings: SessionEndings
     sessions: Sessions
     bearer: BearerAuth
     handshake: HandshakeAuthenticator
@@ -107,6 +109,9 @@ class Blueprint:
     run_events: RunEventsFactory = RunEvents
     chat_sessions: type[ChatSessions] = ChatSessions
     journal: type[RunJournal] = RunJournal
+    run_feed: type[RunFeed] = RunFeed
+    lease: type[InstanceLease] = InstanceLease
+    session_endings: type[SessionEndings] = SessionEndings
     sessions: type[Sessions] = Sessions
     bearer: type[BearerAuth] = BearerAuth
     handshake: type[HandshakeAuthenticator] = HandshakeAuthenticator
@@ -131,7 +136,7 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
     tools: list[Tool] = [Calculator(), CostEstimator(), *([Wait()] if settings.chat.diagnostic_tools else [])]
     agent = blueprint.agent(Planner(), tools, settings.chat.tool_timeout_seconds)
     journal = blueprint.journal(database, settings.instance_id, settings.chat.event_retention_seconds)
-    run_feed = RunFeed(settings.database_url)
+    run_feed = blueprint.run_feed(settings.database_url)
     limiter = blueprint.limiter(database, PRESETS[settings.limits_preset])
     quotas = blueprint.quotas(limiter, database)
     exports = blueprint.exports(database, settings.export_dir, settings.export_link_seconds)
@@ -141,6 +146,12 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
         provider.name: blueprint.oidc_provider(provider, callback.format(provider.name))
         for provider in settings.oidc_providers
     }
+    chat_sessions = blueprint.chat_sessions(chats, agent, blueprint.run_events, quotas, journal, run_feed)
+    session_endings = blueprint.session_endings(
+        settings.database_url,
+        chat_sessions.end_session,
+        lambda: chat_sessions.end_sessions_ended(sessions.ended_among),
+    )
     return Parts(
         settings=settings,
         database=database,
@@ -152,7 +163,9 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
         agent=agent,
         journal=journal,
         run_feed=run_feed,
-        chat_sessions=blueprint.chat_sessions(chats, agent, blueprint.run_events, quotas, journal, run_feed),
+        lease=blueprint.lease(settings.database_url, settings.instance_id, journal),
+        chat_sessions=chat_sessions,
+        session_endings=session_endings,
         sessions=sessions,
         bearer=bearer,
         handshake=blueprint.handshake(tickets, bearer),
@@ -404,6 +417,11 @@ def routes(parts: Parts) -> Starlette:
             raise Problem(
                 503, "not-ready", "A dependency is down", lost.detail, lost.headers, dependencies={"database": "down"}
             ) from error
+        held = (parts.lease.connection, parts.run_feed.connection, parts.session_endings.connection)
+        if unheld := [connection.name for connection in held if not connection.held]:
+            detail = f"Reconnecting to the database: {', '.join(unheld)}."
+            raise Problem(503, "not-ready", "A dependency is down", detail, {"Retry-After": "1"},
+                          dependencies={"database": "reconnecting"})  # fmt: skip
         return JSONResponse({"status": "ready", "dependencies": {"database": "up"}})
 
     async def version(request: Request) -> Response:
@@ -432,12 +450,10 @@ def routes(parts: Parts) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await parts.database.open()
-        lease = InstanceLease(parts.settings.database_url, parts.settings.instance_id)
-        await lease.take()
+        await parts.lease.take()
         await parts.journal.interrupt_orphans()  # runs cut off when an instance (this one, last time) was killed
         await parts.run_feed.start()
-        endings = SessionEndings(parts.settings.database_url, parts.chat_sessions.end_session)
-        await endings.start()
+        await parts.session_endings.start()
         stopping = asyncio.Event()
         export_jobs = asyncio.create_task(parts.exports.run_jobs(stopping), name="export jobs")
         housekeeping = asyncio.create_task(keep_house(parts.database, parts.journal, stopping), name="housekeeping")
@@ -446,9 +462,9 @@ def routes(parts: Parts) -> Starlette:
         finally:
             stopping.set()
             await asyncio.gather(export_jobs, housekeeping)
-            await endings.stop()
+            await parts.session_endings.stop()
             await parts.run_feed.stop()
-            await lease.release()
+            await parts.lease.release()
             await parts.database.close()
 
     return Starlette(

@@ -1,5 +1,9 @@
-"""PostgreSQL access: a connection pool and the migration runner."""
+"""PostgreSQL access: a connection pool, connections an instance holds on to, and the migration runner."""
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
 from importlib import resources
 
 import asyncpg
@@ -20,6 +24,7 @@ DATABASE_OUTAGES: tuple[type[BaseException], ...] = (
 CLIENT_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError)
 UNREACHABLE: tuple[type[BaseException], ...] = (*DATABASE_OUTAGES, asyncpg.PostgresError)
 LIVENESS_TIMEOUT = 1.0
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -54,6 +59,81 @@ class Database:
         if self._pool is None:
             raise RuntimeError("database pool is not open")
         return self._pool
+
+
+class HeldConnection:
+    """A connection the instance holds on to for as long as it lives (a LISTEN, an advisory lock), opened
+    again whenever it is lost: `setup` runs on every new connection, and `on_restored` after a reconnection,
+    to catch up on what went unheard meanwhile. asyncpg tells when a connection ends (termination listeners)
+    but does not reconnect one, and no well-kept library does that for it."""
+
+    RETRY_SECONDS = 0.25
+    CHECK_SECONDS = 1.0  # the termination listener tells at once; this catches a connection that died silently
+
+    def __init__(
+        self,
+        url: str,
+        name: str,
+        setup: Callable[[asyncpg.Connection], Awaitable[object]],
+        on_restored: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.url = url
+        self.name = name
+        self.setup = setup
+        self.on_restored = on_restored
+        self.connection: asyncpg.Connection | None = None
+        self._lost = asyncio.Event()
+        self._keeper: asyncio.Task[None] | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.connection is not None and not self.connection.is_closed()
+
+    async def open(self) -> None:
+        """Connect now (a database that does not answer fails the start), then keep the connection."""
+        self.connection = await self._connect()
+        self._keeper = asyncio.create_task(self._keep(), name=f"keep {self.name}")
+
+    async def _connect(self) -> asyncpg.Connection:
+        connection = await asyncpg.connect(self.url, timeout=10)
+        try:
+            await self.setup(connection)
+        except BaseException:
+            connection.terminate()
+            raise
+        self._lost.clear()
+        connection.add_termination_listener(lambda _: self._lost.set())
+        return connection
+
+    async def _keep(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._lost.wait(), self.CHECK_SECONDS)
+            if self.held:
+                continue
+            log.warning("%s: its database connection was lost; reconnecting", self.name)
+            while True:
+                try:
+                    self.connection = await self._connect()
+                    break
+                except UNREACHABLE as error:
+                    log.debug("%s: the database does not answer yet: %r", self.name, error)
+                    await asyncio.sleep(self.RETRY_SECONDS)
+            log.warning("%s: reconnected to the database", self.name)
+            if self.on_restored is not None:
+                try:
+                    await self.on_restored()
+                except Exception:
+                    log.exception("%s: catching up after the reconnection failed", self.name)
+
+    async def close(self) -> None:
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keeper
+        if self.held:
+            assert self.connection is not None
+            await self.connection.close(timeout=5)
 
 
 async def migrate(database_url: str) -> list[str]:

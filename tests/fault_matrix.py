@@ -53,6 +53,8 @@ AFTER_LOGOUT = "Alice's access token after she logged out opens neither the API 
 AFTER_ERASURE = "Alice's access token after she erased her account opens neither the API nor the chat"
 CHAT_OVER_LIMIT = "A chat message over the limit gets a rate_limited error frame, no run, and the chat stays open"
 FOREIGN_THREAD = "A customer signed in as herself cannot write into another customer's chat"
+OUTAGE_MID_RUN = "A run in progress when the database goes down ends with service_unavailable, and the chat closes"
+OUTAGE_QUESTION = "A question sent while the database is down gets an error frame, and the chat closes"
 CLOSED_ON_SESSION_END = "Expected the platform to close her chat within 2 s"
 
 
@@ -203,6 +205,28 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "refusal_names_another_limit": expect(OVER_WRITE_LIMIT, "Expected the refusal to name the limit her writes"),
     "pro_plan_shortchanged": expect(
         "An upgrade raises the limit at once, without a new login", "Expected the pro plan's writes limit, 100 per 10 s"
+    ),
+    "session_endings_heard_once": expect(
+        "Once the database is back, a logout on one server still closes the chat on the other within 2 seconds",
+        CLOSED_ON_SESSION_END,
+    ),
+    "lease_taken_once": expect(
+        "Once the database is back, a run resumed on the other server ends as it really ended",
+        "Expected the run to end once, last, with agent_completed",
+    ),
+    "outage_run_error_unsent": expect(
+        OUTAGE_MID_RUN, "Expected the run to end with agent_completed or agent_error, but the socket closed first"
+    ),
+    "outage_closes_with_1011": (
+        Expectation(OUTAGE_MID_RUN, "Expected the platform to close her chat with code 1013"),
+        Expectation(OUTAGE_QUESTION, "Expected the platform to close her chat with code 1013"),
+    ),
+    "outage_without_error_frame": expect(
+        OUTAGE_QUESTION, "Expected her message to get an error frame 'service_unavailable'"
+    ),
+    "outage_is_a_bare_500": expect(
+        "While the database is down, every request that needs it is told to try again later",
+        "Expected every request that needs the database to get 503",
     ),
     "refused_question_runs_later": expect(
         CHAT_OVER_LIMIT,
@@ -494,6 +518,13 @@ def judge(fault: str, run: SuiteRun) -> Verdict:
 # the shared database may pick up (the export job, ending the runs of a killed instance), and defects that
 # damage other customers' data.
 OWN_DATABASE = {
+    CLEAN,  # it runs the database outage journeys, which stop the stack's own PostgreSQL
+    "session_endings_heard_once",
+    "lease_taken_once",
+    "outage_run_error_unsent",
+    "outage_closes_with_1011",
+    "outage_without_error_frame",
+    "outage_is_a_bare_500",
     "erasure_closes_every_chat",
     "export_in_another_name",
     "export_profile_holds_password_hash",

@@ -1,15 +1,19 @@
 """The platform when its database goes away and comes back: problems with Retry-After, then recovery."""
 
+import asyncio
 import json
 import signal
+import time
 import uuid
 from collections.abc import Iterator
 
+import asyncpg
 import httpx2
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from reference_platform.chat.runs import RUN_EVENTS_CHANNEL, RunFeed
 from support.stack.embedded_stack import EmbeddedStack, stop_process
 
 
@@ -45,7 +49,7 @@ def test_a_lost_database_is_a_503_problem_then_the_platform_recovers_by_itself(o
         finally:
             postgres.serve(port)
 
-    assert client.get("/health/ready").status_code == 200
+    assert ready_within(client, 5.0), "the platform did not hold its lease and listeners again within 5 s"
     assert client.post("/auth/login", json={"email": email, "password": password}).status_code == 200
 
 
@@ -57,3 +61,49 @@ def lost_database_answers(client: httpx2.Client, email: str, password: str) -> N
     assert int(login.headers["retry-after"]) > 0
     ready = client.get("/health/ready")
     assert ready.status_code == 503 and ready.json()["dependencies"] == {"database": "down"}
+
+
+def ready_within(client: httpx2.Client, seconds: float) -> bool:
+    """Ready again: the pool answers, and the lease and listeners are held again."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if client.get("/health/ready").status_code == 200:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_run_feed_hears_again_once_the_database_is_back(own_stack: EmbeddedStack) -> None:
+    """Live events reach resumed runs after an outage: the feed's LISTEN is opened again, and every watcher is
+    woken to read what it may have missed meanwhile."""
+    postgres = own_stack.postgres
+    assert postgres is not None
+
+    async def outage_and_news() -> tuple[bool, bool]:
+        feed, run_id = RunFeed(postgres.url), uuid.uuid4()
+        await feed.start()
+        try:
+            async with feed.watching(run_id) as news:
+                port = postgres.port
+                stop_process(postgres.process, signal.SIGKILL)
+                postgres.serve(port)
+                woken = await wait_set(news, 5.0)
+                news.clear()
+                notifier = await asyncpg.connect(postgres.url)
+                await notifier.execute("SELECT pg_notify($1, $2)", RUN_EVENTS_CHANNEL, str(run_id))
+                await notifier.close()
+                return woken, await wait_set(news, 5.0)
+        finally:
+            await feed.stop()
+
+    woken, heard = asyncio.run(outage_and_news())
+    assert woken, "Expected the feed to wake its watchers once it was back"
+    assert heard, "Expected the feed to hear a run's news after the database came back"
+
+
+async def wait_set(event: asyncio.Event, seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(event.wait(), seconds)
+    except TimeoutError:
+        return False
+    return True

@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from reference_platform.database import Database
+from reference_platform.database import Database, HeldConnection
 
 log = logging.getLogger(__name__)
 RUN_EVENTS_CHANNEL = "run_events"
@@ -25,6 +25,20 @@ LEASE_LOCK_CLASS = 7305  # advisory lock class of instance leases; the second ke
 TERMINAL_EVENTS = frozenset({"agent_completed", "agent_error"})
 RUN_INTERRUPTED = "run_interrupted"
 CUT_OFF = "The server running this answer stopped before it finished. Ask again."
+SERVICE_UNAVAILABLE = "service_unavailable"
+DATABASE_LOST = "The database is unreachable; reconnect and try again shortly."
+
+
+def ended_event(run: Any, code: str, message: str) -> dict[str, Any]:
+    """The agent_error that ends a run (a row of id, thread_id and last_seq) on behalf of whoever ran it."""
+    return {
+        "type": "agent_error",
+        "run_id": str(run["id"]),
+        "thread_id": str(run["thread_id"]),
+        "seq": (run["last_seq"] or 0) + 1,
+        "code": code,
+        "message": message,
+    }
 
 
 @dataclass(frozen=True)
@@ -41,11 +55,16 @@ class RunJournal:
         self.database = database
         self.instance_id = instance_id
         self.retention_seconds = retention_seconds
+        self.live: set[uuid.UUID] = set()  # this instance's runs in progress
 
     async def begin(self, run_id: uuid.UUID, thread_id: uuid.UUID) -> None:
         await self.database.pool.execute(
             "INSERT INTO runs (id, thread_id, instance_id) VALUES ($1, $2, $3)", run_id, thread_id, self.instance_id
         )
+        self.live.add(run_id)
+
+    def finished(self, run_id: uuid.UUID) -> None:
+        self.live.discard(run_id)
 
     async def record(self, run_id: uuid.UUID, event: dict[str, Any]) -> None:
         async with self.database.pool.acquire() as connection, connection.transaction():
@@ -97,17 +116,24 @@ class RunJournal:
                 LEASE_LOCK_CLASS,
             )
             for orphan in orphans:
-                event = {
-                    "type": "agent_error",
-                    "run_id": str(orphan["id"]),
-                    "thread_id": str(orphan["thread_id"]),
-                    "seq": (orphan["last_seq"] or 0) + 1,
-                    "code": RUN_INTERRUPTED,
-                    "message": CUT_OFF,
-                }
-                await self._append(connection, orphan["id"], event)
+                await self._append(connection, orphan["id"], ended_event(orphan, RUN_INTERRUPTED, CUT_OFF))
                 log.warning("run %s was cut off when its instance died; ended it", orphan["id"])
         return len(orphans)
+
+    async def end_unfinished(self) -> None:
+        """End this instance's runs that the journal still shows running but that are over: their last
+        event went unstored while the database was away."""
+        async with self.database.pool.acquire() as connection, connection.transaction():
+            stale = await connection.fetch(
+                "SELECT r.id, r.thread_id, (SELECT max(seq) FROM run_events e WHERE e.run_id = r.id) AS last_seq"
+                " FROM runs r WHERE r.status = 'running' AND r.instance_id = $1 AND r.id <> ALL($2::uuid[])"
+                " FOR UPDATE OF r SKIP LOCKED",
+                self.instance_id,
+                list(self.live),
+            )
+            for run in stale:
+                await self._append(connection, run["id"], ended_event(run, SERVICE_UNAVAILABLE, DATABASE_LOST))
+                log.warning("run %s ended while the database was away; ended it in the journal", run["id"])
 
     async def forget_expired(self) -> None:
         await self.database.pool.execute(
@@ -116,35 +142,43 @@ class RunJournal:
 
 
 class InstanceLease:
-    """This instance's advisory lock, held on a connection of its own for as long as the instance lives."""
+    """This instance's advisory lock, held on a connection of its own for as long as the instance lives, and
+    taken again when the database comes back. Its runs that ended while the database was away (their last
+    event could not be stored) are then ended in the journal too."""
 
-    def __init__(self, database_url: str, instance_id: uuid.UUID) -> None:
-        self.database_url = database_url
+    def __init__(self, database_url: str, instance_id: uuid.UUID, journal: "RunJournal") -> None:
         self.instance_id = instance_id
-        self.connection: asyncpg.Connection | None = None
+        self.journal = journal
+        self.connection = HeldConnection(database_url, "instance lease", self._lock, self.journal.end_unfinished)
+
+    async def _lock(self, connection: asyncpg.Connection) -> None:
+        await connection.execute("SELECT pg_advisory_lock($1, hashtext($2))", LEASE_LOCK_CLASS, str(self.instance_id))
 
     async def take(self) -> None:
-        self.connection = await asyncpg.connect(self.database_url, timeout=10)
-        await self.connection.execute(
-            "SELECT pg_advisory_lock($1, hashtext($2))", LEASE_LOCK_CLASS, str(self.instance_id)
-        )
+        await self.connection.open()
 
     async def release(self) -> None:
-        if self.connection is not None and not self.connection.is_closed():
-            await self.connection.close(timeout=5)
+        await self.connection.close()
 
 
 class RunFeed:
-    """Hears on PostgreSQL that a run has new events, whichever instance runs it."""
+    """Hears on PostgreSQL that a run has new events, whichever instance runs it. After the database comes
+    back, every watcher is woken to read what it may have missed."""
 
     def __init__(self, database_url: str) -> None:
-        self.database_url = database_url
-        self.connection: asyncpg.Connection | None = None
         self.watchers: dict[uuid.UUID, set[asyncio.Event]] = defaultdict(set)
+        self.connection = HeldConnection(database_url, "run feed", self._listen, self._wake_everyone)
+
+    async def _listen(self, connection: asyncpg.Connection) -> None:
+        await connection.add_listener(RUN_EVENTS_CHANNEL, self._heard)
+
+    async def _wake_everyone(self) -> None:
+        for watchers in self.watchers.values():
+            for news in watchers:
+                news.set()
 
     async def start(self) -> None:
-        self.connection = await asyncpg.connect(self.database_url, timeout=10)
-        await self.connection.add_listener(RUN_EVENTS_CHANNEL, self._heard)
+        await self.connection.open()
 
     def _heard(self, connection: object, pid: int, channel: str, payload: object) -> None:
         with contextlib.suppress(ValueError):
@@ -164,5 +198,4 @@ class RunFeed:
                 del self.watchers[run_id]
 
     async def stop(self) -> None:
-        if self.connection is not None and not self.connection.is_closed():
-            await self.connection.close(timeout=5)
+        await self.connection.close()

@@ -6,11 +6,19 @@ import json
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from reference_platform.chat.agent import Agent, RunEvents, RunEventsFactory
-from reference_platform.chat.runs import RUN_INTERRUPTED, TERMINAL_EVENTS, RunFeed, RunJournal
+from reference_platform.chat.runs import (
+    DATABASE_LOST,
+    RUN_INTERRUPTED,
+    SERVICE_UNAVAILABLE,
+    TERMINAL_EVENTS,
+    RunFeed,
+    RunJournal,
+)
 from reference_platform.chat.threads import ChatStore
 from reference_platform.chat.tools import ToolError, ToolTimedOut
 from reference_platform.identity.bearer import BearerAuth, Caller
@@ -19,7 +27,6 @@ from reference_platform.limits.rate_limits import CHAT, Quotas, Verdict
 from reference_platform.problems import Problem, unauthorized
 
 log = logging.getLogger(__name__)
-DATABASE_LOST = "The database is unreachable; reconnect and try again shortly."
 
 
 class HandshakeAuthenticator:
@@ -41,7 +48,6 @@ class HandshakeAuthenticator:
         return await self.bearer.caller(websocket.headers["authorization"])
 
 
-SERVICE_UNAVAILABLE = "service_unavailable"
 TRY_AGAIN_LATER = 1013  # RFC 6455 close code: the server cannot serve now, the client may reconnect later
 MAX_MESSAGE_BYTES = 16 * 1024  # a larger question gets the error frame message_too_large
 MAX_FRAME_BYTES = 2**20  # a larger frame closes the socket with 1009 (message too big)
@@ -80,6 +86,11 @@ class ChatSessions:
         for websocket in self.open.pop(session_id, set()):
             with contextlib.suppress(RuntimeError, WebSocketDisconnect):
                 await websocket.close(SESSION_ENDED, "session ended")
+
+    async def end_sessions_ended(self, ended_among: Callable[[list[uuid.UUID]], Awaitable[list[uuid.UUID]]]) -> None:
+        """Close the sockets of every session that ended while nobody could hear it."""
+        for session_id in await ended_among(list(self.open)):
+            await self.end_session(session_id)
 
     async def serve(self, websocket: WebSocket, caller: Caller) -> None:
         await websocket.accept()
@@ -193,13 +204,15 @@ class ChatSessions:
         events = self.run_events(self.deliver(websocket, run_id), websocket.close, run_id, thread_id)
         await self.chats.add_message(thread_id, "user", question, run_id)
         await self.journal.begin(run_id, thread_id)
-        await events.started()
         try:
+            await events.started()
             await self.answer(events, thread_id, question)
         except asyncio.CancelledError:
             log.warning("run %s in thread %s: cut short by shutdown", run_id, thread_id)
             await asyncio.shield(events.failed(RUN_INTERRUPTED, RESTARTED))
             raise
+        finally:
+            self.journal.finished(run_id)
 
     async def answer(self, events: RunEvents, thread_id: uuid.UUID, question: str) -> None:
         run_id = events.run_id
@@ -240,7 +253,11 @@ class Deliver:
         self.attached = True
 
     async def __call__(self, event: dict[str, object]) -> None:
-        await self.journal.record(self.run_id, event)
+        try:
+            await self.journal.record(self.run_id, event)
+        except Exception:
+            if event.get("code") != SERVICE_UNAVAILABLE:
+                raise  # the news that the database is gone cannot be stored first: it is sent all the same
         if not self.attached:
             return
         try:

@@ -160,6 +160,27 @@ FAULTS: dict[str, Fault] = {
     "pro_plan_shortchanged": Fault(
         "the pro plan's write limit is half the figure the admin API gives", {"limiter": limits.ShortchangesThePro}
     ),
+    "session_endings_heard_once": Fault(
+        "after a database outage, session endings are no longer heard",
+        {"session_endings": chat.SessionEndingsHeardOnce},
+    ),
+    "lease_taken_once": Fault(
+        "after a database outage, the instance never takes its lease again", {"lease": chat.LeaseTakenOnce}
+    ),
+    "outage_run_error_unsent": Fault(
+        "a run's agent_error service_unavailable is sent only once stored, so never",
+        {"chat_sessions": chat.TellsOfTheOutageOnlyOnceStored},
+    ),
+    "outage_closes_with_1011": Fault(
+        "a chat that meets the outage closes with 1011 instead of 1013",
+        {"chat_sessions": chat.ClosesWithInternalErrorOnOutage},
+    ),
+    "outage_without_error_frame": Fault(
+        "a message that meets the outage gets no error frame", {"chat_sessions": chat.ClosesWithoutAWordOnOutage}
+    ),
+    "outage_is_a_bare_500": Fault(
+        "a lost database met while checking a token answers a bare 500", {"bearer": identity.WrapsTheOutage}
+    ),
     "refused_question_runs_later": Fault(
         "a question over the chat limit is refused, then run anyway a moment later",
         {"chat_sessions": chat.RunsRefusedQuestionsLater},

@@ -14,10 +14,12 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from reference_platform.chat.agent import PlannerAgent, RunEvents, ToolCall, phrase_answer
-from reference_platform.chat.runs import RunJournal, RunState
+from reference_platform.chat.runs import SERVICE_UNAVAILABLE, InstanceLease, RunJournal, RunState
 from reference_platform.chat.socket import GONE, ChatSessions, Deliver, HandshakeAuthenticator
 from reference_platform.chat.threads import ChatStore, Message, Thread
+from reference_platform.database import HeldConnection
 from reference_platform.identity.bearer import Caller
+from reference_platform.identity.sessions import SessionEndings
 from reference_platform.limits.rate_limits import Verdict
 from reference_platform.problems import Problem
 
@@ -585,3 +587,71 @@ class MovesDeletedChatsToTrash(ChatStore):
             await connection.execute("UPDATE messages SET thread_id = $1 WHERE thread_id = $2", trash, thread_id)
             await connection.execute("UPDATE runs SET thread_id = $1 WHERE thread_id = $2", trash, thread_id)
         return await super().delete_thread(owner_id, thread_id)
+
+
+class HeldOnce(HeldConnection):
+    """A held connection that is never opened again once lost, and never says so (the platform before
+    its listeners and lease reconnected)."""
+
+    @property
+    def held(self) -> bool:
+        return True
+
+    async def _keep(self) -> None:
+        return None
+
+
+class SessionEndingsHeardOnce(SessionEndings):
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.connection.__class__ = HeldOnce
+
+
+class LeaseTakenOnce(InstanceLease):
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.connection.__class__ = HeldOnce
+
+
+class StoresBeforeTellingOfTheOutage(Deliver):
+    """The agent_error that says the database is gone is sent only once stored: it never is."""
+
+    async def __call__(self, event: dict[str, object]) -> None:
+        await self.journal.record(self.run_id, event)
+        if self.attached:
+            try:
+                await self.websocket.send_json(event)
+            except GONE:
+                self.attached = False
+
+
+class TellsOfTheOutageOnlyOnceStored(ChatSessions):
+    def deliver(self, websocket: WebSocket, run_id: uuid.UUID) -> Deliver:
+        return StoresBeforeTellingOfTheOutage(websocket, self.journal, run_id)
+
+
+class Renumbered:
+    """A socket whose 1013 closes go out as 1011 (internal error)."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self._websocket = websocket
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._websocket, name)
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        await self._websocket.close(1011 if code == 1013 else code, reason)
+
+
+class ClosesWithInternalErrorOnOutage(ChatSessions):
+    async def converse(self, websocket: WebSocket, user_id: uuid.UUID) -> None:
+        await super().converse(Renumbered(websocket), user_id)  # type: ignore[arg-type]
+
+
+class ClosesWithoutAWordOnOutage(ChatSessions):
+    """A message that meets the outage gets no error frame: the socket just closes."""
+
+    @staticmethod
+    async def send_error(websocket: WebSocket, code: str, detail: str) -> None:
+        if code != SERVICE_UNAVAILABLE:
+            await ChatSessions.send_error(websocket, code, detail)

@@ -373,3 +373,15 @@ class PasswordChangeBurnsOwnRefreshToken(Accounts):
         await self.sessions.database.pool.execute(
             "UPDATE refresh_tokens SET used_at = now() WHERE family_id = $1 AND used_at IS NULL", session_id
         )
+
+
+class WrapsTheOutage(BearerAuth):
+    """A lost database, met while checking a token, is answered as an internal error: a 500, not a 503."""
+
+    async def caller(self, authorization: str) -> Caller:
+        try:
+            return await super().caller(authorization)
+        except Problem:
+            raise
+        except Exception as error:
+            raise Problem(500, "internal-error", "Internal error", f"cannot check the token: {error!r}") from error

@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from reference_platform.database import Database
+from reference_platform.database import Database, HeldConnection
 from reference_platform.identity.secrets import secret_digest
 from reference_platform.identity.tokens import AccessTokens
 from reference_platform.problems import Problem
@@ -166,6 +166,14 @@ class Sessions:
         for row in ended:
             await self.revoke(row["id"], reason)
 
+    async def ended_among(self, session_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+        """Those of the sessions that are no longer live (revoked, expired, or gone with their account)."""
+        live = await self.database.pool.fetch(
+            "SELECT id FROM sessions WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL AND expires_at > now()",
+            session_ids,
+        )
+        return sorted(set(session_ids) - {row["id"] for row in live})
+
     async def is_live(self, session_id: uuid.UUID, user_id: uuid.UUID) -> bool:
         live: bool | None = await self.database.pool.fetchval(
             "SELECT true FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now()",
@@ -176,17 +184,24 @@ class Sessions:
 
 
 class SessionEndings:
-    """Hears on PostgreSQL which sessions ended, on whichever instance, and hands each to `on_end`."""
+    """Hears on PostgreSQL which sessions ended, on whichever instance, and hands each to `on_end`. After the
+    database comes back, `catch_up` ends what ended unheard meanwhile."""
 
-    def __init__(self, database_url: str, on_end: Callable[[uuid.UUID], Coroutine[Any, Any, None]]) -> None:
-        self.database_url = database_url
+    def __init__(
+        self,
+        database_url: str,
+        on_end: Callable[[uuid.UUID], Coroutine[Any, Any, None]],
+        catch_up: Callable[[], Coroutine[Any, Any, None]],
+    ) -> None:
         self.on_end = on_end
-        self.connection: asyncpg.Connection | None = None
         self.pending: set[asyncio.Task[None]] = set()
+        self.connection = HeldConnection(database_url, "session endings", self._listen, catch_up)
+
+    async def _listen(self, connection: asyncpg.Connection) -> None:
+        await connection.add_listener(SESSION_ENDED_CHANNEL, self._heard)
 
     async def start(self) -> None:
-        self.connection = await asyncpg.connect(self.database_url, timeout=10)
-        await self.connection.add_listener(SESSION_ENDED_CHANNEL, self._heard)
+        await self.connection.open()
 
     def _heard(self, connection: object, pid: int, channel: str, payload: object) -> None:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(self.on_end(uuid.UUID(str(payload))))
@@ -194,5 +209,4 @@ class SessionEndings:
         task.add_done_callback(self.pending.discard)
 
     async def stop(self) -> None:
-        if self.connection is not None and not self.connection.is_closed():
-            await self.connection.close(timeout=5)
+        await self.connection.close()

@@ -92,6 +92,7 @@ class Chat:
         deadline = time.monotonic() + seconds
         while (arrival := await self.open_connection.next_frame(deadline)) is not None:
             if isinstance(arrival.frame, Closed):
+                run.closed = arrival.frame
                 return arrival.frame
             run.events.append(arrival.frame)
             run.arrivals.append(arrival.at)

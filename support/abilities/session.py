@@ -81,6 +81,15 @@ class Session:
             "POST /threads": await api.create_thread(token, "Should not open"),
         }
 
+    async def try_everything(self) -> dict[str, ApiResponse]:
+        """Her every kind of request that needs the platform's database: the doors, logging in, refreshing."""
+        actor = self.actor
+        answers = await self.try_every_door(self.token)
+        answers["POST /auth/login"] = await actor.api.log_in(actor.email, actor.password)
+        assert self.refresh_token, f"{actor.name} has no refresh token"
+        answers["POST /auth/refresh"] = await actor.api.refresh(self.refresh_token)
+        return answers
+
     async def log_out(self) -> None:
         expect_status(await self.actor.api.log_out(self.token), 204, f"{self.actor.name} logs out")
 

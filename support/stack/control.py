@@ -25,6 +25,10 @@ class StackHandle(Protocol):
 
     def restart(self, base_url: str, sig: signal.Signals) -> float: ...
 
+    def stop_database(self) -> None: ...
+
+    def start_database(self) -> None: ...
+
 
 class StackControlServer:
     """Serves one request at a time: one change to the stack at a time."""
@@ -60,6 +64,10 @@ class StackControlServer:
             self.stack.add_instances(int(body["count"]))
         elif route == "/restart":
             return {"seconds": self.stack.restart(str(body["base_url"]), signal.Signals[str(body["signal"])])}
+        elif route == "/database/stop":
+            self.stack.stop_database()
+        elif route == "/database/start":
+            self.stack.start_database()
         elif route != "/describe":
             raise LookupError(f"no such control: {route}")
         return {"instance_urls": list(self.stack.instance_urls)}
@@ -97,3 +105,9 @@ class RemoteStack:
     def restart(self, base_url: str, sig: signal.Signals) -> float:
         seconds: float = self._call("/restart", {"base_url": base_url, "signal": sig.name})["seconds"]
         return seconds
+
+    def stop_database(self) -> None:
+        self._call("/database/stop", {})
+
+    def start_database(self) -> None:
+        self._call("/database/start", {})

@@ -24,6 +24,7 @@ from typing import Any
 import httpx2
 
 from support.stack.postgres_binaries import PostgresNotFound, open_to, postgres_bin
+from support.stack.service_errors import NotConfigured
 
 PROVIDER_SCRIPT = Path(__file__).with_name("identity_provider.mjs")
 # A client whose tokens expire in seconds, so expiry journeys stay fast with no clock backdoor:
@@ -439,6 +440,23 @@ class EmbeddedStack:
         """Restart the instance at `base_url` after stopping it with `sig`; seconds until it was ready again."""
         [platform] = [platform for platform in self.platforms if platform.base_url == base_url]
         return self.spawner.submit(platform.restart, sig).result()
+
+    def stop_database(self) -> None:
+        """Stop the stack's own PostgreSQL (a fast shutdown: sessions end, the port closes)."""
+        self.spawner.submit(self._own_postgres().stop).result()
+
+    def start_database(self) -> None:
+        """Start the stack's PostgreSQL again on its port, its data as it was."""
+        postgres = self._own_postgres()
+        if postgres.process is None or postgres.process.poll() is not None:
+            self.spawner.submit(postgres.serve, postgres.port).result()
+
+    def _own_postgres(self) -> EmbeddedPostgres:
+        if self.postgres is None:
+            raise NotConfigured(
+                f"The database outage journeys stop the stack's own PostgreSQL; this run uses {self.database_url}"
+            )
+        return self.postgres
 
     def stop(self) -> None:
         for platform in self.platforms:

@@ -1,0 +1,53 @@
+@allure.label.epic:Operations @two_instances @restarts
+Feature: The platform rides out a database outage
+  When the platform's database goes away, customers are told so plainly: every
+  request that needs it is answered 503 with when to try again, never a bare
+  500, and an open chat ends its run with service_unavailable and closes with
+  1013, try again later. Once the database is back, the platform recovers by
+  itself, all of it: nobody restarts a server.
+
+  These journeys stop the embedded stack's PostgreSQL and start it again, so
+  they run alone, and only on the embedded stack (against a deployment, leave
+  them out with --tags="not @restarts").
+
+  Words used here:
+  - a server is one instance of the platform; all of them share one database;
+  - a run is the agent's work on one question, from agent_started to its end.
+
+  @critical @allure.label.story:Outage
+  Scenario: While the database is down, every request that needs it is told to try again later
+    Given Alice has signed up and logged in
+    When the platform's database goes down
+    Then each of her requests that needs the database gets a 503 problem "database-unavailable" with Retry-After
+
+  @critical @allure.label.story:Outage
+  Scenario: A run in progress when the database goes down ends with service_unavailable, and the chat closes
+    Given Alice is in a chat with the agent
+    When she asks the agent "Wait 1 second, then answer"
+    And the platform's database goes down while the tool is running
+    Then her run ends with agent_error "service_unavailable"
+    And her chat is closed with code 1013, try again later
+
+  @normal @allure.label.story:Outage
+  Scenario: A question sent while the database is down gets an error frame, and the chat closes
+    Given Alice is in a chat with the agent
+    When the platform's database goes down
+    And she asks the agent "What is 6 * 7?"
+    Then her question gets an error frame "service_unavailable"
+    And her chat is closed with code 1013, try again later
+
+  @blocker @allure.label.story:Recovery
+  Scenario: Once the database is back, a logout on one server still closes the chat on the other within 2 seconds
+    Given Alice is in a chat with the agent on the other server
+    And the platform's database has gone down and come back
+    When she logs out on one server
+    Then the platform closes her chat within 2 seconds, saying the session ended
+
+  @critical @allure.label.story:Recovery
+  Scenario: Once the database is back, a run resumed on the other server ends as it really ended
+    Given Alice is in a chat with the agent on one server
+    And the platform's database has gone down and come back
+    When she asks the agent "Wait 1.5 seconds, then answer"
+    And her connection drops while the tool is running
+    And she reconnects to the other server and resumes the run
+    Then she receives every event after the last one she saw, once each and in order, ending with agent_completed

@@ -1,0 +1,43 @@
+"""What the platform promises while its database is away: 503 problems that say when to retry, error frames,
+and chats closed with 1013."""
+
+from support.checks.event_stream import REFUSAL_TYPE, RunRecord, fail
+from support.clients.chat_connection import Closed
+from support.clients.http_client import ApiResponse
+
+TRY_AGAIN_LATER = 1013  # RFC 6455 (IANA registry): the server cannot serve now; try again later
+
+
+def expect_told_to_retry(answers: dict[str, ApiResponse], problem: str) -> None:
+    """Each answer is a 503 problem `problem` naming the database, with Retry-After in seconds."""
+    wrong = {
+        request: response.describe()
+        for request, response in answers.items()
+        if not (
+            response.status == 503
+            and response.problem_type.endswith(f"/{problem}")
+            and isinstance(response.body, dict)
+            and response.body.get("dependency") == "database"
+            and response.headers.get("retry-after", "").isdigit()
+            and int(response.headers["retry-after"]) >= 1
+        )
+    }
+    assert not wrong, (
+        f'Expected every request that needs the database to get 503 problem {problem!r}, "dependency": "database" '
+        f"and Retry-After, never a bare 500; these did not:\n"
+        + "\n".join(f"  {request}: {said}" for request, said in wrong.items())
+    )
+
+
+def expect_error_frame(record: RunRecord, code: str) -> None:
+    """Her message got an error frame with `code` (not a run)."""
+    refusal = next((event for event in record.events if event.get("type") == REFUSAL_TYPE), None)
+    if refusal is None or refusal.get("code") != code or "agent_started" in record.types:
+        raise fail(f"Expected her message to get an error frame {code!r}, and no run.", record)
+
+
+def expect_closed_to_retry(closed: Closed | None) -> None:
+    assert closed is not None and closed.code == TRY_AGAIN_LATER, (
+        f"Expected the platform to close her chat with code {TRY_AGAIN_LATER} (try again later); "
+        f"got {closed or 'nothing: the chat is still open'}"
+    )
