@@ -228,6 +228,9 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "While the database is down, every request that needs it is told to try again later",
         "Expected every request that needs the database to get 503",
     ),
+    "foreign_delete_clears_run_journal": expect(
+        "Another customer cannot delete a chat by its id", "Expected the other customer's chat to be unchanged"
+    ),
     "refused_question_runs_later": expect(
         CHAT_OVER_LIMIT,
         "Expected the message to be refused with 'rate_limited', but a run started",

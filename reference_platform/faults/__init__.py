@@ -181,6 +181,10 @@ FAULTS: dict[str, Fault] = {
     "outage_is_a_bare_500": Fault(
         "a lost database met while checking a token answers a bare 500", {"bearer": identity.WrapsTheOutage}
     ),
+    "foreign_delete_clears_run_journal": Fault(
+        "deleting a chat drops its runs' journals before checking who asks",
+        {"chats": chat.ClearsTheRunJournalBeforeCheckingTheOwner},
+    ),
     "refused_question_runs_later": Fault(
         "a question over the chat limit is refused, then run anyway a moment later",
         {"chat_sessions": chat.RunsRefusedQuestionsLater},

@@ -655,3 +655,13 @@ class ClosesWithoutAWordOnOutage(ChatSessions):
     async def send_error(websocket: WebSocket, code: str, detail: str) -> None:
         if code != SERVICE_UNAVAILABLE:
             await ChatSessions.send_error(websocket, code, detail)
+
+
+class ClearsTheRunJournalBeforeCheckingTheOwner(ChatStore):
+    """Deleting a chat first drops the journals of its runs, whoever asks, then checks the owner."""
+
+    async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
+        await self.database.pool.execute(
+            "DELETE FROM run_events WHERE run_id IN (SELECT id FROM runs WHERE thread_id = $1)", thread_id
+        )
+        return await super().delete_thread(owner_id, thread_id)

@@ -42,12 +42,21 @@ class DatabaseProbe:
         )
 
     async def thread_rows(self, thread_id: str) -> list[dict[str, Any]]:
-        """The thread and its messages, as rows: what a check compares before and after an attempt."""
-        return await self.fetch(
-            "SELECT t.id::text AS thread, t.user_id::text AS owner, m.id::text AS message, m.role, m.content"
+        """The thread with every column of its messages, then its runs with their journals, as rows: what a
+        check compares before and after an attempt."""
+        messages = await self.fetch(
+            "SELECT t.id::text AS thread, t.user_id::text AS owner, t.title, t.created_at AS thread_created_at,"
+            " m.id::text AS message, m.position, m.role, m.content, m.run_id::text AS run_id, m.created_at"
             " FROM threads t LEFT JOIN messages m ON m.thread_id = t.id WHERE t.id = $1::uuid ORDER BY m.position",
             thread_id,
         )
+        runs = await self.fetch(
+            "SELECT r.id::text AS run, r.status, r.started_at, r.ended_at,"
+            " (SELECT jsonb_agg(e.event ORDER BY e.position) FROM run_events e WHERE e.run_id = r.id) AS journal"
+            " FROM runs r WHERE r.thread_id = $1::uuid ORDER BY r.started_at, r.id",
+            thread_id,
+        )
+        return [*messages, *runs]
 
     async def run_row(self, run_id: str) -> dict[str, Any] | None:
         rows = await self.fetch(
