@@ -23,6 +23,12 @@ Feature: The chat connection's own rules
     And her next question is answered on the same chat
 
   @normal @allure.label.story:Error_frames
+  Scenario: A question into a chat that does not exist gets an error frame and starts no run
+    Given Alice is in a chat with the agent
+    When she asks the agent "What is 2 + 2?" in a chat that does not exist
+    Then her message is refused with "thread_not_found", and no run starts
+
+  @normal @allure.label.story:Error_frames
   Scenario: A message of an unknown kind gets an error frame
     Given Alice is in a chat with the agent
     When she sends the chat a message of a kind it does not know

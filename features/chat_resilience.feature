@@ -35,6 +35,14 @@ Feature: An answer survives dropped connections, restarts and slow tools
     And she reconnects and resumes the run
     Then she receives every event after the last one she saw, once each and in order, ending with agent_completed
 
+  @normal @allure.label.story:Resume
+  Scenario: A run can no longer be resumed once the event retention has passed
+    Given Alice is in a chat with the agent
+    And she has asked the agent "What is 12 * 7?"
+    When the platform's event retention has passed since her run ended
+    And she resumes her run on the same chat
+    Then her message is refused with "run_expired", and no run starts
+
   @blocker @allure.label.story:Resume
   Scenario: Another customer cannot resume someone else's run
     Given Alice is in a chat with the agent

@@ -47,3 +47,15 @@ Feature: A customer takes their data with them
     Given Alice has an export of her data ready to download
     When she downloads it
     Then the download is marked never to be cached
+
+  @normal @allure.label.story:Export_access
+  Scenario: An export downloads as a file, not as a page
+    Given Alice has an export of her data ready to download
+    When she downloads it
+    Then the download is a JSON file to save, not a page to display
+
+  @critical @allure.label.story:Export_access
+  Scenario: Each look at a ready export gives a fresh link, and retires the one before
+    Given Alice has an export of her data ready to download
+    When she looks at her export again
+    Then she gets a new download link that works, and the one before is refused

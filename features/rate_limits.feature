@@ -63,6 +63,20 @@ Feature: Fair use and plans
     When the company upgrades Alice to the pro plan
     Then she can open a chat again at once, with the same access token, under the pro plan's limit
 
+  @critical @allure.label.story:Plans
+  Scenario: An upgrade raises the chat limit at once, on the open chat
+    Given Alice is in a chat with the agent
+    And she has sent the agent more questions than her chat limit allows
+    When the company upgrades Alice to the pro plan
+    Then her next 5 questions are answered at once on the same chat
+
+  @critical @allure.label.story:Over_the_limit
+  Scenario: A customer asking for too many exports is refused with a 429 that says when to retry
+    Given Alice has signed up and logged in
+    When she asks for exports of her data until the platform refuses
+    Then she is refused with a 429 problem that says when to retry
+    And the refusal names the exports limit and shows none of it left
+
   @blocker @allure.label.story:Plans
   Scenario: A customer's token is refused at the admin API
     Given Mallory has signed up and logged in

@@ -42,6 +42,18 @@ Feature: First chat after signup
     Then his signup is refused because the email address is already registered
 
   @normal @allure.label.story:Signup
+  Scenario: An email address in other letter case is the same address
+    Given Alice has signed up
+    When Bob tries to sign up with Alice's email address in capitals
+    Then his signup is refused because the email address is already registered
+
+  @critical @allure.label.story:Login
+  Scenario: A customer logs in with her email address in any letter case
+    Given Alice has signed up
+    When she logs in with her email address in capitals
+    Then she is logged in to her own account
+
+  @normal @allure.label.story:Signup
   Scenario Outline: A weak password such as "<password>" is refused with a reason the customer can act on
     When Alice tries to sign up with the password "<password>"
     Then her signup is refused because the password <reason>

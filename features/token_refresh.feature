@@ -35,6 +35,13 @@ Feature: Sessions and their tokens
     And Alice's newest refresh token is refused too
     And Alice's access token no longer opens the API
 
+  @blocker @allure.label.story:Refresh
+  Scenario: A replayed refresh token closes the session's chat within 2 seconds
+    Given Alice is in a chat with the agent
+    And she has refreshed her session
+    When Mallory replays Alice's used refresh token
+    Then the platform closes Alice's chat within 2 seconds, saying the session ended
+
   @critical @allure.label.story:Expiry
   Scenario: An expired access token is refused as expired, and refreshing keeps the session
     Given Alice has signed up and logged in with the short-lived client
@@ -62,6 +69,13 @@ Feature: Sessions and their tokens
     When she changes her password
     Then her laptop's session is over: its access token and refresh token are refused
     And her own session goes on: its access token opens the API and its refresh token still refreshes
+
+  @blocker @allure.label.story:Password_change
+  Scenario: Changing the password closes the chats of every other session within 2 seconds
+    Given Alice has signed up and logged in
+    And she is in a chat with the agent on her laptop
+    When she changes her password
+    Then the platform closes her laptop's chat within 2 seconds, saying the session ended
 
   @blocker @allure.label.story:Refused_tokens
   Scenario Outline: <token> opens neither the API nor the chat

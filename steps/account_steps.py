@@ -24,6 +24,29 @@ def step_sign_up_with_taken_email(context: Context, person: str, owner: str) -> 
     context.run(context.cast.actor(person).account.try_sign_up(email=taken))
 
 
+@when("{person:Person} tries to sign up with {owner:Person}'s email address in capitals")
+def step_sign_up_with_taken_email_in_capitals(context: Context, person: str, owner: str) -> None:
+    taken = context.cast.actor(owner).email.upper()
+    context.run(context.cast.actor(person).account.try_sign_up(email=taken))
+
+
+@when("{person:Person} logs in with {pronoun:Person} email address in capitals")
+def step_log_in_in_capitals(context: Context, person: str, pronoun: str) -> None:
+    actor = context.cast.actor(person)
+    context.run(actor.session.try_log_in(email=actor.email.upper()))
+
+
+@then("{person:Person} is logged in to {pronoun:Person} own account")
+def step_logged_in_to_own_account(context: Context, person: str, pronoun: str) -> None:
+    actor = context.cast.actor(person)
+    login = actor.last_response
+    assert login is not None and login.status == 200, f"Expected {actor.name} to be logged in; got {login}"
+    me = context.run(context.cast.api.me(login.body["access_token"]))
+    assert me.status == 200 and me.body.get("id") == actor.user_id, (
+        f"Expected the login to open her own account {actor.user_id}; GET /me answered {me.describe()}"
+    )
+
+
 @when('{person:Person} tries to sign up with the password "{password}"')
 def step_sign_up_with_password(context: Context, person: str, password: str) -> None:
     context.run(context.cast.actor(person).account.try_sign_up(password=password))

@@ -1,4 +1,6 @@
 # mypy: disable-error-code="untyped-decorator"
+import uuid
+
 from behave import given, then, when
 from behave.runner import Context
 
@@ -33,6 +35,11 @@ def step_ask(context: Context, person: str, question: str) -> None:
 def step_ask_in_thread_of(context: Context, person: str, question: str, owner: str) -> None:
     thread_id = context.cast.actor(owner).chat.thread_id
     context.run(context.cast.actor(person).chat.ask(question, thread_id=thread_id))
+
+
+@when('{person:Person} asks the agent "{question}" in a chat that does not exist')
+def step_ask_in_no_thread(context: Context, person: str, question: str) -> None:
+    context.run(context.cast.actor(person).chat.ask(question, thread_id=str(uuid.uuid4())))
 
 
 @when("{person:Person} asks the agent two questions, one after the other")

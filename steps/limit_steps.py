@@ -29,6 +29,14 @@ def step_none_left(context: Context) -> None:
     check.expect_none_left(writes[-1], writes[0])
 
 
+@then("the refusal names the {kind} limit and shows none of it left")
+def step_named_none_left(context: Context, kind: str) -> None:
+    requests = context.cast.current.limits.writes
+    named = check.limit_name(requests[-1])
+    assert named == kind, f"Expected the refusal to name the {kind!r} limit; it names {named!r}"
+    check.expect_none_left(requests[-1], requests[0])
+
+
 @when("{person:Person} opens {count:d} chats")
 def step_open_chats(context: Context, person: str, count: int) -> None:
     actor = context.cast.actor(person)
@@ -63,6 +71,7 @@ def step_whole_limit(context: Context, person: str, pronoun: str) -> None:
     check.expect_accepted_with(write, check.quota(write) - 1)
 
 
+@given("{person:Person} has sent the agent more questions than her chat limit allows")
 @when("{person:Person} sends the agent more questions than her chat limit allows")
 def step_flood_chat(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
@@ -90,6 +99,18 @@ def step_chat_recovers(context: Context, person: str, pronoun: str) -> None:
     refusal = next(event for event in actor.runs.seen[-1].events if event.get("type") == "error")
     wait_until(float(refusal["retry_after"]), "the chat refusal's retry_after")
     expect_answered_on_the_same_chat(*context.run(actor.chat.ask_again()))
+
+
+@then("{person:Person} next {count:d} questions are answered at once on the same chat")
+def step_answered_at_once(context: Context, person: str, count: int) -> None:
+    actor = context.cast.actor(person)
+    for _ in range(count):
+        expect_answered_on_the_same_chat(*context.run(actor.chat.ask_again()))
+
+
+@when("{person:Person} asks for exports of {pronoun:Person} data until the platform refuses")
+def step_exports_until_refused(context: Context, person: str, pronoun: str) -> None:
+    context.run(context.cast.actor(person).limits.export_until_refused())
 
 
 @then("the sixth try of each kind is refused with the same 429 answer")

@@ -8,6 +8,7 @@ from support.checks import privacy as check
 from support.checks.event_stream import expect_answered_on_the_same_chat, expect_terminal
 from support.checks.history import expect_exchange_stored
 from support.checks.isolation import expect_same_answer
+from support.clients.http_client import expect_status
 from support.clients.urls import with_another_id
 from support.stack.service_errors import NotConfigured
 from support.waiting import wait_until
@@ -117,6 +118,29 @@ def step_download(context: Context, person: str) -> None:
 @then("the download is marked never to be cached")
 def step_download_not_cached(context: Context) -> None:
     check.expect_not_cached(context.cast.current.data.download)
+
+
+@then("the download is a JSON file to save, not a page to display")
+def step_download_attachment(context: Context) -> None:
+    check.expect_attachment(context.cast.current.data.download)
+
+
+@when("{person:Person} looks at {pronoun:Person} export again")
+def step_look_again(context: Context, person: str, pronoun: str) -> None:
+    data = context.cast.actor(person).data
+    data.earlier_link = data.export_status.get("download_url")
+    context.run(data.wait_for_export(EXPORT_WAIT), timeout=EXPORT_WAIT + 5)
+
+
+@then("{person:Person} gets a new download link that works, and the one before is refused")
+def step_fresh_link(context: Context, person: str) -> None:
+    data = context.cast.actor(person).data
+    new_link = data.export_status.get("download_url")
+    got = "no link" if not new_link else "the same link again" if new_link == data.earlier_link else "a new link"
+    assert got == "a new link", f"Expected a new download link on each look at the ready export; got {got}"
+    expect_status(context.run(data.download_export()), 200, "the new link downloads her export")
+    earlier = context.run(data.download_export(data.earlier_link))
+    check.expect_problem(earlier, 404, "export-not-found", "the link before the new one to be refused")
 
 
 @when("{person:Person} asks to erase her account without giving her password")

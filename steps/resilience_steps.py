@@ -1,5 +1,6 @@
 # mypy: disable-error-code="untyped-decorator"
 import signal
+import time
 
 from behave import then, when
 from behave.runner import Context
@@ -7,9 +8,10 @@ from behave.runner import Context
 from support.actors import Actor
 from support.checks import event_stream as stream
 from support.checks import resilience as check
+from support.checks.event_stream import last_seq
 from support.clients.servers import base_of
 from support.stack.service_errors import NotConfigured
-from support.waiting import poll_until
+from support.waiting import poll_until, wait_until
 
 SLACK = 2.0  # seconds allowed on top of a published limit
 
@@ -53,6 +55,21 @@ def step_run_ends_meanwhile(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     ended = poll_until(lambda: context.run(actor.records.run_has_ended(context.database)), context.target.event_timeout)
     assert ended, f"Expected {actor.name}'s run to end within {context.target.event_timeout:g} s while she was away"
+
+
+@when("the platform's event retention has passed since {person:Person} run ended")
+def step_retention_passed(context: Context, person: str) -> None:
+    run = context.run(context.cast.actor(person).runs.latest_run())
+    index = run.terminal_index
+    assert index is not None, f"her run has not ended:\n{run.received()}"
+    retention = policy(context).event_retention
+    wait_until(run.arrivals[index] + retention + 1.0 - time.monotonic(), "the platform's event retention")
+
+
+@when("{person:Person} resumes her run on the same chat")
+def step_resume_here(context: Context, person: str) -> None:
+    runs = context.cast.actor(person).runs
+    context.run(runs.send_resume(runs.latest_run_id, last_seq(runs.seen[-1])))
 
 
 @when("{person:Person} reconnects and resumes the run")

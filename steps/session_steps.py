@@ -117,12 +117,28 @@ def step_log_out(context: Context, person: str) -> None:
     context.run(context.cast.actor(person).session.log_out())
 
 
+@then("the platform closes {person:Person}'s chat within {seconds:d} seconds, saying the session ended")
 @then("the platform closes {person:Person} chat within {seconds:d} seconds, saying the session ended")
 def step_chat_closed(context: Context, person: str, seconds: int) -> None:
     closed = context.run(context.cast.actor(person).chat.wait_for_close(seconds), timeout=seconds + 2)
     assert isinstance(closed, Closed) and closed.code == SESSION_ENDED, (
         f"Expected the platform to close her chat within {seconds} s with code {SESSION_ENDED} (session ended); "
         f"got {closed or 'nothing: the chat is still open'}"
+    )
+
+
+@given("{person:Person} is in a chat with the agent on {pronoun:Person} {device}")
+def step_chat_on_device(context: Context, person: str, pronoun: str, device: str) -> None:
+    context.run(context.run(context.cast.device(context.cast.actor(person), device)).chat.open_chat())
+
+
+@then("the platform closes {person:Person} {device}'s chat within {seconds:d} seconds, saying the session ended")
+def step_device_chat_closed(context: Context, person: str, device: str, seconds: int) -> None:
+    other = context.run(context.cast.device(context.cast.actor(person), device))
+    closed = context.run(other.chat.wait_for_close(seconds), timeout=seconds + 2)
+    assert isinstance(closed, Closed) and closed.code == SESSION_ENDED, (
+        f"Expected the platform to close the {device}'s chat within {seconds} s with code {SESSION_ENDED} "
+        f"(session ended); got {closed or 'nothing: the chat is still open'}"
     )
 
 

@@ -231,6 +231,42 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "foreign_delete_clears_run_journal": expect(
         "Another customer cannot delete a chat by its id", "Expected the other customer's chat to be unchanged"
     ),
+    "email_registered_as_typed": expect(
+        "An email address in other letter case is the same address", "Expected the signup to be refused with HTTP 409"
+    ),
+    "login_by_exact_email": expect(
+        "A customer logs in with her email address in any letter case", "Expected Alice to be logged in"
+    ),
+    "replay_revokes_quietly": expect(
+        "A replayed refresh token closes the session's chat within 2 seconds", CLOSED_ON_SESSION_END
+    ),
+    "password_change_revokes_quietly": expect(
+        "Changing the password closes the chats of every other session within 2 seconds",
+        "Expected the platform to close the laptop's chat within 2 s",
+    ),
+    "unknown_thread_created": expect(
+        "A question into a chat that does not exist gets an error frame and starts no run",
+        "Expected the message to be refused with 'thread_not_found', but a run started",
+    ),
+    "runs_kept_forever": expect(
+        "A run can no longer be resumed once the event retention has passed",
+        "Expected an error frame with code 'run_expired'",
+    ),
+    "chat_limit_ignores_plan": expect(
+        "An upgrade raises the chat limit at once, on the open chat",
+        "Expected the next question to be answered on the same chat with agent_completed",
+    ),
+    "exports_count_as_writes": expect(
+        "A customer asking for too many exports is refused with a 429 that says when to retry",
+        "Expected the refusal to name the 'exports' limit",
+    ),
+    "export_shown_inline": expect(
+        "An export downloads as a file, not as a page", "Expected the export to come as a JSON file to save"
+    ),
+    "one_link_per_export": expect(
+        "Each look at a ready export gives a fresh link, and retires the one before",
+        "Expected a new download link on each look at the ready export; got the same link again",
+    ),
     "refused_question_runs_later": expect(
         CHAT_OVER_LIMIT,
         "Expected the message to be refused with 'rate_limited', but a run started",

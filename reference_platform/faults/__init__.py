@@ -185,6 +185,34 @@ FAULTS: dict[str, Fault] = {
         "deleting a chat drops its runs' journals before checking who asks",
         {"chats": chat.ClearsTheRunJournalBeforeCheckingTheOwner},
     ),
+    "email_registered_as_typed": Fault(
+        "an email is kept as typed: other letter case registers a second account",
+        {"users": identity.RegistersEmailsAsTyped},
+    ),
+    "login_by_exact_email": Fault("login looks the email up exactly as typed", {"users": identity.LogsInByExactEmail}),
+    "replay_revokes_quietly": Fault(
+        "a replayed refresh token revokes its session without closing its chats",
+        {"sessions": identity.RevokesReusedSessionsQuietly},
+    ),
+    "password_change_revokes_quietly": Fault(
+        "a password change revokes the other sessions without closing their chats",
+        {"sessions": identity.RevokesOtherSessionsQuietly},
+    ),
+    "unknown_thread_created": Fault(
+        "a question into a thread that does not exist creates it", {"chat_sessions": chat.CreatesUnknownThreads}
+    ),
+    "runs_kept_forever": Fault("a run can be resumed past its retention", {"journal": chat.KeepsRunsForever}),
+    "chat_limit_ignores_plan": Fault(
+        "chat messages always count against the free plan's chat limit", {"quotas": limits.ChatLimitIgnoresThePlan}
+    ),
+    "exports_count_as_writes": Fault(
+        "asking for an export counts against the write limit, not the exports limit",
+        {"quotas": limits.ExportsCountAsWrites},
+    ),
+    "export_shown_inline": Fault("the export download is shown inline", {"exports": data.ShowsExportsInline}),
+    "one_link_per_export": Fault(
+        "every look at a ready export hands out the same link", {"exports": data.OneLinkPerExport}
+    ),
     "refused_question_runs_later": Fault(
         "a question over the chat limit is refused, then run anyway a moment later",
         {"chat_sessions": chat.RunsRefusedQuestionsLater},

@@ -665,3 +665,23 @@ class ClearsTheRunJournalBeforeCheckingTheOwner(ChatStore):
             "DELETE FROM run_events WHERE run_id IN (SELECT id FROM runs WHERE thread_id = $1)", thread_id
         )
         return await super().delete_thread(owner_id, thread_id)
+
+
+class CreatesUnknownThreads(ChatSessions):
+    """A question into a thread that does not exist creates that thread for the asker."""
+
+    async def may_write(self, user_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
+        await self.chats.database.pool.execute(
+            "INSERT INTO threads (id, user_id, title) VALUES ($1, $2, 'New chat') ON CONFLICT (id) DO NOTHING",
+            thread_id,
+            user_id,
+        )
+        return await super().may_write(user_id, thread_id)
+
+
+class KeepsRunsForever(RunJournal):
+    """A run never passes its retention: it can be resumed whenever."""
+
+    async def run_of(self, user_id: uuid.UUID, run_id: uuid.UUID) -> RunState | None:
+        state = await super().run_of(user_id, run_id)
+        return RunState(state.thread_id, state.status, expired=False) if state else None

@@ -1,5 +1,6 @@
 """Defects in what the platform does with a customer's data: exports and erasure."""
 
+import hashlib
 import io
 import json
 import uuid
@@ -9,6 +10,7 @@ from typing import Any
 from reference_platform.data.erasure import Erasure, reauthentication_required
 from reference_platform.data.exports import Exports, ExportStatus
 from reference_platform.identity.bearer import Caller
+from reference_platform.identity.secrets import secret_digest
 from reference_platform.problems import Problem
 
 
@@ -228,3 +230,24 @@ class MovesExportFilesAside(Erasure):
                 aside = path.parent / ".erased"
                 aside.mkdir(exist_ok=True)
                 path.rename(aside / path.name)
+
+
+class ShowsExportsInline(Exports):
+    def download_headers(self) -> dict[str, str]:
+        return {"Cache-Control": "no-store", "Content-Disposition": "inline"}
+
+
+class OneLinkPerExport(Exports):
+    """Every look at a ready export hands out the same link, derived from the export's id."""
+
+    async def new_link(self, user_id: uuid.UUID, export_id: uuid.UUID) -> str:
+        key = hashlib.sha256(f"export-link:{export_id}".encode()).hexdigest()[:32]
+        await self.database.pool.execute(
+            "UPDATE exports SET link_hash = $3, link_expires_at = now() + make_interval(secs => $4)"
+            " WHERE id = $1 AND user_id = $2 AND status = 'ready'",
+            export_id,
+            user_id,
+            secret_digest(key),
+            float(self.link_seconds),
+        )
+        return key

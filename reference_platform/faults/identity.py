@@ -385,3 +385,50 @@ class WrapsTheOutage(BearerAuth):
             raise
         except Exception as error:
             raise Problem(500, "internal-error", "Internal error", f"cannot check the token: {error!r}") from error
+
+
+class RegistersEmailsAsTyped(UserStore):
+    """An email is kept as typed, so the same address in other letter case registers a second account."""
+
+    async def create(self, email: str, password_hash: str | None) -> User | None:
+        return (
+            await super().create(email, password_hash)
+            if email == email.lower()
+            else await self.insert(email.strip(), email.strip(), password_hash)
+        )
+
+
+class LogsInByExactEmail(UserStore):
+    """Login looks the email up exactly as typed."""
+
+    async def find_with_hash(self, email: str) -> tuple[User, str | None] | None:
+        return await super().find_with_hash(email) if email == email.lower() else None
+
+
+class QuietRevocations(Sessions):
+    async def revoke_quietly(self, session_id: uuid.UUID, reason: str) -> None:
+        await self.database.pool.execute(
+            "UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL",
+            session_id,
+            reason,
+        )
+
+
+class RevokesReusedSessionsQuietly(QuietRevocations):
+    """A replayed refresh token revokes its session without telling the instances: its chats stay open."""
+
+    async def reused(self, session_id: uuid.UUID) -> None:
+        await self.revoke_quietly(session_id, "refresh token reused")
+
+
+class RevokesOtherSessionsQuietly(QuietRevocations):
+    """A password change revokes the other sessions without telling the instances: their chats stay open."""
+
+    async def revoke_others(self, user_id: uuid.UUID, keep: uuid.UUID | None, reason: str) -> None:
+        ended = await self.database.pool.fetch(
+            "SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $2",
+            user_id,
+            keep,
+        )
+        for row in ended:
+            await self.revoke_quietly(row["id"], reason)

@@ -4,7 +4,17 @@ import uuid
 
 from reference_platform.database import Database
 from reference_platform.limits.admin import AdminAuth
-from reference_platform.limits.rate_limits import PRO, WRITES, Limit, Quotas, RateLimiter, Verdict
+from reference_platform.limits.rate_limits import (
+    CHAT,
+    EXPORTS,
+    FREE,
+    PRO,
+    WRITES,
+    Limit,
+    Quotas,
+    RateLimiter,
+    Verdict,
+)
 from reference_platform.problems import Problem
 
 
@@ -115,3 +125,19 @@ class ShortchangesThePro(RateLimiter):
     def limit(self, plan: str, route_class: str) -> Limit:
         limit = super().limit(plan, route_class)
         return Limit(limit.quota // 2, limit.window_seconds) if (plan, route_class) == (PRO, WRITES) else limit
+
+
+class ChatLimitIgnoresThePlan(Quotas):
+    """Chat messages are always counted against the free plan's chat limit."""
+
+    async def check(self, user_id: uuid.UUID, route_class: str) -> Verdict:
+        if route_class != CHAT:
+            return await super().check(user_id, route_class)
+        return await self.limiter.check(str(user_id), FREE, route_class)
+
+
+class ExportsCountAsWrites(Quotas):
+    """Asking for an export counts against the write limit, not the exports limit."""
+
+    async def enforce(self, user_id: uuid.UUID, route_class: str) -> Verdict:
+        return await super().enforce(user_id, WRITES if route_class == EXPORTS else route_class)

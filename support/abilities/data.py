@@ -17,6 +17,7 @@ class Data:
         self.export_location: str | None = None
         self.export_status: dict[str, Any] = {}
         self.download: ApiResponse | None = None
+        self.earlier_link: str | None = None  # the download link she had before she looked again
         self.erased: dict[str, Any] = {}  # what the database held for her just before erasure
 
     async def request_export(self) -> None:

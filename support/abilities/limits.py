@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 class Limits:
     def __init__(self, actor: "Actor") -> None:
         self.actor = actor
-        self.writes: list[ApiResponse] = []
+        self.writes: list[ApiResponse] = []  # her requests that count against a limit, in order
         self.plan_answer: ApiResponse | None = None  # what the admin API said when her plan changed
 
     async def open_thread(self) -> ApiResponse:
@@ -25,3 +25,11 @@ class Limits:
             if (await self.open_thread()).status == 429:
                 return self.writes[-1]
         raise AssertionError(f"{self.actor.name} opened {most} chats and was never refused")
+
+    async def export_until_refused(self, most: int = 50) -> ApiResponse:
+        """Ask for exports of her data until the exports limit refuses one."""
+        for _ in range(most):
+            self.writes.append(await self.actor.api.request_export(self.actor.session.token))
+            if self.writes[-1].status == 429:
+                return self.writes[-1]
+        raise AssertionError(f"{self.actor.name} asked for {most} exports and was never refused")

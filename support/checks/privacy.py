@@ -69,6 +69,16 @@ def expect_not_cached(response: ApiResponse | None) -> None:
     )
 
 
+def expect_attachment(response: ApiResponse | None) -> None:
+    assert response is not None and response.status == 200, f"Expected the download to succeed; got {response}"
+    disposition = response.headers.get("content-disposition", "")
+    media_type = response.headers.get("content-type", "").split(";")[0].strip()
+    assert disposition.lower().startswith("attachment") and media_type == "application/json", (
+        "Expected the export to come as a JSON file to save (Content-Disposition: attachment, "
+        f"Content-Type: application/json); got {disposition!r} and {media_type!r}"
+    )
+
+
 def expect_no_traces(traces: dict[str, int], kept_messages: list[dict[str, Any]]) -> None:
     left = {store: count for store, count in traces.items() if count}
     assert not left and not kept_messages, (
