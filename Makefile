@@ -45,7 +45,9 @@ run: install
 	@PROCESSES=$(PROCESSES) RETRIES=$(RETRIES) SHARD=$(SHARD) $(BIN)/python -m support.running $(BEHAVE_ARGS); \
 	status=$$?; \
 	node_modules/.bin/allure generate allure-results --config allurerc.mjs >/dev/null || status=1; \
+	$(BIN)/python -m support.report.contract allure-results allure-report/contract.html >/dev/null || status=1; \
 	echo; echo "Allure report: $(CURDIR)/allure-report/index.html"; \
+	echo "Contract coverage: $(CURDIR)/allure-report/contract.html"; \
 	echo "Open it with:  make report   (serves it on http://127.0.0.1:$(REPORT_PORT)/)"; \
 	exit $$status
 
@@ -54,7 +56,7 @@ merge: install
 	rm -rf allure-results allure-report
 	$(BIN)/python -m support.running.merge allure-results $(SHARDS)
 	node_modules/.bin/allure generate allure-results --config allurerc.mjs >/dev/null
-	@echo "Allure report: $(CURDIR)/allure-report/index.html"
+	$(BIN)/python -m support.report.contract allure-results allure-report/contract.html
 
 ## Benchmarks: serial against parallel suite, load (CHATS=1000 over USERS=100), suite against a bare client,
 ## start-up cost. Prints a table and writes reports/bench.json.

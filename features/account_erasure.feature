@@ -7,7 +7,8 @@ Feature: A customer erases their account
   Nobody else's data is touched.
 
   Words used here:
-  - erasing needs the customer's password again, so a stolen session cannot erase an account;
+  - erasing needs the customer's password again, so a stolen session cannot erase an account; a customer
+    who signs in only through a provider has no password of ours, and proves it is her by a fresh sign-in;
   - a store is any place the platform keeps data: database tables and export files.
 
   @blocker @allure.label.story:Reauthentication
@@ -16,6 +17,12 @@ Feature: A customer erases their account
     When she asks to erase her account without giving her password
     Then the erasure is refused until she proves it is her
     And her account is still there
+
+  @critical @allure.label.story:Reauthentication
+  Scenario: A customer with no password of ours can erase her account right after signing in
+    Given Alice has signed in through the identity provider
+    When she erases her account, having just signed in, without a password
+    Then nothing of her account is left in the platform's database
 
   @critical @allure.label.story:Every_store
   Scenario: An erased account leaves nothing behind in any store

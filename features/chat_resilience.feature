@@ -43,6 +43,12 @@ Feature: An answer survives dropped connections, restarts and slow tools
     And she resumes her run on the same chat
     Then her message is refused with "run_expired", and no run starts
 
+  @normal @allure.label.story:Resume
+  Scenario: A resume that names no run gets an error frame and starts nothing
+    Given Alice is in a chat with the agent
+    When she sends the chat a resume that names no run
+    Then her message is refused with "invalid_message", and no run starts
+
   @blocker @allure.label.story:Resume
   Scenario: Another customer cannot resume someone else's run
     Given Alice is in a chat with the agent

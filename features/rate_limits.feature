@@ -77,6 +77,11 @@ Feature: Fair use and plans
     Then she is refused with a 429 problem that says when to retry
     And the refusal names the exports limit and shows none of it left
 
+  @normal @allure.label.story:Plans
+  Scenario: A request to the admin API without the admin token is refused as unauthorized
+    When Mallory tries to upgrade a customer to the pro plan through the admin API without a token
+    Then the admin API refuses her as unauthorized
+
   @blocker @allure.label.story:Plans
   Scenario: A customer's token is refused at the admin API
     Given Mallory has signed up and logged in

@@ -17,7 +17,7 @@ Feature: Sessions and their tokens
     Given Alice has signed up and logged in
     When she refreshes her session
     Then every token answer she got is marked never to be cached
-    And her access tokens expire within 15 minutes and verify against the platform's published keys
+    And her access tokens are the platform's own for its API, expire within 15 minutes and verify against the platform's published keys
 
   @critical @allure.label.story:Refresh
   Scenario: A refresh hands out a new pair and uses up the old refresh token
@@ -76,6 +76,13 @@ Feature: Sessions and their tokens
     And she is in a chat with the agent on her laptop
     When she changes her password
     Then the platform closes her laptop's chat within 2 seconds, saying the session ended
+
+  @blocker @allure.label.story:Password_change
+  Scenario: A password change with a wrong current password is refused and changes nothing
+    Given Alice has signed up and logged in
+    When she tries to change her password, giving a wrong current password
+    Then the change is refused as "wrong-password"
+    And she can still log in with her password
 
   @blocker @allure.label.story:Refused_tokens
   Scenario Outline: <token> opens neither the API nor the chat

@@ -1,4 +1,6 @@
 # mypy: disable-error-code="untyped-decorator"
+import uuid
+
 from behave import given, then, when
 from behave.runner import Context
 
@@ -151,6 +153,20 @@ def step_self_upgrade(context: Context, person: str, plan: str) -> None:
     actor = context.cast.actor(person)
     context.run(actor.limits.open_thread())  # her write limit before she tries
     actor.last_response = context.run(context.cast.api.set_plan(actor.session.token, str(actor.user_id), plan))
+
+
+@when("{person:Person} tries to upgrade a customer to the {plan} plan through the admin API without a token")
+def step_upgrade_without_token(context: Context, person: str, plan: str) -> None:
+    actor = context.cast.actor(person)
+    actor.last_response = context.run(context.cast.api.set_plan(None, str(uuid.uuid4()), plan))
+
+
+@then("the admin API refuses {person:Person} as unauthorized")
+def step_admin_unauthorized(context: Context, person: str) -> None:
+    response = context.cast.actor(person).last_response
+    assert response is not None and response.status == 401, (
+        f"Expected the admin API to refuse a request without the admin token with 401; got {response}"
+    )
 
 
 @then("the admin API refuses {person:Person} as forbidden, and {pronoun:Person} write limit is unchanged")

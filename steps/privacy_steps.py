@@ -162,15 +162,25 @@ def step_account_there(context: Context, person: str) -> None:
     assert response.status == 200, f"Expected her account to still be there; got {response.describe()}"
 
 
-@when("{person:Person} erases her account with her password")
-@given("{person:Person} has erased her account with her password")
-def step_erase(context: Context, person: str) -> None:
+def remember_and_erase(context: Context, person: str, with_password: bool) -> None:
+    """Keep what the database holds of her (the Thens look for every trace of it), then erase her account."""
     actor = context.cast.actor(person)
     actor.data.erased = {"user_id": actor.user_id, "email": actor.email, "export": actor.data.export_location,
                          **context.run(context.database.account_data(actor.user_id))}  # fmt: skip
     if actor.data.export_location and context.target.export_store:
         actor.data.erased["export_files"] = check.export_files(context.target.export_store, actor.data.export_location)
-    context.run(actor.account.erase_account())
+    context.run(actor.account.erase_account(with_password))
+
+
+@when("{person:Person} erases her account with her password")
+@given("{person:Person} has erased her account with her password")
+def step_erase(context: Context, person: str) -> None:
+    remember_and_erase(context, person, with_password=True)
+
+
+@when("{person:Person} erases her account, having just signed in, without a password")
+def step_erase_after_fresh_sign_in(context: Context, person: str) -> None:
+    remember_and_erase(context, person, with_password=False)
 
 
 @then("nothing of {person:Person} account is left in the platform's database")

@@ -25,6 +25,12 @@ def step_send_unknown_kind(context: Context, person: str) -> None:
     context.run(actor.chat.send_raw(frame, "a message of an unknown type"))
 
 
+@when("{person:Person} sends the chat a resume that names no run")
+def step_send_resume_without_run(context: Context, person: str) -> None:
+    frame = json.dumps({"type": "resume", "after_seq": 0})
+    context.run(context.cast.actor(person).chat.send_raw(frame, "a resume that names no run"))
+
+
 @when("{person:Person} sends the agent an empty question")
 def step_send_empty(context: Context, person: str) -> None:
     context.run(context.cast.actor(person).chat.ask("   "))

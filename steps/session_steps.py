@@ -34,12 +34,16 @@ def step_not_cached(context: Context, person: str) -> None:
     check.expect_not_cached(context.cast.actor(person).session.token_responses)
 
 
-@then("{person:Person} access tokens expire within 15 minutes and verify against the platform's published keys")
+@then(
+    "{person:Person} access tokens are the platform's own for its API, expire within 15 minutes"
+    " and verify against the platform's published keys"
+)
 def step_short_lived_and_verifiable(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     jwks = context.run(context.cast.api.jwks()).body
     tokens = [response.body["access_token"] for response in actor.session.token_responses]
-    check.expect_verifiable_short_lived(tokens, jwks, audience=None)
+    target = context.target
+    check.expect_verifiable_short_lived(tokens, jwks, target.token_audience, target.token_issuer or target.base_url)
 
 
 @then("{person:Person} holds a new access token and a new refresh token")
@@ -142,6 +146,29 @@ def step_device_chat_closed(context: Context, person: str, device: str, seconds:
     )
 
 
+@when("{person:Person} tries to change her password, giving a wrong current password")
+def step_change_password_wrongly(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    actor.last_response = context.run(actor.session.try_change_password(current="Not-her-password-42!"))
+
+
+@then('the change is refused as "{problem}"')
+def step_change_refused(context: Context, problem: str) -> None:
+    response = context.cast.current.last_response
+    assert response is not None and response.status == 403 and response.problem_type.endswith(f"/{problem}"), (
+        f"Expected the password change to be refused with 403 problem {problem!r}; got {response}"
+    )
+
+
+@then("{person:Person} can still log in with her password")
+def step_old_password_works(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    response = context.run(actor.session.try_log_in(actor.email, actor.password))
+    assert response.status == 200, (
+        f"Expected the refused change to leave her password as it was; logging in with it got {response.describe()}"
+    )
+
+
 @given("{person:Person} is also logged in on {pronoun:Person} {device}")
 def step_other_device(context: Context, person: str, pronoun: str, device: str) -> None:
     context.run(context.cast.device(context.cast.actor(person), device))
@@ -190,7 +217,8 @@ def step_present(context: Context, person: str, owner: str, kind: str) -> None:
 def step_refused_everywhere(context: Context) -> None:
     actor = context.cast.current
     assert actor.session.presented, "no token was presented"
-    check.expect_refused_at_every_door(context.run(actor.session.try_every_door(actor.session.presented)), "the token")
+    doors = context.run(actor.session.try_every_door(actor.session.presented))
+    check.expect_refused_at_every_door(doors, "the token", challenged=True)
     context.run(actor.chat.try_connect(bearer=actor.session.presented))
     assert actor.chat.connection is None, "Expected the chat handshake to refuse the token, but the chat opened"
     assert actor.chat.handshake_refusal is not None and actor.chat.handshake_refusal.status == 401, (

@@ -55,6 +55,7 @@ CHAT_OVER_LIMIT = "A chat message over the limit gets a rate_limited error frame
 FOREIGN_THREAD = "A customer signed in as herself cannot write into another customer's chat"
 OUTAGE_MID_RUN = "A run in progress when the database goes down ends with service_unavailable, and the chat closes"
 OUTAGE_QUESTION = "A question sent while the database is down gets an error frame, and the chat closes"
+WRONG_CURRENT_PASSWORD = "A password change with a wrong current password is refused and changes nothing"
 CLOSED_ON_SESSION_END = "Expected the platform to close her chat within 2 s"
 
 
@@ -266,6 +267,30 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "one_link_per_export": expect(
         "Each look at a ready export gives a fresh link, and retires the one before",
         "Expected a new download link on each look at the ready export; got the same link again",
+    ),
+    "access_token_typed_jwt": expect(TOKEN_LIFETIME, "Expected an access token of type 'at+jwt'"),
+    "access_token_for_any_audience": expect(TOKEN_LIFETIME, "Expected an access token for audience 'chat-api'"),
+    "erasure_needs_a_password_nobody_has": expect(
+        "A customer with no password of ours can erase her account right after signing in",
+        "Alice erases her account: expected HTTP 204, got",
+    ),
+    "refusal_without_challenge": expect(
+        "Alice's access token re-signed with alg none opens neither the API nor the chat",
+        "Expected each 401 to carry WWW-Authenticate",
+    ),
+    "password_change_unchecked": expect(
+        WRONG_CURRENT_PASSWORD, "Expected the password change to be refused with 403 problem 'wrong-password'"
+    ),
+    "password_changed_then_refused": expect(
+        WRONG_CURRENT_PASSWORD, "Expected the refused change to leave her password as it was"
+    ),
+    "malformed_resume_ignored": expect(
+        "A resume that names no run gets an error frame and starts nothing",
+        "Expected an error frame with code 'invalid_message'",
+    ),
+    "admin_forbids_everyone": expect(
+        "A request to the admin API without the admin token is refused as unauthorized",
+        "Expected the admin API to refuse a request without the admin token with 401",
     ),
     "refused_question_runs_later": expect(
         CHAT_OVER_LIMIT,

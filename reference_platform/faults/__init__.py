@@ -213,6 +213,31 @@ FAULTS: dict[str, Fault] = {
     "one_link_per_export": Fault(
         "every look at a ready export hands out the same link", {"exports": data.OneLinkPerExport}
     ),
+    "access_token_typed_jwt": Fault(
+        "access tokens say typ JWT, not at+jwt", {"access_tokens": identity.TypesTokensAsPlainJwt}
+    ),
+    "access_token_for_any_audience": Fault(
+        "access tokens are minted for another audience", {"access_tokens": identity.MintsForEveryAudience}
+    ),
+    "erasure_needs_a_password_nobody_has": Fault(
+        "erasure demands a password even of an account that has none", {"erasure": data.AsksEveryoneForAPassword}
+    ),
+    "refusal_without_challenge": Fault(
+        "a refused token gets a 401 without WWW-Authenticate", {"bearer": identity.ChallengesNothing}
+    ),
+    "password_change_unchecked": Fault(
+        "a password change does not check the current password", {"accounts": identity.ChangesWithoutChecking}
+    ),
+    "password_changed_then_refused": Fault(
+        "a password change with a wrong current password is refused after the new one was set",
+        {"accounts": identity.ChangesBeforeChecking},
+    ),
+    "malformed_resume_ignored": Fault(
+        "a resume that names no run is dropped without a word", {"chat_sessions": chat.IgnoresMalformedResumes}
+    ),
+    "admin_forbids_everyone": Fault(
+        "the admin API answers 403 to a request without a token", {"admin": limits.ForbidsEveryone}
+    ),
     "refused_question_runs_later": Fault(
         "a question over the chat limit is refused, then run anyway a moment later",
         {"chat_sessions": chat.RunsRefusedQuestionsLater},

@@ -685,3 +685,11 @@ class KeepsRunsForever(RunJournal):
     async def run_of(self, user_id: uuid.UUID, run_id: uuid.UUID) -> RunState | None:
         state = await super().run_of(user_id, run_id)
         return RunState(state.thread_id, state.status, expired=False) if state else None
+
+
+class IgnoresMalformedResumes(ChatSessions):
+    """A resume that names no run is dropped without a word."""
+
+    async def resume(self, websocket: WebSocket, user_id: uuid.UUID, message: dict[str, object]) -> None:
+        if "run_id" in message:
+            await super().resume(websocket, user_id, message)

@@ -251,3 +251,12 @@ class OneLinkPerExport(Exports):
             float(self.link_seconds),
         )
         return key
+
+
+class AsksEveryoneForAPassword(Erasure):
+    """Erasure demands a password even from a customer who has none: she can never leave."""
+
+    async def reauthenticate(self, caller: Caller, password: str | None) -> None:
+        password_hash = await self.users.password_hash_of(caller.user_id)
+        if password_hash is None or not password or not await self.hashing.verify(password_hash, password):
+            raise reauthentication_required("Send your current password as `password`.")

@@ -432,3 +432,57 @@ class RevokesOtherSessionsQuietly(QuietRevocations):
         )
         for row in ended:
             await self.revoke_quietly(row["id"], reason)
+
+
+class TypesTokensAsPlainJwt(AccessTokens):
+    """Access tokens say typ JWT, not at+jwt: nothing tells them from an ID token (RFC 9068 §2.1)."""
+
+    def issue(self, subject: str, session_id: str, client_id: str, ttl_seconds: int) -> str:
+        claims = jwt.decode(
+            super().issue(subject, session_id, client_id, ttl_seconds), options={"verify_signature": False}
+        )
+        return jwt.encode(claims, self._private_key, "RS256", headers={"kid": self.kid, "typ": "JWT"})
+
+
+class MintsForEveryAudience(AccessTokens):
+    """Access tokens name no audience of ours: any API that trusts the issuer takes them."""
+
+    def issue(self, subject: str, session_id: str, client_id: str, ttl_seconds: int) -> str:
+        claims = jwt.decode(
+            super().issue(subject, session_id, client_id, ttl_seconds), options={"verify_signature": False}
+        )
+        claims["aud"] = "any-api"
+        return jwt.encode(claims, self._private_key, "RS256", headers={"kid": self.kid, "typ": "at+jwt"})
+
+    def verify(self, token: str) -> AccessClaims:
+        claims = jwt.decode(token, self._private_key.public_key(), algorithms=["RS256"], audience="any-api")
+        return AccessClaims(claims["sub"], claims["sid"], claims["jti"], claims["exp"])
+
+
+class ChallengesNothing(BearerAuth):
+    """A refused token gets a bare 401, without WWW-Authenticate."""
+
+    async def caller(self, authorization: str) -> Caller:
+        try:
+            return await super().caller(authorization)
+        except Problem as refusal:
+            refusal.headers.pop("WWW-Authenticate", None)
+            raise
+
+
+class ChangesWithoutChecking(Accounts):
+    """A password change does not check the current password."""
+
+    async def change_password(self, user_id: uuid.UUID, session_id: uuid.UUID, current: str, new: str) -> None:
+        await self.users.set_password_hash(user_id, await self.hashing.hash(new))
+        await self.sessions.revoke_others(user_id, session_id, "password changed")
+
+
+class ChangesBeforeChecking(Accounts):
+    """A password change sets the new password, then refuses the wrong current one."""
+
+    async def change_password(self, user_id: uuid.UUID, session_id: uuid.UUID, current: str, new: str) -> None:
+        right = await self.hashing.verify(await self.users.password_hash_of(user_id), current)
+        await self.users.set_password_hash(user_id, await self.hashing.hash(new))
+        if not right:
+            raise Problem(403, "wrong-password", "The current password is wrong")

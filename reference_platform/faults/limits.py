@@ -141,3 +141,13 @@ class ExportsCountAsWrites(Quotas):
 
     async def enforce(self, user_id: uuid.UUID, route_class: str) -> Verdict:
         return await super().enforce(user_id, WRITES if route_class == EXPORTS else route_class)
+
+
+class ForbidsEveryone(AdminAuth):
+    """The admin API answers 403 to anyone who is not an admin, with a token or without."""
+
+    async def check(self, authorization: str) -> None:
+        try:
+            await super().check(authorization)
+        except Problem as refusal:
+            raise Problem(403, "forbidden", "Only admins may use the admin API") from refusal

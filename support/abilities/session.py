@@ -93,9 +93,14 @@ class Session:
     async def log_out(self) -> None:
         expect_status(await self.actor.api.log_out(self.token), 204, f"{self.actor.name} logs out")
 
-    async def change_password(self) -> None:
+    async def try_change_password(self, current: str | None = None) -> ApiResponse:
+        """Ask for a new password, giving `current` (by default her real one); a 204 makes the new one hers."""
         actor, new = self.actor, secrets.token_urlsafe(18)
-        actor.evidence.redactor.remember(new)
-        changed = await actor.api.change_password(self.token, actor.password, new)
-        expect_status(changed, 204, f"{actor.name} changes her password")
-        actor.password = new
+        actor.evidence.redactor.remember(new, current)
+        changed = await actor.api.change_password(self.token, current or actor.password, new)
+        if changed.status == 204:
+            actor.password = new
+        return changed
+
+    async def change_password(self) -> None:
+        expect_status(await self.try_change_password(), 204, f"{self.actor.name} changes her password")

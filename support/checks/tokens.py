@@ -19,20 +19,37 @@ def expect_not_cached(responses: list[ApiResponse]) -> None:
         )
 
 
-def expect_verifiable_short_lived(access_tokens: list[str], jwks: dict[str, Any], audience: str | None) -> None:
+ACCESS_TOKEN_TYPE = "at+jwt"  # RFC 9068: a JWT access token says so in its header
+
+
+def expect_verifiable_short_lived(access_tokens: list[str], jwks: dict[str, Any], audience: str, issuer: str) -> None:
+    """Each token is an RFC 9068 access token (typ at+jwt) for the platform's API (aud) by the platform (iss),
+    signed by a published key, and expires within 15 minutes."""
     keys = {key.get("kid"): key for key in jwks.get("keys", [])}
     for token in access_tokens:
         header = jwt.get_unverified_header(token)
         assert header.get("kid") in keys, (
             f"Expected the token's kid {header.get('kid')!r} among the published {list(keys)}"
         )
-        claims = jwt.decode(
-            token,
-            jwt.PyJWK(keys[header["kid"]]).key,
-            algorithms=[header.get("alg", "RS256")],
-            options={"verify_aud": audience is not None},
-            audience=audience,
+        assert header.get("typ") == ACCESS_TOKEN_TYPE, (
+            f"Expected an access token of type {ACCESS_TOKEN_TYPE!r} (RFC 9068); its typ is {header.get('typ')!r}"
         )
+        try:
+            claims = jwt.decode(
+                token,
+                jwt.PyJWK(keys[header["kid"]]).key,
+                algorithms=[header.get("alg", "RS256")],
+                audience=audience,
+                issuer=issuer,
+                options={"require": ["exp", "iat", "iss", "aud"]},
+            )
+        except jwt.InvalidTokenError as error:
+            unverified = jwt.decode(token, options={"verify_signature": False})
+            raise AssertionError(
+                f"Expected an access token for audience {audience!r} from issuer {issuer!r}, signed by a published "
+                f"key; {type(error).__name__}: {error} (it says aud={unverified.get('aud')!r}, "
+                f"iss={unverified.get('iss')!r})"
+            ) from error
         lifetime = claims["exp"] - claims["iat"]
         assert lifetime <= MAX_ACCESS_TOKEN_SECONDS, (
             f"Expected access tokens to expire within {MAX_ACCESS_TOKEN_SECONDS // 60} minutes; "
@@ -58,9 +75,22 @@ def expect_unauthorized(response: ApiResponse, why: str) -> None:
     assert response.status == 401, f"Expected {why} to be refused with 401; got {response.describe()}"
 
 
-def expect_refused_at_every_door(answers: dict[str, ApiResponse], why: str) -> None:
+BEARER_CHALLENGE = 'Bearer error="invalid_token"'
+
+
+def expect_refused_at_every_door(answers: dict[str, ApiResponse], why: str, challenged: bool = False) -> None:
+    """401 at every door; `challenged`: each with WWW-Authenticate telling the app its token is no good."""
     opened = {door: response.describe() for door, response in answers.items() if response.status != 401}
     assert not opened, f"Expected {why} to be refused with 401 at {', '.join(answers)}; it was not at: {opened}"
+    unchallenged = {
+        door: response.headers.get("www-authenticate")
+        for door, response in answers.items()
+        if challenged and BEARER_CHALLENGE not in response.headers.get("www-authenticate", "")
+    }
+    assert not unchallenged, (
+        f"Expected each 401 to carry WWW-Authenticate: {BEARER_CHALLENGE} (RFC 6750), so the app knows to get a "
+        f"new token; these did not: {unchallenged}"
+    )
 
 
 def expect_expired_refusal(response: ApiResponse) -> None:

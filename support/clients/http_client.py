@@ -113,7 +113,7 @@ class PlatformApi:
     async def download(self, token: str, url: str) -> ApiResponse:
         return await self.request("GET", url, token=token)
 
-    async def set_plan(self, token: str, user_id: str, plan: str) -> ApiResponse:
+    async def set_plan(self, token: str | None, user_id: str, plan: str) -> ApiResponse:
         return await self.request("PUT", f"/admin/users/{user_id}/plan", token=token, json_body={"plan": plan})
 
     async def issue_ticket(self, token: str) -> ApiResponse:

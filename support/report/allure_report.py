@@ -24,6 +24,7 @@ from allure_commons.utils import format_exception, format_traceback, now
 from behave.model import Feature, Scenario, Step
 from behave.model_type import Status as BehaveStatus
 
+from support.report.contract import TAG_PREFIX, promises_of
 from support.report.redaction import RUN_REDACTOR
 
 BROKEN = {
@@ -110,7 +111,7 @@ class HonestAllureListener(AllureListener):  # type: ignore[misc]
         result.labels = [
             Label(name=label.name, value=label.value.replace("_", " ")) if label.name in SPACED_LABELS else label
             for label in result.labels
-        ]
+        ] + [Label(name="tag", value=f"{TAG_PREFIX}{promise}") for promise in promises_of(scenario.name)]
 
     def stop_behave_step(self, result: Step) -> None:
         status, details = step_verdict(result)

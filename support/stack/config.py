@@ -27,6 +27,8 @@ class TargetConfig:
     provider_login: str = "support.clients.provider_login:DevInteractionsLogin"
     short_lived_client: str | None = None
     admin_token: str | None = None
+    token_audience: str = "chat-api"  # the `aud` of the platform's access tokens
+    token_issuer: str | None = None  # their `iss`; by default the platform's base URL
     export_store: str | None = None
     platform_instances: int = 1  # the embedded stack starts this many instances
     instance_urls: tuple[str, ...] = ()  # every instance of the target; requests and sockets spread over them
@@ -98,6 +100,8 @@ def load_config(userdata: Mapping[str, str], environ: Mapping[str, str]) -> Targ
         provider_login=setting("provider_login") or TargetConfig.provider_login,
         short_lived_client=setting("short_lived_client"),
         admin_token=setting("admin_token"),
+        token_audience=setting("token_audience") or TargetConfig.token_audience,
+        token_issuer=setting("token_issuer"),
         export_store=setting("export_store"),
         platform_instances=instances,
         instance_urls=instance_urls,
