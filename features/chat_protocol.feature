@@ -46,6 +46,12 @@ Feature: The chat connection's own rules
     When she sends the agent a question of 20000 characters
     Then her message is refused with "message_too_large", and no run starts
 
+  @normal @allure.label.story:Error_frames
+  Scenario: A frame over 1 MiB closes the chat with 1009, message too big
+    Given Alice is in a chat with the agent
+    When she sends the chat a frame of 2 MiB
+    Then the platform closes her chat with code 1009, message too big
+
   @critical @allure.label.story:Queueing
   Scenario: A question sent while the agent is answering waits its turn
     Given Alice is in a chat with the agent

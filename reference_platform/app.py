@@ -52,6 +52,7 @@ from reference_platform.limits.rate_limits import (
     RateLimiter,
 )
 from reference_platform.problems import (
+    ExceptionHandler,
     Problem,
     database_unavailable,
     http_error_handler,
@@ -85,6 +86,7 @@ class Parts:
     lease: InstanceLease
     chat_sessions: ChatSessions
     session_endings: SessionEndings
+    framework_errors: ExceptionHandler
     sessions: Sessions
     bearer: BearerAuth
     handshake: HandshakeAuthenticator
@@ -107,6 +109,7 @@ class Blueprint:
     chats: type[ChatStore] = ChatStore
     agent: type[PlannerAgent] = PlannerAgent
     run_events: RunEventsFactory = RunEvents
+    framework_errors: ExceptionHandler = http_error_handler
     chat_sessions: type[ChatSessions] = ChatSessions
     journal: type[RunJournal] = RunJournal
     run_feed: type[RunFeed] = RunFeed
@@ -166,6 +169,7 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
         lease=blueprint.lease(settings.database_url, settings.instance_id, journal),
         chat_sessions=chat_sessions,
         session_endings=session_endings,
+        framework_errors=blueprint.framework_errors,
         sessions=sessions,
         bearer=bearer,
         handshake=blueprint.handshake(tickets, bearer),
@@ -496,7 +500,7 @@ def routes(parts: Parts) -> Starlette:
         ],
         exception_handlers={
             Problem: problem_handler,
-            HTTPException: http_error_handler,
+            HTTPException: parts.framework_errors,
             **dict.fromkeys(DATABASE_OUTAGES, outage_handler),
             # Handled here, not by the last-resort handler, which re-raises and so drops a kept-alive connection.
             **dict.fromkeys(CLIENT_ERRORS, unexpected_error),

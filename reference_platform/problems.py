@@ -1,6 +1,7 @@
 """Errors in one JSON shape: RFC 9457 problem details, the framework's own errors included."""
 
 import logging
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -10,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_OUTAGE_SECONDS = 5
+ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
 
 
 class Problem(Exception):

@@ -31,6 +31,20 @@ def step_send_resume_without_run(context: Context, person: str) -> None:
     context.run(context.cast.actor(person).chat.send_raw(frame, "a resume that names no run"))
 
 
+@when("{person:Person} sends the chat a frame of {size:d} MiB")
+def step_send_huge_frame(context: Context, person: str, size: int) -> None:
+    context.run(context.cast.actor(person).chat.send_raw("x" * size * 2**20, f"a frame of {size} MiB"))
+
+
+@then("the platform closes {person:Person} chat with code 1009, message too big")
+def step_closed_too_big(context: Context, person: str) -> None:
+    closed = context.run(context.cast.actor(person).chat.follow_until_closed(check.CLOSE_SLACK))
+    assert closed is not None and closed.code == check.MESSAGE_TOO_BIG, (
+        f"Expected the platform to close her chat with code {check.MESSAGE_TOO_BIG} (message too big); "
+        f"got {closed or 'nothing: the chat is still open'}"
+    )
+
+
 @when("{person:Person} sends the agent an empty question")
 def step_send_empty(context: Context, person: str) -> None:
     context.run(context.cast.actor(person).chat.ask("   "))

@@ -292,6 +292,21 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "A request to the admin API without the admin token is refused as unauthorized",
         "Expected the admin API to refuse a request without the admin token with 401",
     ),
+    "method_not_allowed_without_allow": expect(
+        "A method an address does not take gets a 405 problem, with the methods it takes",
+        "Expected the Allow header to list GET, POST",
+    ),
+    "frames_of_any_size": expect(
+        "A frame over 1 MiB closes the chat with 1009, message too big",
+        "Expected the platform to close her chat with code 1009",
+    ),
+    "framework_errors_in_plain_text": (
+        Expectation("An address the API does not have gets a 404 problem", "Expected an RFC 9457 problem"),
+        Expectation(
+            "A method an address does not take gets a 405 problem, with the methods it takes",
+            "Expected an RFC 9457 problem",
+        ),
+    ),
     "refused_question_runs_later": expect(
         CHAT_OVER_LIMIT,
         "Expected the message to be refused with 'rate_limited', but a run started",

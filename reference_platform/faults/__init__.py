@@ -238,6 +238,15 @@ FAULTS: dict[str, Fault] = {
     "admin_forbids_everyone": Fault(
         "the admin API answers 403 to a request without a token", {"admin": limits.ForbidsEveryone}
     ),
+    "framework_errors_in_plain_text": Fault(
+        "the framework's 404 and 405 are plain text, not problems",
+        {"framework_errors": identity.plain_framework_errors},
+    ),
+    "method_not_allowed_without_allow": Fault(
+        "a 405 problem does not say which methods the address takes",
+        {"framework_errors": identity.problems_without_allow},
+    ),
+    "frames_of_any_size": Fault("the chat socket takes frames of any size", {}, server={"ws_max_size": 64 * 2**20}),
     "refused_question_runs_later": Fault(
         "a question over the chat limit is refused, then run anyway a moment later",
         {"chat_sessions": chat.RunsRefusedQuestionsLater},

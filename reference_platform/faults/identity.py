@@ -7,6 +7,9 @@ from datetime import datetime
 from typing import Any
 
 import jwt
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 
 from reference_platform.chat.socket import ChatSessions
 from reference_platform.identity.accounts import Accounts, User, UserStore, normalize_email
@@ -17,7 +20,7 @@ from reference_platform.identity.secrets import secret_digest
 from reference_platform.identity.sessions import DEFAULT_CLIENT, Sessions, TokenSet, invalid_grant
 from reference_platform.identity.tickets import TicketStore
 from reference_platform.identity.tokens import AccessClaims, AccessTokens, InvalidToken
-from reference_platform.problems import Problem, unauthorized
+from reference_platform.problems import Problem, http_error_handler, unauthorized
 
 
 class AcceptsAlgNone(AccessTokens):
@@ -486,3 +489,15 @@ class ChangesBeforeChecking(Accounts):
         await self.users.set_password_hash(user_id, await self.hashing.hash(new))
         if not right:
             raise Problem(403, "wrong-password", "The current password is wrong")
+
+
+async def plain_framework_errors(request: Request, exc: Exception) -> Response:
+    """The framework's 404, 405 and the like as it writes them: plain text, not problems."""
+    assert isinstance(exc, HTTPException)
+    return PlainTextResponse(str(exc.detail), status_code=exc.status_code, headers=dict(exc.headers or {}))
+
+
+async def problems_without_allow(request: Request, exc: Exception) -> Response:
+    """The framework's errors as problems, but without their headers: a 405 says no Allow."""
+    assert isinstance(exc, HTTPException)
+    return await http_error_handler(request, HTTPException(exc.status_code, exc.detail))

@@ -10,6 +10,8 @@ from support.stack.service_errors import NotConfigured
 LONGEST_PING_INTERVAL = 30.0  # proxies commonly drop a connection idle for 60 s; pings must come well within that
 PING_SLACK = 1.0  # scheduling jitter allowed on top of the published interval
 SERVICE_RESTART = 1012  # RFC 6455 (IANA registry): the server is restarting
+MESSAGE_TOO_BIG = 1009  # RFC 6455: a frame larger than the server takes
+CLOSE_SLACK = 2.0  # seconds the platform gets to close a chat once it has reason to
 NO_CLOSE_FRAME = 1006  # what a WebSocket API reports when the connection ended without a close frame
 
 

@@ -1,0 +1,29 @@
+# mypy: disable-error-code="untyped-decorator"
+"""The API's error answers, the web framework's own included."""
+
+from behave import then, when
+from behave.runner import Context
+
+from support.checks import problems as check
+
+
+@when("{person:Person} asks the API for an address it does not have")
+def step_unknown_address(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    actor.last_response = context.run(context.cast.api.request("GET", "/no-such-address", token=actor.session.token))
+
+
+@when("{person:Person} asks the API to delete her list of chats")
+def step_delete_the_list(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    actor.last_response = context.run(context.cast.api.request("DELETE", "/threads", token=actor.session.token))
+
+
+@then('{person:Person} gets a {status:d} problem "{problem}"')
+def step_problem(context: Context, person: str, status: int, problem: str) -> None:
+    check.expect_problem_document(context.cast.actor(person).last_response, status, problem)
+
+
+@then("the answer's Allow header lists {first} and {second}")
+def step_allows(context: Context, first: str, second: str) -> None:
+    check.expect_allows(context.cast.current.last_response, [first, second])

@@ -1,0 +1,30 @@
+"""What a Then verifies about error answers: RFC 9457 problem documents, whoever wrote them."""
+
+from support.clients.http_client import ApiResponse
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+def expect_problem_document(response: ApiResponse | None, status: int, problem: str) -> None:
+    """An RFC 9457 problem: its media type, and a body with the status, a type naming `problem` and a title."""
+    assert response is not None, "nothing was asked"
+    media_type = response.headers.get("content-type", "").split(";")[0].strip()
+    body = response.body if isinstance(response.body, dict) else {}
+    assert (
+        response.status == status
+        and media_type == PROBLEM_MEDIA_TYPE
+        and body.get("status") == status
+        and response.problem_type.endswith(f"/{problem}")
+        and body.get("title")
+    ), (
+        f"Expected an RFC 9457 problem ({PROBLEM_MEDIA_TYPE}) with status {status}, type '{problem}' and a title; "
+        f"got {response.describe()} as {media_type!r}"
+    )
+
+
+def expect_allows(response: ApiResponse | None, methods: list[str]) -> None:
+    assert response is not None, "nothing was asked"
+    allowed = {method.strip().upper() for method in response.headers.get("allow", "").split(",") if method.strip()}
+    assert set(methods) <= allowed, (
+        f"Expected the Allow header to list {', '.join(methods)}; it lists {allowed or 'none'}"
+    )
