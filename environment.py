@@ -127,7 +127,8 @@ def after_step(context: Context, step: Step) -> None:
         context.evidence.attach_step()  # allure-behave still has the step open here, so attachments land on it
     if step.status not in (Status.failed, Status.error) or isinstance(step.exception, Outage):
         return
-    if getattr(context, "database_outage", None) is not None:
+    outage = getattr(context, "database_outage", None)
+    if outage is not None and outage.active:
         return  # the scenario's own outage: how the platform answers it is the product's doing
     cause = context.loop.run(outage_cause(context.target), OUTAGE_CHECK_TIMEOUT + 2, "the readiness check")
     if cause is not None:
@@ -140,11 +141,14 @@ def after_scenario(context: Context, scenario: Scenario) -> None:
     cast, evidence = getattr(context, "cast", None), getattr(context, "evidence", None)
     outage = getattr(context, "database_outage", None)
     try:
+        waiting = {}
         if outage is not None:
             outage.end()
-            context.loop.run(not_ready_after(context.servers.urls), RECOVERY_SECONDS + 5, "the database's return")
+            waiting = context.loop.run(not_ready_after(context.servers.urls), RECOVERY_SECONDS + 5, "the database")
         if cast is not None:
             context.loop.run(cast.dismiss(), CLEANUP_TIMEOUT, "scenario clean-up")
+        if waiting:
+            raise RuntimeError(f"the platform was not ready again after the scenario's database outage: {waiting}")
     finally:
         if evidence is not None:
             evidence.attach_all()

@@ -41,7 +41,7 @@ Feature: An answer survives dropped connections, restarts and slow tools
     And she has asked the agent "What is 12 * 7?"
     When the platform's event retention has passed since her run ended
     And she resumes her run on the same chat
-    Then her message is refused with "run_expired", and no run starts
+    Then her resume is refused with "run_expired", and no run starts
 
   @normal @allure.label.story:Resume
   Scenario: A resume that names no run gets an error frame and starts nothing

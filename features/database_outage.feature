@@ -2,13 +2,12 @@
 Feature: The platform rides out a database outage
   When the platform's database goes away, customers are told so plainly: every
   request that needs it is answered 503 with when to try again, never a bare
-  500, and an open chat ends its run with service_unavailable and closes with
-  1013, try again later. Once the database is back, the platform recovers by
-  itself, all of it: nobody restarts a server.
+  500. A chat that needs the database meanwhile (a run in progress, or a new
+  question) gets service_unavailable and closes with 1013, try again later; a
+  chat that only waits stays open. Once the database is back, the platform
+  recovers by itself, all of it: nobody restarts a server.
 
-  These journeys stop the embedded stack's PostgreSQL and start it again, so
-  they run alone, and only on the embedded stack (against a deployment, leave
-  them out with --tags="not @restarts").
+  These journeys stop the database and start it again.
 
   Words used here:
   - a server is one instance of the platform; all of them share one database;
@@ -18,7 +17,7 @@ Feature: The platform rides out a database outage
   Scenario: While the database is down, every request that needs it is told to try again later
     Given Alice has signed up and logged in
     When the platform's database goes down
-    Then each of her requests that needs the database gets a 503 problem "database-unavailable" with Retry-After
+    Then each of her requests that need the database gets a 503 problem "database-unavailable" with Retry-After
 
   @critical @allure.label.story:Outage
   Scenario: A run in progress when the database goes down ends with service_unavailable, and the chat closes
@@ -44,7 +43,7 @@ Feature: The platform rides out a database outage
     Then the platform closes her chat within 2 seconds, saying the session ended
 
   @critical @allure.label.story:Recovery
-  Scenario: Once the database is back, a run resumed on the other server ends as it really ended
+  Scenario: Once the database is back, a run resumed on the other server still delivers the rest of its answer
     Given Alice is in a chat with the agent on one server
     And the platform's database has gone down and come back
     When she asks the agent "Wait 1.5 seconds, then answer"

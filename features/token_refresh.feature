@@ -78,7 +78,7 @@ Feature: Sessions and their tokens
     Then the platform closes her laptop's chat within 2 seconds, saying the session ended
 
   @blocker @allure.label.story:Password_change
-  Scenario: A password change with a wrong current password is refused and changes nothing
+  Scenario: A password change with a wrong current password is refused and leaves her password as it was
     Given Alice has signed up and logged in
     When she tries to change her password, giving a wrong current password
     Then the change is refused as "wrong-password"

@@ -4,6 +4,7 @@ import uuid
 from behave import given, then, when
 from behave.runner import Context
 
+from support.abilities.runs import LATE_RUN_WATCH_SECONDS
 from support.checks import event_stream as stream
 from support.checks.history import (
     expect_answer_names_stored_message,
@@ -134,4 +135,5 @@ def step_refused_in_foreign_thread(context: Context, person: str, code: str, own
     for actor in (intruder, victim):
         expect_no_hidden_run(context.run(actor.records.runs_never_shown(context.database)), f"{actor.name}'s")
     expect_nothing_from(intruder.runs.seen[-1], context.run(victim.records.stored_history(context.database)))
-    stream.expect_silent(context.run(victim.runs.heard_meanwhile()), f"{victim.name}'s chat")
+    watched = intruder.runs.asked_at + LATE_RUN_WATCH_SECONDS
+    stream.expect_silent(context.run(victim.runs.heard_meanwhile(until=watched)), f"{victim.name}'s chat")

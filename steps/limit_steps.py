@@ -73,7 +73,6 @@ def step_whole_limit(context: Context, person: str, pronoun: str) -> None:
     check.expect_accepted_with(write, check.quota(write) - 1)
 
 
-@given("{person:Person} has sent the agent more questions than her chat limit allows")
 @when("{person:Person} sends the agent more questions than her chat limit allows")
 def step_flood_chat(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
@@ -84,30 +83,41 @@ def step_flood_chat(context: Context, person: str) -> None:
     raise AssertionError(f"{actor.name} sent {MOST_CHAT_MESSAGES} questions and none was refused")
 
 
+@given("{person:Person} has sent the agent more questions than her chat limit allows")
+def step_has_flooded_chat(context: Context, person: str) -> None:
+    step_flood_chat(context, person)
+    expect_refused(context.cast.actor(person).runs.seen[-1], "rate_limited")
+
+
 @then('{person:Person} last question is refused with "{code}" and when to retry, and no run starts')
 def step_chat_refused(context: Context, person: str, code: str) -> None:
     actor = context.cast.actor(person)
     run = context.run(actor.runs.refused_run())
     expect_refused(run, code)
     expect_no_hidden_run(context.run(actor.records.runs_never_shown(context.database)), f"{actor.name}'s")
-    refusal = next(event for event in run.events if event.get("type") == "error")
-    retry = refusal.get("retry_after")
-    assert isinstance(retry, int) and retry >= 1, f"Expected the error frame to say when to retry; got {refusal}"
+    check.chat_retry_after(run)
 
 
 @then("once {person:Person} has waited, {pronoun:Person} next question is answered on the same chat")
 def step_chat_recovers(context: Context, person: str, pronoun: str) -> None:
     actor = context.cast.actor(person)
-    refusal = next(event for event in actor.runs.seen[-1].events if event.get("type") == "error")
-    wait_until(float(refusal["retry_after"]), "the chat refusal's retry_after")
+    wait_until(float(check.chat_retry_after(actor.runs.seen[-1])), "the chat refusal's retry_after")
     expect_answered_on_the_same_chat(*context.run(actor.chat.ask_again()))
 
 
 @then("{person:Person} next {count:d} questions are answered at once on the same chat")
 def step_answered_at_once(context: Context, person: str, count: int) -> None:
     actor = context.cast.actor(person)
+    refused = actor.runs.seen[-1]
+    waited_out = refused.arrivals[0] + check.chat_retry_after(refused)
     for _ in range(count):
         expect_answered_on_the_same_chat(*context.run(actor.chat.ask_again()))
+    first = actor.runs.seen[-count]
+    assert first.asked_at < waited_out, (
+        f"Expected her questions to be answered at once, before the refusal's retry_after ran out; the first was "
+        f"asked {first.asked_at - refused.arrivals[0]:.1f} s after the refusal, which said to wait "
+        f"{check.chat_retry_after(refused)} s"
+    )
 
 
 @when("{person:Person} asks for exports of {pronoun:Person} data until the platform refuses")

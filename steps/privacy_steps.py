@@ -129,6 +129,7 @@ def step_download_attachment(context: Context) -> None:
 def step_look_again(context: Context, person: str, pronoun: str) -> None:
     data = context.cast.actor(person).data
     data.earlier_link = data.export_status.get("download_url")
+    assert data.earlier_link, f"her ready export came with no download link: {data.export_status}"
     context.run(data.wait_for_export(EXPORT_WAIT), timeout=EXPORT_WAIT + 5)
 
 
@@ -138,7 +139,8 @@ def step_fresh_link(context: Context, person: str) -> None:
     new_link = data.export_status.get("download_url")
     got = "no link" if not new_link else "the same link again" if new_link == data.earlier_link else "a new link"
     assert got == "a new link", f"Expected a new download link on each look at the ready export; got {got}"
-    expect_status(context.run(data.download_export()), 200, "the new link downloads her export")
+    downloaded = expect_status(context.run(data.download_export()), 200, "the new link downloads her export")
+    check.expect_export_of(downloaded, context.cast.actor(person).user_id)
     earlier = context.run(data.download_export(data.earlier_link))
     check.expect_problem(earlier, 404, "export-not-found", "the link before the new one to be refused")
 

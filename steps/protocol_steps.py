@@ -55,6 +55,7 @@ def step_send_oversized(context: Context, person: str, size: int) -> None:
     context.run(context.cast.actor(person).chat.ask("What is 1 + 1? " + "x" * (size - 15)))
 
 
+@then('{person:Person} resume is refused with "{code}", and no run starts')
 @then('{person:Person} message is refused with "{code}", and no run starts')
 def step_message_refused(context: Context, person: str, code: str) -> None:
     actor = context.cast.actor(person)

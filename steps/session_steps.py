@@ -62,8 +62,11 @@ def step_old_refresh_refused(context: Context, person: str) -> None:
 
 @when("{person:Person} replays {owner:Person}'s used refresh token")
 def step_replay(context: Context, person: str, owner: str) -> None:
-    stolen = context.cast.actor(owner).session.used_refresh_tokens[-1]
-    context.run(context.cast.actor(person).session.try_refresh(stolen))
+    victim = context.cast.actor(owner)
+    if victim.chat.connection is not None:
+        closed = context.run(victim.chat.wait_for_close(0))
+        assert closed is None, f"{victim.name}'s chat closed before the replay, on her own refresh: {closed}"
+    context.run(context.cast.actor(person).session.try_refresh(victim.session.used_refresh_tokens[-1]))
 
 
 @then("the replay is refused")

@@ -55,7 +55,7 @@ CHAT_OVER_LIMIT = "A chat message over the limit gets a rate_limited error frame
 FOREIGN_THREAD = "A customer signed in as herself cannot write into another customer's chat"
 OUTAGE_MID_RUN = "A run in progress when the database goes down ends with service_unavailable, and the chat closes"
 OUTAGE_QUESTION = "A question sent while the database is down gets an error frame, and the chat closes"
-WRONG_CURRENT_PASSWORD = "A password change with a wrong current password is refused and changes nothing"
+WRONG_CURRENT_PASSWORD = "A password change with a wrong current password is refused and leaves her password as it was"
 CLOSED_ON_SESSION_END = "Expected the platform to close her chat within 2 s"
 
 
@@ -212,7 +212,7 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         CLOSED_ON_SESSION_END,
     ),
     "lease_taken_once": expect(
-        "Once the database is back, a run resumed on the other server ends as it really ended",
+        "Once the database is back, a run resumed on the other server still delivers the rest of its answer",
         "Expected the run to end once, last, with agent_completed",
     ),
     "outage_run_error_unsent": expect(

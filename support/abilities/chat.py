@@ -20,6 +20,7 @@ class Chat:
         self.connection: ChatConnection | None = None
         self.handshake_refusal: HandshakeRefused | None = None
         self.silent_chat: SilentChat | None = None
+        self.last_thread_asked: str | None = None  # the chat her latest question named, hers or not
 
     @property
     def chat_url(self) -> str:
@@ -60,10 +61,8 @@ class Chat:
     async def ask(self, question: str, thread_id: str | None = None) -> None:
         """Send a question into her chat, or into the thread named; her runs await its answer."""
         assert self.connection is not None and self.thread_id, f"{self.actor.name} has no open chat"
-        asked_at = time.monotonic()
-        await self.connection.send(
-            {"type": "user_message", "thread_id": thread_id or self.thread_id, "content": question}
-        )
+        asked_at, self.last_thread_asked = time.monotonic(), thread_id or self.thread_id
+        await self.connection.send({"type": "user_message", "thread_id": self.last_thread_asked, "content": question})
         self.actor.runs.await_answer(question, asked_at)
 
     async def ask_again(self, question: str = NEXT_QUESTION) -> tuple[RunRecord, bool]:

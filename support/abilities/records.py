@@ -48,10 +48,13 @@ class Records:
         return row is not None and row["status"] != "running"
 
     async def runs_never_shown(self, database: DatabaseProbe) -> list[dict[str, Any]]:
-        """The runs the database holds for her thread that her chat never showed her."""
-        shown = {str(event.get("run_id")) for run in self.actor.runs.seen for event in run.events}
-        rows = await database.runs_in_thread(self.thread_id)
-        self._rows("Rows of the runs in {name}'s chat", rows)
+        """The runs the database holds, in her chat and in the chat her last message named, that her chat never
+        showed her as runs (an error frame naming a run does not count)."""
+        shown = {str(event.get("run_id")) for run in self.actor.runs.seen for event in run.events if event.get("seq")}
+        rows = []
+        for thread_id in dict.fromkeys([self.thread_id, self.actor.chat.last_thread_asked or self.thread_id]):
+            rows += await database.runs_in_thread(thread_id)
+        self._rows("Rows of the runs in {name}'s chat and the chat she wrote to", rows)
         return [row for row in rows if row["run"] not in shown]
 
     async def chat_traces(self, database: DatabaseProbe) -> dict[str, int]:

@@ -57,10 +57,10 @@ class Runs:
         )
         return run
 
-    async def heard_meanwhile(self) -> RunRecord:
-        """What has arrived on her chat since she last read it, when she asked nothing."""
+    async def heard_meanwhile(self, until: float) -> RunRecord:
+        """What her chat received since she last read it, up to the monotonic `until`, when she asked nothing."""
         heard = RunRecord("(nothing: she asked no question)")
-        await listen(self.actor.chat.open_connection, heard, time.monotonic())
+        await listen(self.actor.chat.open_connection, heard, until)
         self.actor.evidence.record_timeline(f"Event timeline: {self.actor.name}'s chat, unasked", heard.events)
         return heard
 

@@ -3,6 +3,7 @@
 import re
 from typing import Any
 
+from support.checks.event_stream import REFUSAL_TYPE, RunRecord
 from support.clients.http_client import ApiResponse
 
 POLICY = re.compile(r'^"(?P<name>[^"]+)";q=(?P<quota>\d+);w=(?P<window>\d+)$')
@@ -27,6 +28,14 @@ def retry_after(response: ApiResponse) -> int:
         f"Expected the 429 to carry Retry-After in seconds; got {value!r} in {response.describe()}"
     )
     return int(value)
+
+
+def chat_retry_after(refused: RunRecord) -> int:
+    """The seconds a chat refusal's error frame says to wait."""
+    refusal = next((event for event in refused.events if event.get("type") == REFUSAL_TYPE), {})
+    retry = refusal.get("retry_after")
+    assert isinstance(retry, int) and retry >= 1, f"Expected the error frame to say when to retry; got {refusal}"
+    return retry
 
 
 def expect_limited(response: ApiResponse) -> None:

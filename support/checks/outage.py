@@ -1,9 +1,13 @@
 """What the platform promises while its database is away: 503 problems that say when to retry, error frames,
 and chats closed with 1013."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from support.checks.event_stream import REFUSAL_TYPE, RunRecord, fail
 from support.clients.chat_connection import Closed
 from support.clients.http_client import ApiResponse
+from support.stack.service_errors import ServiceUnavailable
 
 TRY_AGAIN_LATER = 1013  # RFC 6455 (IANA registry): the server cannot serve now; try again later
 
@@ -41,3 +45,15 @@ def expect_closed_to_retry(closed: Closed | None) -> None:
         f"Expected the platform to close her chat with code {TRY_AGAIN_LATER} (try again later); "
         f"got {closed or 'nothing: the chat is still open'}"
     )
+
+
+@contextmanager
+def dropped_is_a_defect() -> Iterator[None]:
+    """Here the outage is the scenario's own: a chat the platform drops without a close frame, rather than closing
+    it with 1013, is the product's answer to it, not a test bed that went down."""
+    try:
+        yield
+    except ServiceUnavailable as dropped:
+        raise AssertionError(
+            f"Expected the platform to close her chat with code {TRY_AGAIN_LATER}; {dropped}"
+        ) from None

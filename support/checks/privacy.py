@@ -69,6 +69,14 @@ def expect_not_cached(response: ApiResponse | None) -> None:
     )
 
 
+def expect_export_of(response: ApiResponse, account_id: str | None) -> None:
+    manifest = response.body.get("manifest", {}) if isinstance(response.body, dict) else {}
+    assert manifest.get("account_id") == account_id, (
+        f"Expected the download to be her export, its manifest naming account {account_id}; it names "
+        f"{manifest.get('account_id')!r}"
+    )
+
+
 def expect_attachment(response: ApiResponse | None) -> None:
     assert response is not None and response.status == 200, f"Expected the download to succeed; got {response}"
     disposition = response.headers.get("content-disposition", "")

@@ -23,8 +23,10 @@ def expect_problem_document(response: ApiResponse | None, status: int, problem: 
 
 
 def expect_allows(response: ApiResponse | None, methods: list[str]) -> None:
+    """Allow lists these methods, and not the one just refused."""
     assert response is not None, "nothing was asked"
     allowed = {method.strip().upper() for method in response.headers.get("allow", "").split(",") if method.strip()}
-    assert set(methods) <= allowed, (
-        f"Expected the Allow header to list {', '.join(methods)}; it lists {allowed or 'none'}"
+    assert set(methods) <= allowed and response.method.upper() not in allowed, (
+        f"Expected the Allow header to list {', '.join(methods)}, and not the refused {response.method}; "
+        f"it lists {sorted(allowed) or 'none'}"
     )

@@ -28,6 +28,9 @@ class ApiResponse:
     def describe(self) -> str:
         return f"{self.method} {self.url} -> {self.status} {json.dumps(self.body)[:500]}"
 
+    def __str__(self) -> str:  # what a failure message shows: the exchange, not every header
+        return self.describe()
+
 
 async def send_recorded(
     http: httpx2.AsyncClient, evidence: ScenarioEvidence, request: httpx2.Request, service: str
