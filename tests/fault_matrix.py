@@ -627,7 +627,7 @@ def run_fault(fault: str, workdir: Path, database_url: str) -> Verdict:
     return judge(fault, run_suite(workdir / fault.strip("()"), *args))
 
 
-def run_matrix(faults: list[str], workers: int = 2) -> list[Verdict]:
+def run_matrix(faults: list[str], workers: int = 3) -> list[Verdict]:
     """Every run starts its own platform, with its defect, on one PostgreSQL (and export store) that all share.
     The clean run, long and mostly waiting on clocks, runs beside the `workers` that try the defects."""
     with (
@@ -695,7 +695,7 @@ def report(verdicts: list[Verdict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("faults", nargs="*", help="defects to try (default: the whole catalogue)")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3)
     args = parser.parse_args(argv)
     missing = sorted(set(FAULTS) - set(CATALOGUE))
     if missing:

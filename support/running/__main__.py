@@ -13,6 +13,7 @@ import shutil
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from pathlib import Path
 
@@ -109,15 +110,53 @@ def embedded_target(target: TargetConfig, stack: EmbeddedStack, control: StackCo
 
 
 def run_phases(
-    scenarios: list[Planned], processes: int, behave_args: list[str], label: str, durations: dict[str, float]
+    scenarios: list[Planned],
+    processes: int,
+    behave_args: list[str],
+    label: str,
+    durations: dict[str, float],
+    beside_args: list[str] | None = None,
 ) -> list[WorkerRun]:
-    """The scenarios that may share the stack in parallel, then the serial ones, alone."""
+    """The scenarios that may share the stack in parallel, then the serial ones, alone. Given a stack of their
+    own (`beside_args`), the ones that restart a server or the database run on it, one at a time, meanwhile."""
     together = [s for s in scenarios if not s.serial]
-    alone = [s for s in scenarios if s.serial]
-    runs = run_workers(partition(together, processes, durations), behave_args, LOGS, label) if together else []
+    beside = [s for s in scenarios if s.restarts] if beside_args else []
+    alone = [s for s in scenarios if s.serial and s not in beside]
+    with ThreadPoolExecutor(1) as pool:
+        on_their_own = (
+            pool.submit(run_workers, [beside], beside_args or [], LOGS, f"{label}-beside") if beside else None
+        )
+        runs = run_workers(partition(together, processes, durations), behave_args, LOGS, label) if together else []
+        runs += on_their_own.result() if on_their_own else []
     if alone:
         runs += run_workers([alone], behave_args, LOGS, f"{label}-serial")
     return runs
+
+
+def start_stacks(target: TargetConfig, count: int) -> list[tuple[EmbeddedStack, StackControlServer]]:
+    """Start `count` embedded stacks at once, each with its control for the workers; the first is everyone's."""
+
+    def start(index: int) -> tuple[EmbeddedStack, StackControlServer]:
+        stack = EmbeddedStack(target.platform_faults, target.database_url, target.export_store,
+                              target.platform_instances).start()  # fmt: skip
+        role = "" if index == 0 else " (for the journeys that restart a server or the database)"
+        print(f"Embedded stack{role} in {stack.workdir}: {stack.describe()}")
+        return stack, StackControlServer(stack).start()
+
+    with ThreadPoolExecutor(count) as pool:
+        starting = [pool.submit(start, index) for index in range(count)]
+    stacks, errors = [], []
+    for future in starting:
+        try:
+            stacks.append(future.result())
+        except Exception as error:
+            errors.append(error)
+    if errors:
+        for stack, control in stacks:
+            control.stop()
+            stack.stop()
+        raise errors[0]
+    return stacks
 
 
 def default_processes() -> int:
@@ -154,20 +193,23 @@ def main(argv: list[str] | None = None) -> int:
         print("No scenario selected.")
         return 1
     target = load_config(userdata(behave_args), os.environ)
-    stack = control = None
+    stacks: list[tuple[EmbeddedStack, StackControlServer]] = []
     worker_args = [*options_only(behave_args), "-D", f"allure_results={options.results}"]
+    beside_args = None
     shutil.rmtree(LOGS, ignore_errors=True)
     try:
         if target.embedded:
-            stack = EmbeddedStack(target.platform_faults, target.database_url, target.export_store,
-                                  target.platform_instances).start()  # fmt: skip
-            control = StackControlServer(stack).start()
-            print(f"Embedded stack in {stack.workdir}: {stack.describe()}")
-            worker_args = [*without_defines(worker_args, EMBEDDED_ONLY), *embedded_target(target, stack, control)]
+            # Journeys that restart a server or stop the database get a stack of their own when the run owns
+            # its database: they then run meanwhile, not after everyone else.
+            beside = target.database_url is None and any(s.restarts for s in scenarios)
+            stacks = start_stacks(target, 1 + beside)
+            worker_args = [*without_defines(worker_args, EMBEDDED_ONLY), *embedded_target(target, *stacks[0])]
+            if beside:
+                beside_args = [*without_defines(worker_args, EMBEDDED_ONLY), *embedded_target(target, *stacks[1])]
             target = load_config(userdata(worker_args), os.environ)
         print(f"{len(scenarios)} scenarios on {options.processes} processes")
         with RunProgress(scenarios, options.results, durations, options.processes):
-            runs = run_phases(scenarios, options.processes, worker_args, "worker", durations)
+            runs = run_phases(scenarios, options.processes, worker_args, "worker", durations, beside_args)
             for attempt in range(1, options.retries + 1):
                 results = final(options.results)
                 again = [s for s in scenarios if (r := results.get(s.key)) is not None and r.status in NOT_PASSED]
@@ -178,11 +220,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"Not retrying {len(again)} scenarios: the test bed is still down. {down}")
                     break
                 print(f"Retry {attempt} of {options.retries}: {len(again)} scenarios, on fresh actors")
-                runs += run_phases(again, options.processes, worker_args, f"retry{attempt}", durations)
+                runs += run_phases(again, options.processes, worker_args, f"retry{attempt}", durations, beside_args)
     finally:
-        if control is not None:
+        for stack, control in stacks:
             control.stop()
-        if stack is not None:
             stack.stop()
     # Every shard must read the same durations to choose the same scenarios: shards leave the file alone.
     status = conclude(scenarios, options.results, runs, time.monotonic() - started, None if spec else options.durations)

@@ -10,6 +10,7 @@ from pathlib import Path
 from support.report.attempts import scenario_key
 
 SERIAL_TAGS = frozenset({"restarts", "serial"})  # they disturb other scenarios, or must not be disturbed
+RESTARTS_TAG = "restarts"  # they restart a server or the database: on a stack of their own, they disturb nobody
 DURATIONS_FILE = Path("reports/durations.json")
 
 
@@ -27,6 +28,10 @@ class Planned:
     @property
     def serial(self) -> bool:
         return bool(self.tags & SERIAL_TAGS)
+
+    @property
+    def restarts(self) -> bool:
+        return RESTARTS_TAG in self.tags
 
 
 def typical_duration(scenarios: list[Planned], durations: dict[str, float], unknown: float = 1.0) -> float:
