@@ -140,10 +140,11 @@ class ChatConnection:
 
     async def next_frame(self, deadline: float) -> Arrival | None:
         """The next frame and when it came, or None if none arrives before the monotonic `deadline`."""
-        if not self.frames.empty():  # already here: no timer, no task
+        if not self.frames.empty():  # already here: no timer
             return self.frames.get_nowait()
         try:
-            return await asyncio.wait_for(self.frames.get(), max(0.0, deadline - time.monotonic()))
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):  # a timer, not a task per frame
+                return await self.frames.get()
         except TimeoutError:
             return None
 
