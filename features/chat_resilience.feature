@@ -75,6 +75,13 @@ Feature: An answer survives dropped connections, restarts and slow tools
     When she reconnects and resumes the run
     Then the resumed run ends with agent_error "run_interrupted"
 
+  @critical @restarts @allure.label.story:Restarts
+  Scenario: The run of a server that died is ended by the next one to start, even when nobody resumes it
+    Given Alice is in a chat with the agent
+    When she asks the agent "Wait 1 second, then answer"
+    And her server is killed while the tool is running
+    Then the platform records her run as cut off, though nobody resumed it
+
   @critical @allure.label.story:Slow_tools
   Scenario: A tool that hangs ends the run with tool_timeout within the platform's tool timeout
     Given Alice is in a chat with the agent

@@ -14,6 +14,7 @@ from support.stack.service_errors import NotConfigured
 from support.waiting import poll_until, wait_until
 
 SLACK = 2.0  # seconds allowed on top of a published limit
+RUN_INTERRUPTED = "run_interrupted"
 
 
 def policy(context: Context) -> check.ChatPolicy:
@@ -121,6 +122,14 @@ def step_closed_for_restart(context: Context, person: str) -> None:
         f"got {closed or 'no close at all'}"
         + (f" ({check.NO_CLOSE_FRAME}: cut off without a close frame)" if closed and closed.code is None else "")
     )
+
+
+@then("the platform records {person:Person} run as cut off, though nobody resumed it")
+def step_recorded_cut_off(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    poll_until(lambda: context.run(actor.records.run_has_ended(context.database)), SLACK)
+    row, last_event = context.run(actor.records.run_ending(context.database))
+    check.expect_cut_off(row, last_event, RUN_INTERRUPTED)
 
 
 @then("{person:Person} chat is cut off without a close frame, as code 1006 reports")

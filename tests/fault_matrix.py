@@ -307,6 +307,10 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
             "Expected an RFC 9457 problem",
         ),
     ),
+    "dead_runs_ended_only_when_resumed": expect(
+        "The run of a server that died is ended by the next one to start, even when nobody resumes it",
+        "Expected run",
+    ),
     "refused_question_runs_later": expect(
         CHAT_OVER_LIMIT,
         "Expected the message to be refused with 'rate_limited', but a run started",
@@ -597,6 +601,7 @@ def judge(fault: str, run: SuiteRun) -> Verdict:
 # the shared database may pick up (the export job, ending the runs of a killed instance), and defects that
 # damage other customers' data.
 OWN_DATABASE = {
+    "dead_runs_ended_only_when_resumed",
     CLEAN,  # it runs the database outage journeys, which stop the stack's own PostgreSQL
     "session_endings_heard_once",
     "lease_taken_once",
@@ -670,11 +675,19 @@ def coverage_table(coverage: dict[str, list[str]]) -> str:
     return "\n".join(lines)
 
 
-def record(verdicts: list[Verdict], path: Path = MATRIX_FILE) -> dict[str, dict[str, str]]:
-    """Write where each caught defect failed its catching scenarios, for the coverage test."""
+def record(verdicts: list[Verdict], seconds: float, path: Path = MATRIX_FILE) -> dict[str, dict[str, str]]:
+    """Write where each caught defect failed its catching scenarios (for the coverage test), and how long the
+    whole matrix took (for make bench)."""
     failed_at = {verdict.fault: verdict.failed_at for verdict in verdicts if verdict.fault != CLEAN and verdict.caught}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"catalogue": sorted(CATALOGUE), "failed_at": failed_at}, indent=1, sort_keys=True))
+    caught = sum(verdict.caught for verdict in verdicts if verdict.fault != CLEAN)
+    path.write_text(
+        json.dumps(
+            {"catalogue": sorted(CATALOGUE), "failed_at": failed_at, "seconds": round(seconds, 1), "caught": caught},
+            indent=1,
+            sort_keys=True,
+        )
+    )
     return failed_at
 
 
@@ -705,7 +718,7 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = run_matrix(args.faults or sorted(CATALOGUE), args.workers)
     print(report(verdicts))
     if not args.faults:
-        print(coverage_table(then_coverage(record(verdicts))))
+        print(coverage_table(then_coverage(record(verdicts, time.monotonic() - started))))
     print(f"took {time.monotonic() - started:.0f} s")
     return 0 if all(verdict.caught for verdict in verdicts) else 1
 

@@ -247,6 +247,10 @@ FAULTS: dict[str, Fault] = {
         {"framework_errors": identity.problems_without_allow},
     ),
     "frames_of_any_size": Fault("the chat socket takes frames of any size", {}, server={"ws_max_size": 64 * 2**20}),
+    "dead_runs_ended_only_when_resumed": Fault(
+        "a dead server's runs are ended only when someone resumes one",
+        {"journal": chat.EndsDeadRunsOnlyWhenResumed},
+    ),
     "refused_question_runs_later": Fault(
         "a question over the chat limit is refused, then run anyway a moment later",
         {"chat_sessions": chat.RunsRefusedQuestionsLater},

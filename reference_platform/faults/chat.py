@@ -693,3 +693,10 @@ class IgnoresMalformedResumes(ChatSessions):
     async def resume(self, websocket: WebSocket, user_id: uuid.UUID, message: dict[str, object]) -> None:
         if "run_id" in message:
             await super().resume(websocket, user_id, message)
+
+
+class EndsDeadRunsOnlyWhenResumed(RunJournal):
+    """The runs of a dead server are ended only when someone resumes one: never at start or by housekeeping."""
+
+    async def interrupt_orphans(self, run_id: uuid.UUID | None = None) -> int:
+        return 0 if run_id is None else await super().interrupt_orphans(run_id)

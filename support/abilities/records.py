@@ -65,3 +65,10 @@ class Records:
         traces = await database.chat_traces(self.thread_id, answers, run_ids)
         self._rows("What is left of {name}'s chat, by ids", [traces])
         return traces
+
+    async def run_ending(self, database: DatabaseProbe) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """Her latest run's row and the last event stored for it."""
+        run_id = self.actor.runs.latest_run_id
+        row, last = await database.run_row(run_id), await database.last_event_of(run_id)
+        self._rows("Row of {name}'s run, and its last stored event", [row or {}, last or {}])
+        return row, last

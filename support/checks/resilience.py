@@ -87,3 +87,13 @@ def expect_run_ended(row: dict[str, Any] | None, within: float) -> None:
         f"Expected run {row['run']} to be recorded as ended within {within:g} s of the question; "
         f"it is still {row['status']!r} ({row['events']} events stored)"
     )
+
+
+def expect_cut_off(row: dict[str, Any] | None, last_event: dict[str, Any] | None, code: str) -> None:
+    """The run is recorded as ended, its last event the agent_error `code` the platform wrote for it."""
+    assert row is not None, "Expected the platform to record the run; the runs table has no such run"
+    ending = (last_event or {}).get("type"), (last_event or {}).get("code")
+    assert row["status"] == "failed" and ending == ("agent_error", code), (
+        f"Expected run {row['run']} of the server that died to be ended with agent_error {code!r} by the next "
+        f"server to start, though nobody resumed it; it is {row['status']!r}, its last event {last_event}"
+    )

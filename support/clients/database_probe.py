@@ -1,5 +1,6 @@
 """Read-only checks straight against the platform's PostgreSQL, through asyncpg."""
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -65,6 +66,12 @@ class DatabaseProbe:
             run_id,
         )
         return rows[0] if rows else None
+
+    async def last_event_of(self, run_id: str) -> dict[str, Any] | None:
+        rows = await self.fetch(
+            "SELECT event FROM run_events WHERE run_id = $1::uuid ORDER BY position DESC LIMIT 1", run_id
+        )
+        return json.loads(rows[0]["event"]) if rows else None
 
     async def runs_in_thread(self, thread_id: str) -> list[dict[str, Any]]:
         return await self.fetch(
