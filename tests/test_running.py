@@ -154,10 +154,10 @@ def test_three_shards_merge_into_one_report_holding_every_scenario_once(stack: E
         assert shard.exit_code == 0, shard.output[-2000:]
     sizes = [len(final(shard.results_dir)) for shard in shards]
     assert all(size > 0 for size in sizes), sizes
-    merged = tmp_path / "merged"
-    assert merge(merged, [shard.results_dir for shard in shards]) == sum(sizes) == 10
+    merged, selected = tmp_path / "merged", len(collect(selection))
+    assert merge(merged, [shard.results_dir for shard in shards]) == sum(sizes) == selected
     names = Counter(key for key in attempts(merged))
-    assert set(names.values()) == {1} and len(names) == 10
+    assert set(names.values()) == {1} and len(names) == selected
     assert (generate_report(merged, tmp_path / "report") / "index.html").is_file()
     with pytest.raises(SystemExit, match="ran in two shards"):
         merge(tmp_path / "overlap", [shards[0].results_dir, shards[0].results_dir])
@@ -266,3 +266,19 @@ def test_an_outage_drill_keeps_every_scenario_in_the_report_and_the_recorded_dur
             assert recorded[key] < 99.0, (key, recorded[key])
         else:
             assert recorded[key] == 99.0, (key, status, recorded[key])
+
+
+def test_journeys_that_restart_a_server_run_meanwhile_on_a_stack_of_their_own(tmp_path: Path) -> None:
+    """With an embedded stack of its own, the runner gives the @restarts journeys a second stack: they run beside
+    the others, not after them, and the report holds both."""
+    killed = "The run of a server that died is ended by the next one to start, even when nobody resumes it"
+    run = run_runner(
+        tmp_path,
+        "--durations", str(tmp_path / "durations.json"),
+        "-n", f"^{re.escape(killed)}$", "-n", "^Each question is answered by a run of its own$",
+        "features/chat_resilience.feature", "features/agent_event_stream.feature",
+    )  # fmt: skip
+    assert run.exit_code == 0, run.output[-3000:]
+    assert "for the journeys that restart a server or the database" in run.output
+    assert re.search(r"worker-beside-1: 1 scenarios", run.output) and "worker-serial" not in run.output, run.output
+    assert sorted(attempt.status for attempt in final(run.results_dir).values()) == ["passed", "passed"]

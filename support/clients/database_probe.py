@@ -11,7 +11,9 @@ from support.stack.service_errors import NotConfigured, ServiceUnavailable, desc
 SUITE_EMAIL_DOMAIN = "chat-acceptance.test"
 
 
-class DatabaseProbe:
+class Rows:
+    """One short connection per query, so a check never holds the database between steps."""
+
     def __init__(self, url: str | None, timeout: float = 5.0) -> None:
         self.url = url
         self.timeout = timeout
@@ -35,6 +37,13 @@ class DatabaseProbe:
             return [dict(row) for row in await connection.fetch(query, *args, timeout=self.timeout)]
         finally:
             await connection.close(timeout=self.timeout)
+
+    async def ping(self) -> None:
+        await self.fetch("SELECT 1")
+
+
+class ChatRows(Rows):
+    """Chats as the database holds them: threads, messages, runs and their events."""
 
     async def stored_messages(self, thread_id: str) -> list[dict[str, Any]]:
         return await self.fetch(
@@ -95,6 +104,15 @@ class DatabaseProbe:
         )
         return {name: int(count) for name, count in row.items()}
 
+    async def messages_with_ids(self, message_ids: list[str]) -> list[dict[str, Any]]:
+        return await self.fetch(
+            "SELECT id::text AS id, role, content FROM messages WHERE id = ANY($1::uuid[])", message_ids
+        )
+
+
+class AccountRows(Rows):
+    """Accounts as the database holds them, and the suite's own test users."""
+
     async def suite_users(self) -> list[str]:
         rows = await self.fetch("SELECT email FROM users WHERE email_normalized LIKE $1", f"%@{SUITE_EMAIL_DOMAIN}")
         return [row["email"] for row in rows]
@@ -106,9 +124,6 @@ class DatabaseProbe:
             user_id,
             f"%@{SUITE_EMAIL_DOMAIN}%",
         )
-
-    async def ping(self) -> None:
-        await self.fetch("SELECT 1")
 
     async def identities_of(self, user_id: str) -> list[dict[str, Any]]:
         return await self.fetch(
@@ -148,11 +163,6 @@ class DatabaseProbe:
         )
         return {name: int(count) for name, count in row.items()}
 
-    async def messages_with_ids(self, message_ids: list[str]) -> list[dict[str, Any]]:
-        return await self.fetch(
-            "SELECT id::text AS id, role, content FROM messages WHERE id = ANY($1::uuid[])", message_ids
-        )
-
     async def account_data(self, user_id: str) -> dict[str, Any]:
         """What the platform stores for one account, in the export's shape, for a row-by-row comparison."""
         [profile] = await self.fetch("SELECT id, email, created_at, plan FROM users WHERE id = $1::uuid", user_id)
@@ -170,3 +180,7 @@ class DatabaseProbe:
                 thread["id"],
             )
         return {"profile": profile, "identities": identities, "threads": threads}
+
+
+class DatabaseProbe(ChatRows, AccountRows):
+    """Read-only checks straight against the platform's PostgreSQL."""
