@@ -62,8 +62,8 @@ class Erasure:
     async def erase(self, caller: Caller, password: str | None) -> None:
         await self.reauthenticate(caller, password)
         user = await self.users.get(caller.user_id)
-        files = await self.exports.files_of(caller.user_id)
         await self.end_sessions(caller.user_id)
+        files = await self.exports.forget_all(caller.user_id)
         await self.users.delete(caller.user_id)
         self.delete_files(files)
         await self.forget_limits(caller.user_id, user.email if user else None)

@@ -121,11 +121,11 @@ class Exports:
         """An export holds personal data: never cached, always downloaded as a file."""
         return {"Cache-Control": "no-store", "Content-Disposition": 'attachment; filename="export.json"'}
 
-    async def files_of(self, user_id: uuid.UUID) -> list[Path]:
-        rows = await self.database.pool.fetch(
-            "SELECT file_name FROM exports WHERE user_id = $1 AND file_name IS NOT NULL", user_id
-        )
-        return [self.directory / row["file_name"] for row in rows]
+    async def forget_all(self, user_id: uuid.UUID) -> list[Path]:
+        """Delete the account's exports, and name the files of those that were ready. A build that finishes
+        later finds its row gone and removes its own file (build), so no file outlives its row."""
+        rows = await self.database.pool.fetch("DELETE FROM exports WHERE user_id = $1 RETURNING file_name", user_id)
+        return [self.directory / row["file_name"] for row in rows if row["file_name"]]
 
     # The background job.
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 import jwt
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -394,18 +395,20 @@ class RegistersEmailsAsTyped(UserStore):
     """An email is kept as typed, so the same address in other letter case registers a second account."""
 
     async def create(self, email: str, password_hash: str | None) -> User | None:
-        return (
-            await super().create(email, password_hash)
-            if email == email.lower()
-            else await self.insert(email.strip(), email.strip(), password_hash)
-        )
+        try:
+            return await self.insert(email.strip(), email.strip(), password_hash)
+        except asyncpg.UniqueViolationError:
+            return None
 
 
 class LogsInByExactEmail(UserStore):
     """Login looks the email up exactly as typed."""
 
     async def find_with_hash(self, email: str) -> tuple[User, str | None] | None:
-        return await super().find_with_hash(email) if email == email.lower() else None
+        row = await self.database.pool.fetchrow(
+            "SELECT id, email, created_at, password_hash FROM users WHERE email = $1", email.strip()
+        )
+        return (User(row["id"], row["email"], row["created_at"]), row["password_hash"]) if row else None
 
 
 class QuietRevocations(Sessions):
