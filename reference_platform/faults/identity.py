@@ -1,6 +1,7 @@
 """Defects in identity: accounts, passwords, tokens, sessions and sign-in through a provider."""
 
 import asyncio
+import contextvars
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import datetime
@@ -411,33 +412,27 @@ class LogsInByExactEmail(UserStore):
         return (User(row["id"], row["email"], row["created_at"]), row["password_hash"]) if row else None
 
 
+QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("quiet_revocation", default=False)
+
+
 class QuietRevocations(Sessions):
-    async def revoke_quietly(self, session_id: uuid.UUID, reason: str) -> None:
-        await self.database.pool.execute(
-            "UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL",
-            session_id,
-            reason,
-        )
+    """Revokes as the platform does, but tells no instance while QUIET is set: the session's chats stay open."""
+
+    async def announce_end(self, connection: Any, session_id: uuid.UUID) -> None:
+        if not QUIET.get():
+            await super().announce_end(connection, session_id)
 
 
 class RevokesReusedSessionsQuietly(QuietRevocations):
-    """A replayed refresh token revokes its session without telling the instances: its chats stay open."""
-
     async def reused(self, session_id: uuid.UUID) -> None:
-        await self.revoke_quietly(session_id, "refresh token reused")
+        QUIET.set(True)  # this request's task only
+        await super().reused(session_id)
 
 
 class RevokesOtherSessionsQuietly(QuietRevocations):
-    """A password change revokes the other sessions without telling the instances: their chats stay open."""
-
     async def revoke_others(self, user_id: uuid.UUID, keep: uuid.UUID | None, reason: str) -> None:
-        ended = await self.database.pool.fetch(
-            "SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $2",
-            user_id,
-            keep,
-        )
-        for row in ended:
-            await self.revoke_quietly(row["id"], reason)
+        QUIET.set(True)  # this request's task only
+        await super().revoke_others(user_id, keep, reason)
 
 
 class TypesTokensAsPlainJwt(AccessTokens):
