@@ -4,6 +4,24 @@ from behave.runner import Context
 
 from support.checks import sign_in as check
 from support.clients.urls import with_query
+from support.stack.service_errors import NotConfigured
+
+# The embedded stack's misbehaving providers (support/stack/hostile_provider.py), by what their ID token does wrong.
+FLAWED_ID_TOKENS = {
+    "is signed by a key the provider never published": "forged_signature",
+    "names another issuer than the provider": "foreign_issuer",
+    "was issued for another client than the platform": "foreign_audience",
+    "has expired": "expired_token",
+}
+
+
+def misbehaving_provider(context: Context, name: str) -> str:
+    if context.stack is None:
+        raise NotConfigured(
+            "These journeys sign in through the embedded stack's misbehaving identity providers: they run on the "
+            'embedded stack only (leave them out against a deployment with --tags="not @misbehaving_providers").'
+        )
+    return name
 
 
 @when("{person:Person} signs in through the identity provider for the first time")
@@ -143,3 +161,27 @@ def step_login_code_once(context: Context, person: str) -> None:
     first = check.expect_signed_in(sign_in)
     assert sign_in.login_code is not None
     check.expect_single_use(first, context.run(context.cast.api.exchange_login_code(sign_in.login_code)))
+
+
+@when("{person:Person} signs in through an identity provider whose ID token {flaw}")
+def step_sign_in_forged_id_token(context: Context, person: str, flaw: str) -> None:
+    actor = context.cast.actor(person)
+    provider = misbehaving_provider(context, FLAWED_ID_TOKENS[flaw])
+    context.run(actor.provider.sign_in_with_provider(actor.email, provider))
+
+
+@when("{person:Person} signs in through an identity provider that refuses to redeem its own code")
+def step_sign_in_code_refused(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    context.run(actor.provider.sign_in_with_provider(actor.email, misbehaving_provider(context, "code_refuser")))
+
+
+@when("{person:Person} starts to sign in through an identity provider that does not answer")
+def step_start_offline(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    context.sign_in_start = context.run(actor.provider.try_to_start(misbehaving_provider(context, "offline")))
+
+
+@then("the platform answers that this identity provider is unavailable, and when to try again")
+def step_provider_unavailable(context: Context) -> None:
+    check.expect_provider_unavailable(context.sign_in_start, "offline")

@@ -56,6 +56,7 @@ FOREIGN_THREAD = "A customer signed in as herself cannot write into another cust
 OUTAGE_MID_RUN = "A run in progress when the database goes down ends with service_unavailable, and the chat closes"
 OUTAGE_QUESTION = "A question sent while the database is down gets an error frame, and the chat closes"
 WRONG_CURRENT_PASSWORD = "A password change with a wrong current password is refused and leaves her password as it was"
+INVALID_ID_TOKEN = "Expected the sign-in to be refused with problem 'invalid-id-token'"
 CLOSED_ON_SESSION_END = "Expected the platform to close her chat within 2 s"
 
 
@@ -365,6 +366,24 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "state_not_checked": expect(
         "An answer whose state was tampered with signs nobody in",
         "Expected the sign-in to be refused with problem 'state-mismatch'",
+    ),
+    "id_token_signature_unchecked": expect(
+        "An ID token is signed by a key the provider never published signs nobody in", INVALID_ID_TOKEN
+    ),
+    "id_token_issuer_unchecked": expect(
+        "An ID token names another issuer than the provider signs nobody in", INVALID_ID_TOKEN
+    ),
+    "id_token_audience_unchecked": expect(
+        "An ID token was issued for another client than the platform signs nobody in", INVALID_ID_TOKEN
+    ),
+    "id_token_expiry_unchecked": expect("An ID token has expired signs nobody in", INVALID_ID_TOKEN),
+    "refused_code_called_outage": expect(
+        "A code the provider refuses to redeem signs nobody in",
+        "Expected the sign-in to be refused with problem 'code-rejected'",
+    ),
+    "provider_outage_unnamed": expect(
+        "A provider that does not answer is named in the refusal, which says when to try again",
+        "Expected the refusal to name the identity provider 'offline'",
     ),
     "nonce_not_checked": expect(
         "An ID token issued for another nonce signs nobody in",

@@ -318,6 +318,26 @@ FAULTS: dict[str, Fault] = {
         "the authorization request carries no PKCE challenge", {"oidc_provider": identity.SkipsPkce}
     ),
     "state_not_checked": Fault("the callback's state is not compared", {"oidc": identity.IgnoresState}),
+    "id_token_signature_unchecked": Fault(
+        "the ID token's signature is not checked", {"oidc_provider": identity.TrustsForgedIdTokens}
+    ),
+    "id_token_issuer_unchecked": Fault(
+        "the ID token's issuer is not checked", {"oidc_provider": identity.TrustsForeignIssuers}
+    ),
+    "id_token_audience_unchecked": Fault(
+        "the ID token's audience is not checked", {"oidc_provider": identity.TrustsForeignAudiences}
+    ),
+    "id_token_expiry_unchecked": Fault(
+        "an expired ID token is accepted", {"oidc_provider": identity.TrustsExpiredIdTokens}
+    ),
+    "refused_code_called_outage": Fault(
+        "a code the provider refuses is reported as the provider being unavailable",
+        {"oidc": identity.CallsRefusedCodesAnOutage},
+    ),
+    "provider_outage_unnamed": Fault(
+        "a provider that does not answer gets a 503 that names no provider and no Retry-After",
+        {"oidc_provider": identity.HidesWhichProviderFailed},
+    ),
     "nonce_not_checked": Fault("the ID token's nonce is not compared", {"oidc_provider": identity.IgnoresNonce}),
     "unverified_email_linked": Fault(
         "an unverified email links to the account that has it", {"oidc": identity.TrustsUnverifiedEmails}

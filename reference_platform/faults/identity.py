@@ -5,7 +5,7 @@ import contextvars
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 import jwt
@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from reference_platform.chat.socket import ChatSessions
 from reference_platform.identity.accounts import Accounts, User, UserStore, normalize_email
 from reference_platform.identity.bearer import BearerAuth, Caller
-from reference_platform.identity.oidc import Attempt, OidcLogins, OidcProvider
+from reference_platform.identity.oidc import Attempt, OidcLogins, OidcProvider, provider_unavailable
 from reference_platform.identity.passwords import PasswordPolicy
 from reference_platform.identity.secrets import secret_digest
 from reference_platform.identity.sessions import DEFAULT_CLIENT, Sessions, TokenSet, invalid_grant
@@ -88,6 +88,43 @@ class IgnoresNonce(OidcProvider):
     @staticmethod
     def check_nonce(claims: dict[str, Any], nonce: str) -> None:
         return None
+
+
+ALL_ID_TOKEN_CHECKS = {"verify_signature": True, "verify_iss": True, "verify_aud": True, "verify_exp": True}
+
+
+class TrustsForgedIdTokens(OidcProvider):
+    id_token_checks: ClassVar[dict[str, Any]] = {**ALL_ID_TOKEN_CHECKS, "verify_signature": False}
+
+
+class TrustsForeignIssuers(OidcProvider):
+    id_token_checks: ClassVar[dict[str, Any]] = {**ALL_ID_TOKEN_CHECKS, "verify_iss": False}
+
+
+class TrustsForeignAudiences(OidcProvider):
+    id_token_checks: ClassVar[dict[str, Any]] = {**ALL_ID_TOKEN_CHECKS, "verify_aud": False}
+
+
+class TrustsExpiredIdTokens(OidcProvider):
+    id_token_checks: ClassVar[dict[str, Any]] = {**ALL_ID_TOKEN_CHECKS, "verify_exp": False}
+
+
+class CallsRefusedCodesAnOutage(OidcLogins):
+    async def finish(self, name: str, params: dict[str, str], cookie: str | None) -> uuid.UUID:
+        try:
+            return await super().finish(name, params, cookie)
+        except Problem as refusal:
+            if refusal.slug == "code-rejected":
+                raise provider_unavailable(name, "its token endpoint", refusal) from refusal
+            raise
+
+
+class HidesWhichProviderFailed(OidcProvider):
+    async def metadata(self) -> dict[str, Any]:
+        try:
+            return await super().metadata()
+        except Problem as outage:
+            raise Problem(503, outage.slug, outage.title) from outage
 
 
 class TrustsUnverifiedEmails(OidcLogins):

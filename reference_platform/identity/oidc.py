@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import httpx2
@@ -64,6 +64,7 @@ class OidcProvider:
     timeout: float = 10.0
     _metadata: dict[str, Any] = field(default_factory=dict)
     _keys: jwt.PyJWKClient | None = None
+    id_token_checks: ClassVar[dict[str, Any]] = {"require": ["iss", "aud", "sub", "exp", "iat"]}  # PyJWT options
 
     @property
     def name(self) -> str:
@@ -107,7 +108,7 @@ class OidcProvider:
                 algorithms=ID_TOKEN_ALGORITHMS,
                 audience=self.settings.client_id,
                 issuer=metadata["issuer"],
-                options={"require": ["iss", "aud", "sub", "exp", "iat"]},
+                options=self.id_token_checks,
             )
         except jwt.PyJWTError as error:
             raise login_refused(

@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING
 
 from support.clients.browser import Browser
-from support.clients.http_client import expect_status
+from support.clients.http_client import ApiResponse, expect_status
 from support.clients.oidc_sign_in import ProviderSignIn, SignIn
 from support.clients.provider_login import load_provider_login
 
@@ -25,24 +25,30 @@ class Provider:
         self.browser = Browser(self.actor.name, self.actor.evidence, self.actor.target.request_timeout)
         return self.browser
 
-    async def provider_sign_in(self) -> ProviderSignIn:
+    async def provider_sign_in(self, provider: str | None = None) -> ProviderSignIn:
+        """A sign-in flow in a fresh browser, through the configured provider or the one named."""
         target = self.actor.target
         assert target.base_url is not None
         login = load_provider_login(target.provider_login)
         browser = await self.fresh_browser()
-        return ProviderSignIn(browser, self.actor.api, target.base_url, target.identity_provider, login)
+        return ProviderSignIn(browser, self.actor.api, target.base_url, provider or target.identity_provider, login)
 
-    async def start_sign_in(self, login_name: str) -> tuple[ProviderSignIn, SignIn]:
+    async def start_sign_in(self, login_name: str, provider: str | None = None) -> tuple[ProviderSignIn, SignIn]:
         """A new sign-in in a fresh browser, sent on its way to the provider; the steps take it from there."""
-        flow, sign_in = await self.provider_sign_in(), SignIn(login_name)
+        flow, sign_in = await self.provider_sign_in(provider), SignIn(login_name)
         self.sign_ins.append(sign_in)
         await flow.begin(sign_in)
         return flow, sign_in
 
-    async def sign_in_with_provider(self, login_name: str) -> SignIn:
+    async def try_to_start(self, provider: str) -> ApiResponse:
+        """Ask the platform to start a sign-in through `provider`, and keep its answer whatever it is."""
+        flow = await self.provider_sign_in(provider)
+        return await flow.ask_to_start()
+
+    async def sign_in_with_provider(self, login_name: str, provider: str | None = None) -> SignIn:
         """The whole sign-in, as her browser and app do it; a refusal at any leg is kept for the steps."""
         self.previous_user_id = self.actor.user_id
-        flow, sign_in = await self.start_sign_in(login_name)
+        flow, sign_in = await self.start_sign_in(login_name, provider)
         await flow.at_provider(sign_in)
         await flow.come_back(sign_in)
         await self.finish(flow, sign_in)

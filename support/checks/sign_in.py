@@ -3,6 +3,7 @@
 import re
 from typing import Any
 
+from support.checks.problems import expect_problem_document
 from support.clients.http_client import ApiResponse
 from support.clients.oidc_sign_in import SignIn
 from support.clients.urls import query
@@ -79,4 +80,14 @@ def expect_identity_email(identities: list[dict[str, Any]], email: str) -> None:
     """The provider did give the new email, so the account was found by the subject despite it."""
     assert any(row["email"] == email for row in identities), (
         f"Expected the identity to carry the provider's new email {email}; the identities are {identities}"
+    )
+
+
+def expect_provider_unavailable(answer: ApiResponse, provider: str) -> None:
+    """A 503 problem identity-provider-unavailable that names the provider and says when to try again."""
+    expect_problem_document(answer, 503, "identity-provider-unavailable")
+    body = answer.body if isinstance(answer.body, dict) else {}
+    assert provider in str(body.get("dependency", "")) and answer.headers.get("retry-after", "").isdigit(), (
+        f"Expected the refusal to name the identity provider {provider!r} as the dependency that failed, and "
+        f"to say in Retry-After when to try again; got {answer.describe()}"
     )

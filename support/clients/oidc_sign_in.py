@@ -43,9 +43,12 @@ class ProviderSignIn:
     def service(self, url: str) -> str:
         return PLATFORM if url.startswith(self.base_url) else "identity provider"
 
+    async def ask_to_start(self) -> ApiResponse:
+        return await self.browser.get(f"{self.base_url}/auth/oidc/{self.provider}/start", PLATFORM)
+
     async def begin(self, sign_in: SignIn) -> None:
         """Ask the platform to start; it sends the browser to the provider with its authorization request."""
-        started = await self.browser.get(f"{self.base_url}/auth/oidc/{self.provider}/start", PLATFORM)
+        started = await self.ask_to_start()
         location = started.headers.get("location")
         assert started.status == 302 and location, (
             f"Expected the sign-in to start with a redirect; got {started.describe()}"

