@@ -24,6 +24,13 @@ Feature: A customer erases their account
     When she erases her account, having just signed in, without a password
     Then nothing of her account is left in the platform's database
 
+  @critical @allure.label.story:Reauthentication
+  Scenario: A customer with no password of ours cannot erase her account once her sign-in is no longer recent
+    Given Alice has signed in through the identity provider
+    When she asks to erase her account without a password, once her sign-in is no longer recent
+    Then the erasure is refused until she proves it is her
+    And her account is still there
+
   @critical @allure.label.story:Every_store
   Scenario: An erased account leaves nothing behind in any store
     Given Alice is in a chat with the agent

@@ -74,3 +74,9 @@ Feature: Signing in through an identity provider
     When Alice signs in through the identity provider for the first time
     Then no address her browser was sent to carries a token
     And the app gets her tokens for the one-time login code, which works only once
+
+  @normal @allure.label.story:Token_delivery
+  Scenario: A login code the app does not trade in time is refused
+    Given Alice has signed in at the identity provider, and her browser has reached the app with a login code
+    When the login code's lifetime passes before her app trades it
+    Then her app's trade of the login code is refused, and it gets no tokens

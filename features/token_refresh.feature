@@ -55,6 +55,13 @@ Feature: Sessions and their tokens
     When her refresh token has gone unused past its idle lifetime
     Then refreshing her session is refused
 
+  @normal @allure.label.story:Expiry
+  Scenario: A session in use outlives its refresh token's idle lifetime, but not its absolute lifetime
+    Given Alice has signed up and logged in with the short-lived client
+    When she keeps refreshing her session, each time before her refresh token idles out
+    Then her session went on past her first refresh token's idle lifetime
+    And her refreshing was refused once the session reached its absolute lifetime, and not before
+
   @blocker @allure.label.story:Logout
   Scenario: Logging out closes the session's chat within 2 seconds and ends its refreshes
     Given Alice is in a chat with the agent

@@ -71,6 +71,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )  # fmt: skip
     serve.add_argument("--export-dir", type=Path, default=Path("exports"), help="where export files are kept")
     serve.add_argument("--export-link-seconds", type=int, default=600, help="how long a download link works")
+    serve.add_argument("--login-code-seconds", type=int, default=60, help="how long a sign-in's login code works")
+    serve.add_argument(
+        "--recent-login-seconds", type=int, default=300,
+        help="how recent a login must be to erase an account that has no password",
+    )  # fmt: skip
     serve.add_argument("--signing-key", type=Path, help="PEM RSA key for access tokens, shared by all instances")
     chat = ChatPolicy()
     serve.add_argument("--ping-interval", type=float, default=chat.ping_interval_seconds, help="seconds between pings")
@@ -140,6 +145,8 @@ def serve(args: argparse.Namespace) -> None:
         export_dir=args.export_dir,
         export_link_seconds=args.export_link_seconds,
         admin_token=os.environ.get(ADMIN_TOKEN_ENV) or None,
+        login_code_seconds=args.login_code_seconds,
+        recent_login_seconds=args.recent_login_seconds,
         signing_key_file=args.signing_key,
         chat=ChatPolicy(
             ping_interval_seconds=args.ping_interval,

@@ -151,6 +151,12 @@ def step_erase_without_password(context: Context, person: str) -> None:
     actor.last_response = context.run(context.cast.api.delete_account(actor.session.token, None))
 
 
+@when("{person:Person} asks to erase her account without a password, once her sign-in is no longer recent")
+def step_erase_after_stale_sign_in(context: Context, person: str) -> None:
+    wait_until(context.target.recent_login_seconds + 1, "the sign-in to be no longer recent")
+    step_erase_without_password(context, person)
+
+
 @then("the erasure is refused until she proves it is her")
 def step_erasure_refused(context: Context) -> None:
     check.expect_problem(context.cast.current.last_response, 403, "reauthentication-required",

@@ -227,3 +227,22 @@ def step_refused_everywhere(context: Context) -> None:
     assert actor.chat.handshake_refusal is not None and actor.chat.handshake_refusal.status == 401, (
         f"Expected HTTP 401 before the upgrade; got {actor.chat.handshake_refusal}"
     )
+
+
+@when("{person:Person} keeps refreshing her session, each time before her refresh token idles out")
+def step_keep_refreshing(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    lasts = context.target.short_lived_session_seconds
+    idle = float(actor.session.token_responses[-1].body["refresh_expires_in"])
+    context.refreshes = context.run(actor.session.keep_refreshing(lasts + idle + 3), timeout=lasts + idle + 15)
+
+
+@then("{person:Person} session went on past her first refresh token's idle lifetime")
+def step_session_slid(context: Context, person: str) -> None:
+    first = context.cast.actor(person).session.token_responses[0]
+    check.expect_session_slid(context.refreshes, float(first.body["refresh_expires_in"]))
+
+
+@then("{person:Person} refreshing was refused once the session reached its absolute lifetime, and not before")
+def step_session_capped(context: Context, person: str) -> None:
+    check.expect_session_capped(context.refreshes, context.target.short_lived_session_seconds)

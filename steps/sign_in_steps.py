@@ -5,6 +5,7 @@ from behave.runner import Context
 from support.checks import sign_in as check
 from support.clients.urls import with_query
 from support.stack.service_errors import NotConfigured
+from support.waiting import wait_until
 
 # The embedded stack's misbehaving providers (support/stack/hostile_provider.py), by what their ID token does wrong.
 FLAWED_ID_TOKENS = {
@@ -82,6 +83,27 @@ def step_answered_not_delivered(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     flow, sign_in = context.run(actor.provider.start_sign_in(actor.email))
     context.run(flow.at_provider(sign_in))
+
+
+@given("{person:Person} has signed in at the identity provider, and her browser has reached the app with a login code")
+def step_landed_with_login_code(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    flow, sign_in = context.run(actor.provider.start_sign_in(actor.email))
+    context.run(flow.at_provider(sign_in))
+    context.run(flow.come_back(sign_in))
+    assert sign_in.login_code, f"Expected the platform to send her browser on with a login code; got {sign_in.callback}"
+
+
+@when("the login code's lifetime passes before her app trades it")
+def step_login_code_expires(context: Context) -> None:
+    wait_until(context.target.login_code_seconds + 1, "the login code's expiry")
+
+
+@then("{person:Person} app's trade of the login code is refused, and it gets no tokens")
+def step_login_code_refused(context: Context, person: str) -> None:
+    sign_in = context.cast.actor(person).provider.sign_ins[-1]
+    assert sign_in.login_code is not None
+    check.expect_login_code_refused(context.run(context.cast.api.exchange_login_code(sign_in.login_code)))
 
 
 @when("{person:Person} brings that answer, code and state, to the platform in her own browser")

@@ -57,6 +57,7 @@ OUTAGE_MID_RUN = "A run in progress when the database goes down ends with servic
 OUTAGE_QUESTION = "A question sent while the database is down gets an error frame, and the chat closes"
 WRONG_CURRENT_PASSWORD = "A password change with a wrong current password is refused and leaves her password as it was"
 INVALID_ID_TOKEN = "Expected the sign-in to be refused with problem 'invalid-id-token'"
+SESSION_LIFETIMES = "A session in use outlives its refresh token's idle lifetime, but not its absolute lifetime"
 CLOSED_ON_SESSION_END = "Expected the platform to close her chat within 2 s"
 
 
@@ -385,6 +386,10 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "A provider that does not answer is named in the refusal, which says when to try again",
         "Expected the refusal to name the identity provider 'offline'",
     ),
+    "refresh_lifetime_not_sliding": expect(
+        SESSION_LIFETIMES, "Expected refreshing within each token's idle lifetime to keep the session going"
+    ),
+    "session_without_absolute_lifetime": expect(SESSION_LIFETIMES, "Expected the session to refresh until it was"),
     "nonce_not_checked": expect(
         "An ID token issued for another nonce signs nobody in",
         "Expected the sign-in to be refused with problem 'nonce-mismatch'",
@@ -398,6 +403,13 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "Expected to be signed in to the account of her first sign-in",
     ),
     "token_in_redirect_url": expect(TOKENS_OUT_OF_URLS, "Expected no token in any URL of the sign-in"),
+    "login_code_never_expires": expect(
+        "A login code the app does not trade in time is refused", "Expected an expired login code to be refused"
+    ),
+    "erasure_trusts_old_sign_ins": expect(
+        "A customer with no password of ours cannot erase her account once her sign-in is no longer recent",
+        "Expected erasure without the password to be refused",
+    ),
     "login_code_reusable": expect(TOKENS_OUT_OF_URLS, "Expected the login code to work only once"),
     "refresh_not_rotated": expect(
         "A refresh hands out a new pair and uses up the old refresh token",

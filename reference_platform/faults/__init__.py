@@ -338,6 +338,13 @@ FAULTS: dict[str, Fault] = {
         "a provider that does not answer gets a 503 that names no provider and no Retry-After",
         {"oidc_provider": identity.HidesWhichProviderFailed},
     ),
+    "refresh_lifetime_not_sliding": Fault(
+        "a refresh does not extend the session: each refresh token expires when the login's first one does",
+        {"sessions": identity.RefreshLifetimeFixedAtLogin},
+    ),
+    "session_without_absolute_lifetime": Fault(
+        "a session in use never ends: its absolute lifetime is not kept", {"sessions": identity.SessionsWithoutEnd}
+    ),
     "nonce_not_checked": Fault("the ID token's nonce is not compared", {"oidc_provider": identity.IgnoresNonce}),
     "unverified_email_linked": Fault(
         "an unverified email links to the account that has it", {"oidc": identity.TrustsUnverifiedEmails}
@@ -347,6 +354,12 @@ FAULTS: dict[str, Fault] = {
     ),
     "token_in_redirect_url": Fault(
         "the signed-in browser is sent on with an access token in the URL", {"oidc": identity.PutsTokensInTheUrl}
+    ),
+    "login_code_never_expires": Fault(
+        "a login code works however late the app trades it", {"oidc": identity.LoginCodesNeverExpire}
+    ),
+    "erasure_trusts_old_sign_ins": Fault(
+        "an account with no password is erased on a sign-in of any age", {"erasure": data.TrustsOldSignIns}
     ),
     "login_code_reusable": Fault("a login code works more than once", {"oidc": identity.ReusableLoginCodes}),
     "refresh_not_rotated": Fault(

@@ -106,6 +106,14 @@ class ErasesWithoutPassword(Erasure):
         return None
 
 
+class TrustsOldSignIns(Erasure):
+    """An account with no password is erased on any sign-in, however old."""
+
+    async def reauthenticate(self, caller: Caller, password: str | None) -> None:
+        if await self.users.password_hash_of(caller.user_id) is not None:
+            await super().reauthenticate(caller, password)
+
+
 class KeepsMessages(Erasure):
     """Moves the customer's threads to an archive account before erasing: her messages survive."""
 

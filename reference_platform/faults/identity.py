@@ -4,7 +4,7 @@ import asyncio
 import contextvars
 import uuid
 from collections.abc import Callable, Coroutine
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import asyncpg
@@ -153,6 +153,17 @@ class ReusableLoginCodes(OidcLogins):
         return user_id
 
 
+class LoginCodesNeverExpire(OidcLogins):
+    async def redeem_login_code(self, code: str) -> uuid.UUID:
+        user_id: uuid.UUID | None = await self.database.pool.fetchval(
+            "UPDATE login_codes SET used_at = now() WHERE code_hash = $1 AND used_at IS NULL RETURNING user_id",
+            secret_digest(code),
+        )
+        if user_id is None:
+            raise Problem(400, "invalid-login-code", "The login code is unknown or used")
+        return user_id
+
+
 class KeepsRefreshTokens(Sessions):
     async def refresh(self, refresh_token: str) -> TokenSet:
         row = await self.database.pool.fetchrow(
@@ -188,6 +199,39 @@ class NeverIdles(Sessions):
     @staticmethod
     def unusable(revoked_at: datetime | None, session_ends: datetime, refresh_expires: datetime) -> str | None:
         return Sessions.unusable(revoked_at, session_ends, session_ends)
+
+
+class RefreshLifetimeFixedAtLogin(Sessions):
+    """Every refresh token of a session expires when the login's first one does: using it extends nothing."""
+
+    async def _pair(self, user_id: uuid.UUID, session_id: uuid.UUID, client_id: str, ends: datetime) -> TokenSet:
+        policy = self.policy(client_id)
+        began = ends - timedelta(seconds=policy.session_seconds)
+        first_expires = began + timedelta(seconds=policy.refresh_idle_seconds)
+        pair = await super()._pair(user_id, session_id, client_id, ends)
+        await self.database.pool.execute(
+            "UPDATE refresh_tokens SET expires_at = $2 WHERE token_hash = $1",
+            secret_digest(pair.refresh_token),
+            first_expires,
+        )
+        left = max(0, int((first_expires - datetime.now(UTC)).total_seconds()))
+        return TokenSet(pair.access_token, pair.refresh_token, pair.expires_in, left)
+
+
+class SessionsWithoutEnd(Sessions):
+    """A session's absolute lifetime is never reached: it lasts as long as it is used."""
+
+    async def start(self, user_id: uuid.UUID, client_id: str) -> TokenSet:
+        session_id = uuid.uuid4()
+        ends = datetime.now(UTC) + timedelta(days=3650)
+        await self.database.pool.execute(
+            "INSERT INTO sessions (id, user_id, client_id, expires_at) VALUES ($1, $2, $3, $4)",
+            session_id,
+            user_id,
+            client_id,
+            ends,
+        )
+        return await self._pair(user_id, session_id, client_id, ends)
 
 
 class AcceptsExpiredTokens(AccessTokens):

@@ -1,6 +1,8 @@
 """Logging in with a password, the tokens that come of it, refreshing them, logging out, a new password."""
 
+import asyncio
 import secrets
+import time
 from typing import TYPE_CHECKING
 
 from support.clients.http_client import ApiResponse, expect_status
@@ -70,6 +72,19 @@ class Session:
             self.take_tokens(response)
         self.actor.last_response = response
         return response
+
+    async def keep_refreshing(self, at_most_seconds: float) -> list[tuple[float, ApiResponse]]:
+        """Refresh well within each refresh token's idle lifetime until a refresh is refused or `at_most_seconds`
+        have passed; each answer with the seconds since she began."""
+        began, answers = time.monotonic(), []
+        while time.monotonic() - began < at_most_seconds:
+            idle = float(self.token_responses[-1].body["refresh_expires_in"])
+            await asyncio.sleep(min(1.5, max(idle / 2, 0.5)))
+            response = await self.try_refresh()
+            answers.append((time.monotonic() - began, response))
+            if response.status != 200:
+                break
+        return answers
 
     async def try_every_door(self, token: str) -> dict[str, ApiResponse]:
         """What the API answers a token where an app uses it: reading the account, asking for a chat ticket

@@ -91,3 +91,13 @@ def expect_provider_unavailable(answer: ApiResponse, provider: str) -> None:
         f"Expected the refusal to name the identity provider {provider!r} as the dependency that failed, and "
         f"to say in Retry-After when to try again; got {answer.describe()}"
     )
+
+
+def expect_login_code_refused(answer: ApiResponse) -> None:
+    body = answer.body if isinstance(answer.body, dict) else {}
+    assert (
+        answer.status == 400 and answer.problem_type.endswith("/invalid-login-code") and "access_token" not in body
+    ), (
+        f"Expected an expired login code to be refused with 400 problem 'invalid-login-code', and no tokens; "
+        f"got {answer.describe()}"
+    )

@@ -114,3 +114,27 @@ def expect_session_goes_on(me: ApiResponse, refreshed: ApiResponse) -> None:
     assert refreshed.status == 200, (
         f"Expected her own session to go on, its refresh token too; got {refreshed.describe()}"
     )
+
+
+def expect_session_slid(refreshes: list[tuple[float, ApiResponse]], first_idle_seconds: float) -> None:
+    """A refresh succeeded after the first refresh token's idle lifetime (given in whole seconds, so up to a second
+    more): each refresh extended the session."""
+    later = [seconds for seconds, answer in refreshes if answer.status == 200 and seconds > first_idle_seconds + 1]
+    assert later, (
+        f"Expected refreshing within each token's idle lifetime to keep the session going past the first "
+        f"refresh token's {first_idle_seconds:g} s; the refreshes went: {describe_refreshes(refreshes)}"
+    )
+
+
+def expect_session_capped(refreshes: list[tuple[float, ApiResponse]], lasts_seconds: float) -> None:
+    """The session's refreshes worked until its absolute lifetime, and the first one after it was refused."""
+    seconds, last = refreshes[-1] if refreshes else (0.0, None)
+    assert last is not None and last.status != 200 and lasts_seconds - 1.5 <= seconds <= lasts_seconds + 2.5, (
+        f"Expected the session to refresh until it was {lasts_seconds:g} s old and then be refused; "
+        f"the refreshes went: {describe_refreshes(refreshes)}"
+    )
+    expect_refresh_refused(last, "a refresh after the session's absolute lifetime")
+
+
+def describe_refreshes(refreshes: list[tuple[float, ApiResponse]]) -> str:
+    return ", ".join(f"{seconds:.1f} s {answer.status}" for seconds, answer in refreshes) or "none"

@@ -23,7 +23,13 @@ from support.running.completeness import missing_by_feature, record_missing
 from support.running.plan import DURATIONS_FILE, Planned, collect, load_durations, partition, save_durations, shard
 from support.running.progress import RunProgress
 from support.running.workers import WorkerRun, run_workers
-from support.stack.config import TargetConfig, load_config
+from support.stack.config import (
+    EMBEDDED_LOGIN_CODE_SECONDS,
+    EMBEDDED_RECENT_LOGIN_SECONDS,
+    EMBEDDED_SHORT_LIVED_CLIENT,
+    TargetConfig,
+    load_config,
+)
 from support.stack.control import StackControlServer
 from support.stack.embedded_stack import EmbeddedStack
 from support.stack.preflight import check_services
@@ -103,7 +109,9 @@ def embedded_target(target: TargetConfig, stack: EmbeddedStack, control: StackCo
             "identity_provider_url": stack.identity_provider_url,
             "admin_token": stack.admin_token,
             "export_store": str(stack.export_store),
-            "short_lived_client": target.short_lived_client or "expiry-probe",
+            "short_lived_client": target.short_lived_client or EMBEDDED_SHORT_LIVED_CLIENT,
+            "login_code_seconds": str(EMBEDDED_LOGIN_CODE_SECONDS),
+            "recent_login_seconds": str(EMBEDDED_RECENT_LOGIN_SECONDS),
             "stack_control": control.url,
         }
     )

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import httpx2
 
+from support.stack.config import EMBEDDED_LOGIN_CODE_SECONDS, EMBEDDED_RECENT_LOGIN_SECONDS
 from support.stack.postgres_binaries import PostgresNotFound, open_to, postgres_bin
 from support.stack.service_errors import NotConfigured
 
@@ -326,7 +327,8 @@ class PlatformProcess:
             "--fd", str(self.listening.fileno()), "--issuer", issuer, "--signing-key", str(secrets_.signing_key),
             "--client", SHORT_LIVED_CLIENT, *provider_args,
             "--limits", "short", "--password-hashing", PASSWORD_HASHING, "--export-dir", str(self.exports),
-            "--export-link-seconds", str(EXPORT_LINK_SECONDS), *CHAT_POLICY_ARGS, *fault_args,
+            "--export-link-seconds", str(EXPORT_LINK_SECONDS), "--login-code-seconds", str(EMBEDDED_LOGIN_CODE_SECONDS),
+            "--recent-login-seconds", str(EMBEDDED_RECENT_LOGIN_SECONDS), *CHAT_POLICY_ARGS, *fault_args,
         ]  # fmt: skip
         self.spawn()
 
