@@ -233,6 +233,10 @@ def step_refused_everywhere(context: Context) -> None:
 def step_keep_refreshing(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     lasts = context.target.short_lived_session_seconds
+    if lasts is None:
+        raise NotConfigured(
+            "This journey waits out the short-lived client's session: -D short_lived_session_seconds=<seconds>"
+        )
     idle = float(actor.session.token_responses[-1].body["refresh_expires_in"])
     context.refreshes = context.run(actor.session.keep_refreshing(lasts + idle + 3), timeout=lasts + idle + 15)
 
@@ -245,4 +249,4 @@ def step_session_slid(context: Context, person: str) -> None:
 
 @then("{person:Person} refreshing was refused once the session reached its absolute lifetime, and not before")
 def step_session_capped(context: Context, person: str) -> None:
-    check.expect_session_capped(context.refreshes, context.target.short_lived_session_seconds)
+    check.expect_session_capped(context.refreshes, context.target.short_lived_session_seconds or 0)

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import asyncpg
 import jwt
+from jwt.types import Options
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -90,23 +91,23 @@ class IgnoresNonce(OidcProvider):
         return None
 
 
-ALL_ID_TOKEN_CHECKS = {"verify_signature": True, "verify_iss": True, "verify_aud": True, "verify_exp": True}
+ALL_ID_TOKEN_CHECKS: Options = {"verify_signature": True, "verify_iss": True, "verify_aud": True, "verify_exp": True}
 
 
 class TrustsForgedIdTokens(OidcProvider):
-    id_token_checks: ClassVar[dict[str, Any]] = {**ALL_ID_TOKEN_CHECKS, "verify_signature": False}
+    id_token_checks: ClassVar[Options] = {**ALL_ID_TOKEN_CHECKS, "verify_signature": False}
 
 
 class TrustsForeignIssuers(OidcProvider):
-    id_token_checks: ClassVar[dict[str, Any]] = {**ALL_ID_TOKEN_CHECKS, "verify_iss": False}
+    id_token_checks: ClassVar[Options] = {**ALL_ID_TOKEN_CHECKS, "verify_iss": False}
 
 
 class TrustsForeignAudiences(OidcProvider):
-    id_token_checks: ClassVar[dict[str, Any]] = {**ALL_ID_TOKEN_CHECKS, "verify_aud": False}
+    id_token_checks: ClassVar[Options] = {**ALL_ID_TOKEN_CHECKS, "verify_aud": False}
 
 
 class TrustsExpiredIdTokens(OidcProvider):
-    id_token_checks: ClassVar[dict[str, Any]] = {**ALL_ID_TOKEN_CHECKS, "verify_exp": False}
+    id_token_checks: ClassVar[Options] = {**ALL_ID_TOKEN_CHECKS, "verify_exp": False}
 
 
 class CallsRefusedCodesAnOutage(OidcLogins):

@@ -24,6 +24,7 @@ import httpx2
 import jwt
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
+from jwt.types import Options
 
 from reference_platform.database import Database
 from reference_platform.identity.accounts import UserStore, normalize_email
@@ -64,7 +65,7 @@ class OidcProvider:
     timeout: float = 10.0
     _metadata: dict[str, Any] = field(default_factory=dict)
     _keys: jwt.PyJWKClient | None = None
-    id_token_checks: ClassVar[dict[str, Any]] = {"require": ["iss", "aud", "sub", "exp", "iat"]}  # PyJWT options
+    id_token_checks: ClassVar[Options] = {"require": ["iss", "aud", "sub", "exp", "iat"]}
 
     @property
     def name(self) -> str:

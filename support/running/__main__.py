@@ -27,6 +27,7 @@ from support.stack.config import (
     EMBEDDED_LOGIN_CODE_SECONDS,
     EMBEDDED_RECENT_LOGIN_SECONDS,
     EMBEDDED_SHORT_LIVED_CLIENT,
+    EMBEDDED_SHORT_LIVED_SESSION_SECONDS,
     TargetConfig,
     load_config,
 )
@@ -110,6 +111,9 @@ def embedded_target(target: TargetConfig, stack: EmbeddedStack, control: StackCo
             "admin_token": stack.admin_token,
             "export_store": str(stack.export_store),
             "short_lived_client": target.short_lived_client or EMBEDDED_SHORT_LIVED_CLIENT,
+            "short_lived_session_seconds": str(
+                target.short_lived_session_seconds or EMBEDDED_SHORT_LIVED_SESSION_SECONDS
+            ),
             "login_code_seconds": str(EMBEDDED_LOGIN_CODE_SECONDS),
             "recent_login_seconds": str(EMBEDDED_RECENT_LOGIN_SECONDS),
             "stack_control": control.url,

@@ -9,6 +9,7 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 EMBEDDED_SHORT_LIVED_CLIENT = "expiry-probe"  # registered by the embedded stack: tokens that expire in seconds
 # Lifetimes the embedded stack shortens from the README's minutes, so the journeys that wait them out take seconds.
+EMBEDDED_SHORT_LIVED_SESSION_SECONDS = 10
 EMBEDDED_LOGIN_CODE_SECONDS = 5
 EMBEDDED_RECENT_LOGIN_SECONDS = 5
 
@@ -29,7 +30,7 @@ class TargetConfig:
     identity_provider_url: str | None = None
     provider_login: str = "support.clients.provider_login:DevInteractionsLogin"
     short_lived_client: str | None = None
-    short_lived_session_seconds: float = 20.0  # how long a session of the short-lived client lasts at most
+    short_lived_session_seconds: float | None = None  # how long a session of the short-lived client lasts at most
     login_code_seconds: float = 60.0  # how long a sign-in's one-time login code works
     recent_login_seconds: float = 300.0  # how recent a login erases an account with no password
     admin_token: str | None = None
@@ -70,6 +71,7 @@ class TargetConfig:
             database_url=database_url,
             identity_provider_url=identity_provider_url,
             short_lived_client=self.short_lived_client or EMBEDDED_SHORT_LIVED_CLIENT,
+            short_lived_session_seconds=self.short_lived_session_seconds or EMBEDDED_SHORT_LIVED_SESSION_SECONDS,
             login_code_seconds=EMBEDDED_LOGIN_CODE_SECONDS,
             recent_login_seconds=EMBEDDED_RECENT_LOGIN_SECONDS,
             admin_token=admin_token,
@@ -107,8 +109,8 @@ def load_config(userdata: Mapping[str, str], environ: Mapping[str, str]) -> Targ
         identity_provider_url=setting("identity_provider_url"),
         provider_login=setting("provider_login") or TargetConfig.provider_login,
         short_lived_client=setting("short_lived_client"),
-        short_lived_session_seconds=_seconds(
-            setting("short_lived_session_seconds"), 20.0, "short_lived_session_seconds"
+        short_lived_session_seconds=_optional_seconds(
+            setting("short_lived_session_seconds"), "short_lived_session_seconds"
         ),
         login_code_seconds=_seconds(setting("login_code_seconds"), 60.0, "login_code_seconds"),
         recent_login_seconds=_seconds(setting("recent_login_seconds"), 300.0, "recent_login_seconds"),
@@ -128,6 +130,10 @@ def _count(value: str | None, key: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise ConfigError(f"{key} must be a whole number of at least 1, got {value!r}")
     return int(value)
+
+
+def _optional_seconds(value: str | None, key: str) -> float | None:
+    return None if value is None else _seconds(value, 0.0, key)
 
 
 def _seconds(value: str | None, default: float, key: str) -> float:

@@ -23,14 +23,19 @@ from typing import Any, NamedTuple
 
 import httpx2
 
-from support.stack.config import EMBEDDED_LOGIN_CODE_SECONDS, EMBEDDED_RECENT_LOGIN_SECONDS
+from support.stack.config import (
+    EMBEDDED_LOGIN_CODE_SECONDS,
+    EMBEDDED_RECENT_LOGIN_SECONDS,
+    EMBEDDED_SHORT_LIVED_CLIENT,
+    EMBEDDED_SHORT_LIVED_SESSION_SECONDS,
+)
 from support.stack.postgres_binaries import PostgresNotFound, open_to, postgres_bin
 from support.stack.service_errors import NotConfigured
 
 PROVIDER_SCRIPT = Path(__file__).with_name("identity_provider.mjs")
 # A client whose tokens expire in seconds, so expiry journeys stay fast with no clock backdoor:
-# access token 2 s, refresh token 4 s unused, session 20 s.
-SHORT_LIVED_CLIENT = "expiry-probe=2/4/20"
+# access token 2 s, refresh token 4 s unused, session 10 s.
+SHORT_LIVED_CLIENT = f"{EMBEDDED_SHORT_LIVED_CLIENT}=2/4/{EMBEDDED_SHORT_LIVED_SESSION_SECONDS}"
 EXPORT_LINK_SECONDS = 5  # download links expire fast, so the journey that sees one expire waits seconds
 SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
 POSTGRES_USER = "embedded_postgres"
