@@ -67,6 +67,7 @@ def before_all(context: Context) -> None:
             stack.identity_provider_url,
             stack.admin_token,
             str(stack.export_store),
+            stack.platform_logs,
         )
     RUN_REDACTOR.remember(target.admin_token)
     if isinstance(context.stack, EmbeddedStack) and context.stack.identity_provider is not None:

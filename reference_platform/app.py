@@ -87,6 +87,7 @@ class Parts:
     chat_sessions: ChatSessions
     session_endings: SessionEndings
     framework_errors: ExceptionHandler
+    request_ids: "RequestIds"
     sessions: Sessions
     bearer: BearerAuth
     handshake: HandshakeAuthenticator
@@ -96,6 +97,15 @@ class Parts:
     exports: Exports
     erasure: Erasure
     admin: AdminAuth
+
+
+RequestIds = Callable[[ASGIApp], ASGIApp]
+
+
+def correlated(app: ASGIApp) -> ASGIApp:
+    """asgi-correlation-id: the client's X-Request-Id when it is a UUID4, else a new one, on the answer and
+    on every log line written while the request is served."""
+    return CorrelationIdMiddleware(app, header_name=REQUEST_ID_HEADER)
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,7 @@ class Blueprint:
     agent: type[PlannerAgent] = PlannerAgent
     run_events: RunEventsFactory = RunEvents
     framework_errors: ExceptionHandler = http_error_handler
+    request_ids: "RequestIds" = correlated
     chat_sessions: type[ChatSessions] = ChatSessions
     journal: type[RunJournal] = RunJournal
     run_feed: type[RunFeed] = RunFeed
@@ -170,6 +181,7 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
         chat_sessions=chat_sessions,
         session_endings=session_endings,
         framework_errors=blueprint.framework_errors,
+        request_ids=blueprint.request_ids,
         sessions=sessions,
         bearer=bearer,
         handshake=blueprint.handshake(tickets, bearer),
@@ -218,7 +230,7 @@ def by_method(path: str, **endpoints: Callable[[Request], Awaitable[Response]]) 
 def create_app(parts: Parts) -> ASGIApp:
     """The platform as an ASGI app. Every request and socket gets an X-Request-Id that its log lines carry,
     the outermost layer, so that even an unhandled error's answer names it."""
-    return CorrelationIdMiddleware(routes(parts), header_name=REQUEST_ID_HEADER)
+    return parts.request_ids(routes(parts))
 
 
 HOUSEKEEPING_SECONDS = 30.0

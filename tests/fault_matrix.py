@@ -58,6 +58,7 @@ OUTAGE_QUESTION = "A question sent while the database is down gets an error fram
 WRONG_CURRENT_PASSWORD = "A password change with a wrong current password is refused and leaves her password as it was"
 INVALID_ID_TOKEN = "Expected the sign-in to be refused with problem 'invalid-id-token'"
 SESSION_LIFETIMES = "A session in use outlives its refresh token's idle lifetime, but not its absolute lifetime"
+TRACED = "Every answer names its request, by the app's own id when it sent one, and the platform logs that id"
 CLOSED_ON_SESSION_END = "Expected the platform to close her chat within 2 s"
 
 
@@ -390,6 +391,9 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         SESSION_LIFETIMES, "Expected refreshing within each token's idle lifetime to keep the session going"
     ),
     "session_without_absolute_lifetime": expect(SESSION_LIFETIMES, "Expected the session to refresh until it was"),
+    "client_request_id_replaced": expect(TRACED, "Expected the answer to carry the request id the app sent"),
+    "request_id_only_when_sent": expect(TRACED, "Expected the answer to a request without an id to carry a new"),
+    "request_id_not_logged": expect(TRACED, "Expected a line of the platform's log"),
     "nonce_not_checked": expect(
         "An ID token issued for another nonce signs nobody in",
         "Expected the sign-in to be refused with problem 'nonce-mismatch'",

@@ -42,16 +42,7 @@ def run_runner(workdir: Path, *args: str, cwd: Path = ROOT) -> SuiteRun:
 
 
 def target_args(stack: EmbeddedStack, control: StackControlServer | None = None) -> list[str]:
-    settings = {
-        "base_url": stack.base_url,
-        "instance_urls": ",".join(stack.instance_urls),
-        "database_url": stack.database_url,
-        "identity_provider_url": stack.identity_provider_url,
-        "short_lived_client": "expiry-probe",
-        "admin_token": stack.admin_token,
-        "export_store": str(stack.export_store),
-        "stack_control": control.url if control else None,
-    }
+    settings = {**stack.target_settings(), "stack_control": control.url if control else None}
     return [arg for key, value in settings.items() if value for arg in ("-D", f"{key}={value}")]
 
 

@@ -110,19 +110,14 @@ def targeted_run(
     stack: EmbeddedStack, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[SuiteRun, list[str], Path]]:
     """The suite pointed at an already running deployment of two instances, the way it is pointed at staging.
-    Restart journeys are left out, as they are against any deployment the suite does not run itself."""
+    Restart and misbehaving-provider journeys are left out, as they are against any deployment the suite does
+    not run itself."""
     workdir = tmp_path_factory.mktemp("targeted")
     secrets_file = workdir / "secrets.txt"
     run = run_suite(
         workdir / "allure-results",
-        "-D", f"base_url={stack.base_url}",
-        "-D", f"instance_urls={','.join(stack.instance_urls)}",
-        "--tags", "not @restarts",
-        "-D", f"database_url={stack.database_url}",
-        "-D", f"identity_provider_url={stack.identity_provider_url}",
-        "-D", "short_lived_client=expiry-probe",
-        "-D", f"admin_token={stack.admin_token}",
-        "-D", f"export_store={stack.export_store}",
+        "--tags", "not @restarts and not @misbehaving_providers",
+        *(arg for key, value in stack.target_settings().items() for arg in ("-D", f"{key}={value}")),
         "-D", f"secrets_dump={secrets_file}",
     )  # fmt: skip
     report = generate_report(workdir / "allure-results", workdir / "allure-report")

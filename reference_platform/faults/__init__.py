@@ -238,6 +238,16 @@ FAULTS: dict[str, Fault] = {
     "admin_forbids_everyone": Fault(
         "the admin API answers 403 to a request without a token", {"admin": limits.ForbidsEveryone}
     ),
+    "client_request_id_replaced": Fault(
+        "the client's own X-Request-Id is replaced by a new one", {"request_ids": identity.request_ids_of_its_own}
+    ),
+    "request_id_not_logged": Fault(
+        "the answer carries X-Request-Id, but the server's log lines for the request do not",
+        {"request_ids": identity.request_ids_not_logged},
+    ),
+    "request_id_only_when_sent": Fault(
+        "an answer carries X-Request-Id only when the request did", {"request_ids": identity.request_ids_only_when_sent}
+    ),
     "framework_errors_in_plain_text": Fault(
         "the framework's 404 and 405 are plain text, not problems",
         {"framework_errors": identity.plain_framework_errors},

@@ -9,11 +9,15 @@ from typing import Any, ClassVar
 
 import asyncpg
 import jwt
+from asgi_correlation_id import CorrelationIdMiddleware
 from jwt.types import Options
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from reference_platform.app import REQUEST_ID_HEADER
 from reference_platform.chat.socket import ChatSessions
 from reference_platform.identity.accounts import Accounts, User, UserStore, normalize_email
 from reference_platform.identity.bearer import BearerAuth, Caller
@@ -581,3 +585,37 @@ async def problems_without_allow(request: Request, exc: Exception) -> Response:
     """The framework's errors as problems, but without their headers: a 405 says no Allow."""
     assert isinstance(exc, HTTPException)
     return await http_error_handler(request, HTTPException(exc.status_code, exc.detail))
+
+
+def request_ids_of_its_own(app: ASGIApp) -> ASGIApp:
+    """Every request gets a new id: the client's own X-Request-Id is never taken up."""
+    return CorrelationIdMiddleware(app, header_name=REQUEST_ID_HEADER, validator=lambda _: False)
+
+
+def request_ids_not_logged(app: ASGIApp) -> ASGIApp:
+    """The answer carries the request's id, but the log lines written while serving it do not."""
+    return echoed_request_ids(app, make_new=True)
+
+
+def request_ids_only_when_sent(app: ASGIApp) -> ASGIApp:
+    """A request that comes without an id gets an answer without one."""
+    return echoed_request_ids(app, make_new=False)
+
+
+def echoed_request_ids(app: ASGIApp, make_new: bool) -> ASGIApp:
+    """Puts the client's X-Request-Id (or, with `make_new`, a new one) on the answer, and nowhere else."""
+
+    async def with_request_id(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        asked = Headers(scope=scope).get(REQUEST_ID_HEADER) or (str(uuid.uuid4()) if make_new else None)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start" and asked:
+                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, asked)
+            await send(message)
+
+        await app(scope, receive, send_with_id)
+
+    return with_request_id

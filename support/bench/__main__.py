@@ -96,7 +96,12 @@ async def load(stack: EmbeddedStack, users: int, chats: int) -> dict[str, Any]:
     runs = per_customer * users
     wait = derived_wait(runs)
     target = load_config({}, {}).targeting(
-        stack.instance_urls, stack.database_url, stack.identity_provider_url, stack.admin_token, str(stack.export_store)
+        stack.instance_urls,
+        stack.database_url,
+        stack.identity_provider_url,
+        stack.admin_token,
+        str(stack.export_store),
+        stack.platform_logs,
     )
     async with httpx2.AsyncClient(timeout=wait) as http:
         evidence = ScenarioEvidence(RUN_REDACTOR)

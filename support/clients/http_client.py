@@ -68,8 +68,12 @@ class PlatformApi:
     def on(self, base_url: str) -> "PlatformApi":
         return PlatformApi(self.http, self.evidence, self.servers.only(base_url))
 
-    async def request(self, method: str, path: str, *, token: str | None = None, json_body: Any = None) -> ApiResponse:
+    async def request(
+        self, method: str, path: str, *, token: str | None = None, json_body: Any = None, request_id: str | None = None
+    ) -> ApiResponse:
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        if request_id is not None:
+            headers["X-Request-Id"] = request_id
         url = path if path.startswith(("http://", "https://")) else self.servers.next() + path
         request = self.http.build_request(method, url, headers=headers, json=json_body)
         return await send_recorded(self.http, self.evidence, request, "platform API")

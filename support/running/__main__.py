@@ -23,14 +23,7 @@ from support.running.completeness import missing_by_feature, record_missing
 from support.running.plan import DURATIONS_FILE, Planned, collect, load_durations, partition, save_durations, shard
 from support.running.progress import RunProgress
 from support.running.workers import WorkerRun, run_workers
-from support.stack.config import (
-    EMBEDDED_LOGIN_CODE_SECONDS,
-    EMBEDDED_RECENT_LOGIN_SECONDS,
-    EMBEDDED_SHORT_LIVED_CLIENT,
-    EMBEDDED_SHORT_LIVED_SESSION_SECONDS,
-    TargetConfig,
-    load_config,
-)
+from support.stack.config import TargetConfig, load_config
 from support.stack.control import StackControlServer
 from support.stack.embedded_stack import EmbeddedStack
 from support.stack.preflight import check_services
@@ -102,23 +95,10 @@ def defines(settings: dict[str, str | None]) -> list[str]:
 
 def embedded_target(target: TargetConfig, stack: EmbeddedStack, control: StackControlServer) -> list[str]:
     """What every worker is told about the runner's stack: the same target the serial run would build."""
-    return defines(
-        {
-            "base_url": stack.base_url,
-            "instance_urls": ",".join(stack.instance_urls),
-            "database_url": stack.database_url,
-            "identity_provider_url": stack.identity_provider_url,
-            "admin_token": stack.admin_token,
-            "export_store": str(stack.export_store),
-            "short_lived_client": target.short_lived_client or EMBEDDED_SHORT_LIVED_CLIENT,
-            "short_lived_session_seconds": str(
-                target.short_lived_session_seconds or EMBEDDED_SHORT_LIVED_SESSION_SECONDS
-            ),
-            "login_code_seconds": str(EMBEDDED_LOGIN_CODE_SECONDS),
-            "recent_login_seconds": str(EMBEDDED_RECENT_LOGIN_SECONDS),
-            "stack_control": control.url,
-        }
-    )
+    settings: dict[str, str | None] = {**stack.target_settings(), "stack_control": control.url}
+    if target.short_lived_client:
+        settings["short_lived_client"] = target.short_lived_client
+    return defines(settings)
 
 
 def run_phases(

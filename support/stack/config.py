@@ -37,6 +37,7 @@ class TargetConfig:
     token_audience: str = "chat-api"  # the `aud` of the platform's access tokens
     token_issuer: str | None = None  # their `iss`; by default the platform's base URL
     export_store: str | None = None
+    platform_logs: str | None = None  # a glob of the platform's log files, for the check that requests are logged
     platform_instances: int = 1  # the embedded stack starts this many instances
     instance_urls: tuple[str, ...] = ()  # every instance of the target; requests and sockets spread over them
     stack_control: str | None = None  # the parallel runner's embedded stack, shared by its workers
@@ -62,6 +63,7 @@ class TargetConfig:
         identity_provider_url: str,
         admin_token: str,
         export_store: str,
+        platform_logs: str,
     ) -> "TargetConfig":
         """The embedded stack as the target, with its short-lived client and its admin token."""
         return replace(
@@ -76,6 +78,7 @@ class TargetConfig:
             recent_login_seconds=EMBEDDED_RECENT_LOGIN_SECONDS,
             admin_token=admin_token,
             export_store=export_store,
+            platform_logs=platform_logs,
         )
 
 
@@ -118,6 +121,7 @@ def load_config(userdata: Mapping[str, str], environ: Mapping[str, str]) -> Targ
         token_audience=setting("token_audience") or TargetConfig.token_audience,
         token_issuer=setting("token_issuer"),
         export_store=setting("export_store"),
+        platform_logs=setting("platform_logs"),
         platform_instances=instances,
         instance_urls=instance_urls,
         stack_control=setting("stack_control"),

@@ -463,6 +463,26 @@ class EmbeddedStack:
         assert self.identity_provider is not None
         return self.identity_provider.issuer
 
+    @property
+    def platform_logs(self) -> str:
+        return str(self.workdir / "platform*.log")
+
+    def target_settings(self) -> dict[str, str]:
+        """The settings that point the suite at this stack as at any deployment (behave -D key=value)."""
+        return {
+            "base_url": self.base_url,
+            "instance_urls": ",".join(self.instance_urls),
+            "database_url": self.database_url,
+            "identity_provider_url": self.identity_provider_url,
+            "admin_token": self.admin_token,
+            "export_store": str(self.export_store),
+            "platform_logs": self.platform_logs,
+            "short_lived_client": EMBEDDED_SHORT_LIVED_CLIENT,
+            "short_lived_session_seconds": str(EMBEDDED_SHORT_LIVED_SESSION_SECONDS),
+            "login_code_seconds": str(EMBEDDED_LOGIN_CODE_SECONDS),
+            "recent_login_seconds": str(EMBEDDED_RECENT_LOGIN_SECONDS),
+        }
+
     def describe(self) -> str:
         return (
             f"platform {', '.join(self.instance_urls)}, PostgreSQL {self.database_url}, "
