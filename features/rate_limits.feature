@@ -56,6 +56,13 @@ Feature: Fair use and plans
     When Mallory tries 6 times each to log in as Alice with a wrong password and with an email nobody has registered
     Then the sixth try of each kind is refused with the same 429 answer
 
+  @critical @allure.label.story:Login_throttling
+  Scenario: Logins from one address are limited, whichever accounts they try, and other addresses are not held back
+    Given Alice has signed up
+    When Mallory, from one address, tries to log in to accounts nobody has until the platform refuses
+    Then Alice logging in from Mallory's address is refused with a 429 that names the per-address login limit
+    And Alice logging in from an address of her own is let in
+
   @critical @allure.label.story:Plans
   Scenario: An upgrade raises the limit at once, without a new login
     Given Alice has signed up and logged in

@@ -66,6 +66,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     serve.add_argument("--limits", choices=sorted(PRESETS), default="production", help="rate limit preset")
     serve.add_argument(
+        "--login-limit-exempt", action="append", default=[], metavar="ADDRESS",
+        help="a client address the per-address login limit leaves out (a health checker, a test harness)",
+    )  # fmt: skip
+    serve.add_argument(
         "--password-hashing", choices=sorted(HASHING_PROFILES), default=PRODUCTION_HASHING,
         help="argon2id profile: production keeps the default; a test target may take OWASP's lighter one",
     )  # fmt: skip
@@ -141,6 +145,7 @@ def serve(args: argparse.Namespace) -> None:
         clients=client_policies(args.client),
         oidc_providers=oidc_providers(args.oidc_provider),
         limits_preset=args.limits,
+        login_limit_exempt=frozenset(args.login_limit_exempt),
         password_hashing=args.password_hashing,
         export_dir=args.export_dir,
         export_link_seconds=args.export_link_seconds,

@@ -37,6 +37,7 @@ class Settings:
     login_code_seconds: int = 60
     app_signed_in_path: str = "/app/signed-in"
     limits_preset: str = "production"
+    login_limit_exempt: frozenset[str] = frozenset()  # client addresses the per-address login limit leaves out
     export_dir: Path = Path("exports")
     export_link_seconds: int = 600
     admin_token: str | None = None

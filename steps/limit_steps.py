@@ -1,4 +1,5 @@
 # mypy: disable-error-code="untyped-decorator"
+import secrets
 import uuid
 
 from behave import given, then, when
@@ -10,6 +11,8 @@ from support.checks.history import expect_no_hidden_run
 from support.clients.http_client import expect_status
 from support.stack.service_errors import NotConfigured
 from support.waiting import wait_until
+
+LOGIN_ADDRESS_LIMIT = "login-address"  # the README's name for the per-address login limit
 
 MOST_CHAT_MESSAGES = 50  # a chat limit above this is not a limit these journeys can reach
 
@@ -191,3 +194,34 @@ def step_admin_forbidden(context: Context, person: str, pronoun: str) -> None:
         f"Expected the refused upgrade to change nothing; her write limit was {before.headers['ratelimit-policy']!r}"
         f" and is now {after.headers.get('ratelimit-policy')!r}"
     )
+
+
+@when("{person:Person}, from one address, tries to log in to accounts nobody has until the platform refuses")
+def step_logins_from_one_address(context: Context, person: str) -> None:
+    context.address = local_address(context)
+    context.run(context.cast.actor(person).limits.log_in_from_until_refused(context.address))
+
+
+@then(
+    "{person:Person} logging in from {owner:Person}'s address is refused with a 429 that names the per-address"
+    " login limit"
+)
+def step_address_limited(context: Context, person: str, owner: str) -> None:
+    refused = context.run(context.cast.actor(person).session.try_log_in_from(context.address))
+    check.expect_limited_by(refused, LOGIN_ADDRESS_LIMIT)
+
+
+@then("{person:Person} logging in from an address of her own is let in")
+def step_other_address_let_in(context: Context, person: str) -> None:
+    answer = context.run(context.cast.actor(person).session.try_log_in_from(local_address(context)))
+    assert answer.status == 200, f"Expected a login from another address to be let in; got {answer.describe()}"
+
+
+def local_address(context: Context) -> str:
+    """A loopback address of this machine's own for one customer: Linux routes all of 127.0.0.0/8 locally."""
+    if not context.target.is_local:
+        raise NotConfigured(
+            "The per-address journey logs in from several loopback addresses of this machine: it needs the "
+            "platform on this machine (the embedded stack, or a base_url on 127.0.0.1)."
+        )
+    return "127." + ".".join(str(secrets.randbelow(254) + 1) for _ in range(3))

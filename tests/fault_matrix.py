@@ -59,6 +59,7 @@ WRONG_CURRENT_PASSWORD = "A password change with a wrong current password is ref
 INVALID_ID_TOKEN = "Expected the sign-in to be refused with problem 'invalid-id-token'"
 SESSION_LIFETIMES = "A session in use outlives its refresh token's idle lifetime, but not its absolute lifetime"
 TRACED = "Every answer names its request, by the app's own id when it sent one, and the platform logs that id"
+ONE_ADDRESS = "Logins from one address are limited, whichever accounts they try, and other addresses are not held back"
 CLOSED_ON_SESSION_END = "Expected the platform to close her chat within 2 s"
 
 
@@ -394,6 +395,8 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "client_request_id_replaced": expect(TRACED, "Expected the answer to carry the request id the app sent"),
     "request_id_only_when_sent": expect(TRACED, "Expected the answer to a request without an id to carry a new"),
     "request_id_not_logged": expect(TRACED, "Expected a line of the platform's log"),
+    "login_address_not_limited": expect(ONE_ADDRESS, "Expected the platform to refuse with 429"),
+    "login_address_limit_shared": expect(ONE_ADDRESS, "Expected a login from another address to be let in"),
     "nonce_not_checked": expect(
         "An ID token issued for another nonce signs nobody in",
         "Expected the sign-in to be refused with problem 'nonce-mismatch'",

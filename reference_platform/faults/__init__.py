@@ -248,6 +248,12 @@ FAULTS: dict[str, Fault] = {
     "request_id_only_when_sent": Fault(
         "an answer carries X-Request-Id only when the request did", {"request_ids": identity.request_ids_only_when_sent}
     ),
+    "login_address_not_limited": Fault(
+        "logins are never limited per client address", {"limiter": limits.NeverLimitsAnAddress}
+    ),
+    "login_address_limit_shared": Fault(
+        "every client address shares one login limit", {"limiter": limits.OneAddressLimitForAll}
+    ),
     "framework_errors_in_plain_text": Fault(
         "the framework's 404 and 405 are plain text, not problems",
         {"framework_errors": identity.plain_framework_errors},

@@ -8,6 +8,7 @@ from reference_platform.limits.rate_limits import (
     CHAT,
     EXPORTS,
     FREE,
+    LOGIN_ADDRESS,
     PRO,
     WRITES,
     Limit,
@@ -37,6 +38,18 @@ class ReportsFullQuota(RateLimiter):
 class OneLimitForEveryone(RateLimiter):
     def key(self, subject: str, route_class: str) -> str:
         return f"{route_class}:everyone" if route_class in ("writes", "chat") else super().key(subject, route_class)
+
+
+class NeverLimitsAnAddress(RateLimiter):
+    async def enforce(self, subject: str, plan: str, route_class: str) -> Verdict:
+        if route_class == LOGIN_ADDRESS:
+            return await self.check(subject, plan, route_class)
+        return await super().enforce(subject, plan, route_class)
+
+
+class OneAddressLimitForAll(RateLimiter):
+    def key(self, subject: str, route_class: str) -> str:
+        return f"{route_class}:everywhere" if route_class == LOGIN_ADDRESS else super().key(subject, route_class)
 
 
 class ThrottlesOnlyKnownAccounts(RateLimiter):

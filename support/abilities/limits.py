@@ -1,5 +1,6 @@
 """Writes that count against her plan's limits, kept so their answers can be compared."""
 
+import secrets
 from typing import TYPE_CHECKING
 
 from support.clients.http_client import ApiResponse
@@ -25,6 +26,18 @@ class Limits:
             if (await self.open_thread()).status == 429:
                 return self.writes[-1]
         raise AssertionError(f"{self.actor.name} opened {most} chats and was never refused")
+
+    async def log_in_from_until_refused(self, address: str, most: int = 150) -> list[ApiResponse]:
+        """Logins to accounts nobody has, over connections from `address`, until one is refused as too many."""
+        api, tries = self.actor.api.from_address(address), []
+        try:
+            for attempt in range(most):
+                tries.append(await api.log_in(f"nobody-{attempt}-{secrets.token_hex(4)}@example.com", "not a password"))
+                if tries[-1].status == 429:
+                    break
+        finally:
+            await api.http.aclose()
+        return tries
 
     async def export_until_refused(self, most: int = 50) -> ApiResponse:
         """Ask for exports of her data until the exports limit refuses one."""

@@ -86,6 +86,16 @@ class Session:
                 break
         return answers
 
+    async def try_log_in_from(self, address: str, email: str | None = None) -> ApiResponse:
+        """A login with her password (as `email`, by default hers) over a connection from `address`."""
+        api = self.actor.api.from_address(address)
+        try:
+            response = await api.log_in(email or self.actor.email, self.actor.password)
+        finally:
+            await api.http.aclose()
+        self.actor.last_response = response
+        return response
+
     async def try_every_door(self, token: str) -> dict[str, ApiResponse]:
         """What the API answers a token where an app uses it: reading the account, asking for a chat ticket
         (how a chat opens) and opening a chat (a write)."""

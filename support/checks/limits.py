@@ -131,3 +131,12 @@ def without_waits(body: Any) -> Any:
 def header_names(response: ApiResponse) -> list[str]:
     """The headers an answer carries, by name: their values hold times and request ids."""
     return sorted({name.lower() for name in response.headers} - {"date", "x-request-id", "content-length"})
+
+
+def expect_limited_by(response: ApiResponse, limit: str) -> None:
+    """A 429 problem whose RateLimit-Policy names `limit`."""
+    expect_limited(response)
+    assert limit_name(response) == limit, (
+        f"Expected the refusal to name the {limit!r} limit in RateLimit-Policy; got "
+        f"{response.headers.get('ratelimit-policy')!r}"
+    )

@@ -68,6 +68,12 @@ class PlatformApi:
     def on(self, base_url: str) -> "PlatformApi":
         return PlatformApi(self.http, self.evidence, self.servers.only(base_url))
 
+    def from_address(self, address: str) -> "PlatformApi":
+        """The API over connections from `address`, a local one (on Linux, any of 127.0.0.0/8); close its `http`."""
+        transport = httpx2.AsyncHTTPTransport(local_address=address)
+        http = httpx2.AsyncClient(transport=transport, timeout=self.http.timeout)
+        return PlatformApi(http, self.evidence, self.servers)
+
     async def request(
         self, method: str, path: str, *, token: str | None = None, json_body: Any = None, request_id: str | None = None
     ) -> ApiResponse:

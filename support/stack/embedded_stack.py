@@ -330,8 +330,8 @@ class PlatformProcess:
         self.command = [
             sys.executable, "-m", "reference_platform", "serve", "--database-url", database_url,
             "--fd", str(self.listening.fileno()), "--issuer", issuer, "--signing-key", str(secrets_.signing_key),
-            "--client", SHORT_LIVED_CLIENT, *provider_args,
-            "--limits", "short", "--password-hashing", PASSWORD_HASHING, "--export-dir", str(self.exports),
+            "--client", SHORT_LIVED_CLIENT, *provider_args, "--limits", "short", "--login-limit-exempt", "127.0.0.1",
+            "--password-hashing", PASSWORD_HASHING, "--export-dir", str(self.exports),
             "--export-link-seconds", str(EXPORT_LINK_SECONDS), "--login-code-seconds", str(EMBEDDED_LOGIN_CODE_SECONDS),
             "--recent-login-seconds", str(EMBEDDED_RECENT_LOGIN_SECONDS), *CHAT_POLICY_ARGS, *fault_args,
         ]  # fmt: skip
