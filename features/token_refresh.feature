@@ -103,3 +103,15 @@ Feature: Sessions and their tokens
       | Alice's access token after she logged out     |
       | Alice's access token after she erased her account |
       | Alice's access token re-signed with alg none  |
+
+  @blocker @allure.label.story:Refused_tokens @sibling_apis
+  Scenario Outline: A token made by another API of the same issuer, <difference>, opens neither the API nor the chat
+    Given Alice has signed up and logged in
+    When Mallory presents Alice's access token from another API of the same issuer, <difference>
+    Then the API and the chat handshake both refuse it as unauthorized
+
+    Examples:
+      | difference                           |
+      | meant for that API's audience        |
+      | made under another issuer name       |
+      | of another type than an access token |

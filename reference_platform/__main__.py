@@ -48,6 +48,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--fd", type=int, help="serve on an already listening socket (overrides host and port)")
     serve.add_argument("--issuer", help="token issuer; defaults to the public base URL")
+    serve.add_argument("--audience", default="chat-api", help="the aud of the access tokens this API makes and takes")
+    serve.add_argument(
+        "--token-type", default="at+jwt", help="the typ of its access tokens (RFC 9068's at+jwt; a legacy API: JWT)"
+    )
     serve.add_argument(
         "--client",
         action="append",
@@ -142,6 +146,8 @@ def serve(args: argparse.Namespace) -> None:
     settings = Settings(
         database_url=args.database_url,
         issuer=args.issuer or f"http://{host}:{port}",
+        audience=args.audience,
+        access_token_type=args.token_type,
         clients=client_policies(args.client),
         oidc_providers=oidc_providers(args.oidc_provider),
         limits_preset=args.limits,

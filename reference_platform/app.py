@@ -141,7 +141,9 @@ class Blueprint:
 
 def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
     database = Database(settings.database_url)
-    access_tokens = blueprint.access_tokens(settings.issuer, settings.audience, signing_key(settings))
+    access_tokens = blueprint.access_tokens(
+        settings.issuer, settings.audience, signing_key(settings), settings.access_token_type
+    )
     users = blueprint.users(database)
     sessions = blueprint.sessions(database, access_tokens, settings.clients)
     bearer = blueprint.bearer(access_tokens, users, sessions)

@@ -28,6 +28,7 @@ class Settings:
     database_url: str
     issuer: str
     audience: str = "chat-api"
+    access_token_type: str = "at+jwt"  # RFC 9068; an older API behind the same issuer may still use "JWT"
     clients: dict[str, ClientPolicy] = field(default_factory=default_clients)
     ticket_ttl_seconds: int = 30
     min_password_length: int = 12

@@ -196,6 +196,26 @@ def step_own_session_lives(context: Context, person: str) -> None:
     check.expect_session_goes_on(me, context.run(actor.session.try_refresh()))
 
 
+# The embedded stack's other APIs (support/stack/embedded_stack.py SIBLING_APIS), by how their tokens differ.
+SIBLING_DIFFERENCES = {
+    "meant for that API's audience": "audience",
+    "made under another issuer name": "issuer",
+    "of another type than an access token": "type",
+}
+
+
+@when("{person:Person} presents {owner:Person}'s access token from another API of the same issuer, {difference}")
+def step_present_sibling_token(context: Context, person: str, owner: str, difference: str) -> None:
+    if context.stack is None:
+        raise NotConfigured(
+            "These journeys log in at other APIs of the embedded stack's issuer: they run on the embedded stack "
+            'only (leave them out against a deployment with --tags="not @sibling_apis").'
+        )
+    sibling = context.stack.sibling_apis()[SIBLING_DIFFERENCES[difference]]
+    presented = context.run(context.cast.actor(owner).session.access_token_from(sibling))
+    context.cast.actor(person).session.presented = presented
+
+
 @when("{person:Person} presents {owner:Person}'s {kind}")
 def step_present(context: Context, person: str, owner: str, kind: str) -> None:
     victim = context.cast.actor(owner)

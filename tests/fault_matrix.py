@@ -60,6 +60,8 @@ INVALID_ID_TOKEN = "Expected the sign-in to be refused with problem 'invalid-id-
 SESSION_LIFETIMES = "A session in use outlives its refresh token's idle lifetime, but not its absolute lifetime"
 TRACED = "Every answer names its request, by the app's own id when it sent one, and the platform logs that id"
 ONE_ADDRESS = "Logins from one address are limited, whichever accounts they try, and other addresses are not held back"
+SIBLING_TOKEN = "A token made by another API of the same issuer, {}, opens neither the API nor the chat"
+EVERY_DOOR = "Expected the token to be refused with 401 at GET /me"
 CLOSED_ON_SESSION_END = "Expected the platform to close her chat within 2 s"
 
 
@@ -397,6 +399,9 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "request_id_not_logged": expect(TRACED, "Expected a line of the platform's log"),
     "login_address_not_limited": expect(ONE_ADDRESS, "Expected the platform to refuse with 429"),
     "login_address_limit_shared": expect(ONE_ADDRESS, "Expected a login from another address to be let in"),
+    "access_token_audience_unchecked": expect(SIBLING_TOKEN.format("meant for that API's audience"), EVERY_DOOR),
+    "access_token_issuer_unchecked": expect(SIBLING_TOKEN.format("made under another issuer name"), EVERY_DOOR),
+    "access_token_type_unchecked": expect(SIBLING_TOKEN.format("of another type than an access token"), EVERY_DOOR),
     "nonce_not_checked": expect(
         "An ID token issued for another nonce signs nobody in",
         "Expected the sign-in to be refused with problem 'nonce-mismatch'",

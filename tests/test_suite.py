@@ -110,13 +110,13 @@ def targeted_run(
     stack: EmbeddedStack, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[SuiteRun, list[str], Path]]:
     """The suite pointed at an already running deployment of two instances, the way it is pointed at staging.
-    Restart and misbehaving-provider journeys are left out, as they are against any deployment the suite does
-    not run itself."""
+    Restart, misbehaving-provider and sibling-API journeys are left out, as they are against any deployment the
+    suite does not run itself."""
     workdir = tmp_path_factory.mktemp("targeted")
     secrets_file = workdir / "secrets.txt"
     run = run_suite(
         workdir / "allure-results",
-        "--tags", "not @restarts and not @misbehaving_providers",
+        "--tags", "not @restarts and not @misbehaving_providers and not @sibling_apis",
         *(arg for key, value in stack.target_settings().items() for arg in ("-D", f"{key}={value}")),
         "-D", f"secrets_dump={secrets_file}",
     )  # fmt: skip

@@ -254,6 +254,16 @@ FAULTS: dict[str, Fault] = {
     "login_address_limit_shared": Fault(
         "every client address shares one login limit", {"limiter": limits.OneAddressLimitForAll}
     ),
+    "access_token_audience_unchecked": Fault(
+        "an access token meant for another audience is accepted", {"access_tokens": identity.TakesAnyAudience}
+    ),
+    "access_token_issuer_unchecked": Fault(
+        "an access token naming another issuer is accepted", {"access_tokens": identity.TakesAnyIssuer}
+    ),
+    "access_token_type_unchecked": Fault(
+        "a token of another type than at+jwt is accepted as an access token",
+        {"access_tokens": identity.TakesAnyTokenType},
+    ),
     "framework_errors_in_plain_text": Fault(
         "the framework's 404 and 405 are plain text, not problems",
         {"framework_errors": identity.plain_framework_errors},

@@ -98,6 +98,19 @@ class IgnoresNonce(OidcProvider):
 ALL_ID_TOKEN_CHECKS: Options = {"verify_signature": True, "verify_iss": True, "verify_aud": True, "verify_exp": True}
 
 
+class TakesAnyAudience(AccessTokens):
+    checks: ClassVar[Options] = {**AccessTokens.checks, "verify_aud": False}
+
+
+class TakesAnyIssuer(AccessTokens):
+    checks: ClassVar[Options] = {**AccessTokens.checks, "verify_iss": False}
+
+
+class TakesAnyTokenType(AccessTokens):
+    def of_our_type(self, header: dict[str, Any]) -> bool:
+        return True
+
+
 class TrustsForgedIdTokens(OidcProvider):
     id_token_checks: ClassVar[Options] = {**ALL_ID_TOKEN_CHECKS, "verify_signature": False}
 

@@ -6,11 +6,12 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+from jwt.types import Options
 
 ALGORITHM = "RS256"
 ACCESS_TOKEN_TYPE = "at+jwt"
@@ -42,9 +43,11 @@ class AccessTokens:
         issuer: str,
         audience: str,
         private_key: rsa.RSAPrivateKey | None = None,
+        token_type: str = ACCESS_TOKEN_TYPE,
     ) -> None:
         self.issuer = issuer
         self.audience = audience
+        self.token_type = token_type
         self.leeway_seconds = 0  # exp is exact: our own clock signs and checks
         self._private_key = private_key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._public_jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self._private_key.public_key()))
@@ -62,13 +65,18 @@ class AccessTokens:
             "exp": now + ttl_seconds,
             "jti": uuid.uuid4().hex,
         }
-        return jwt.encode(claims, self._private_key, ALGORITHM, headers={"kid": self.kid, "typ": ACCESS_TOKEN_TYPE})
+        return jwt.encode(claims, self._private_key, ALGORITHM, headers={"kid": self.kid, "typ": self.token_type})
+
+    checks: ClassVar[Options] = {"require": REQUIRED_CLAIMS}  # PyJWT's: signature, exp, aud and iss as well
+
+    def of_our_type(self, header: dict[str, Any]) -> bool:
+        return header.get("typ") == self.token_type
 
     def verify(self, token: str) -> AccessClaims:
         try:
             header = jwt.get_unverified_header(token)
-            if header.get("typ") != ACCESS_TOKEN_TYPE:
-                raise InvalidToken("token type is not at+jwt")
+            if not self.of_our_type(header):
+                raise InvalidToken(f"token type is not {self.token_type}")
             if header.get("kid") != self.kid:
                 raise InvalidToken("unknown signing key")
             claims = jwt.decode(
@@ -77,7 +85,7 @@ class AccessTokens:
                 algorithms=[ALGORITHM],
                 audience=self.audience,
                 issuer=self.issuer,
-                options={"require": REQUIRED_CLAIMS},
+                options=self.checks,
                 leeway=self.leeway_seconds,
             )
         except jwt.ExpiredSignatureError as error:

@@ -86,6 +86,14 @@ class Session:
                 break
         return answers
 
+    async def access_token_from(self, base_url: str) -> str:
+        """Her access token from another API, at `base_url`, where she logs in with her password."""
+        answer = await self.actor.api.on(base_url).log_in(self.actor.email, self.actor.password)
+        body = answer.body if isinstance(answer.body, dict) else {}
+        self.actor.evidence.redactor.remember(body.get("access_token"), body.get("refresh_token"))
+        expect_status(answer, 200, f"{self.actor.name} logs in at the API at {base_url}")
+        return str(body["access_token"])
+
     async def try_log_in_from(self, address: str, email: str | None = None) -> ApiResponse:
         """A login with her password (as `email`, by default hers) over a connection from `address`."""
         api = self.actor.api.from_address(address)

@@ -29,6 +29,8 @@ class StackHandle(Protocol):
 
     def start_database(self) -> None: ...
 
+    def sibling_apis(self) -> dict[str, str]: ...
+
 
 class StackControlServer:
     """Serves one request at a time: one change to the stack at a time."""
@@ -68,6 +70,8 @@ class StackControlServer:
             self.stack.stop_database()
         elif route == "/database/start":
             self.stack.start_database()
+        elif route == "/siblings":
+            return {"siblings": self.stack.sibling_apis()}
         elif route != "/describe":
             raise LookupError(f"no such control: {route}")
         return {"instance_urls": list(self.stack.instance_urls)}
@@ -111,3 +115,7 @@ class RemoteStack:
 
     def start_database(self) -> None:
         self._call("/database/start", {})
+
+    def sibling_apis(self) -> dict[str, str]:
+        siblings: dict[str, str] = self._call("/siblings", {})["siblings"]
+        return siblings

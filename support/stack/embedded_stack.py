@@ -300,13 +300,24 @@ CHAT_POLICY_ARGS = [
 PASSWORD_HASHING = "owasp"
 
 
+# Other APIs behind the platform's issuer, sharing its signing key: the tokens they make must not open it.
+SIBLING_APIS = {
+    "audience": ("--audience", "partner-api"),  # another audience
+    "issuer": ("--issuer", "https://partner.example"),  # another issuer name
+    "type": ("--token-type", "JWT"),  # another type of token: a legacy API's, not RFC 9068's at+jwt
+}
+
+
 class PlatformProcess:
     """One platform instance on a listening socket the stack holds, so a restart keeps its address
     (connections made while it is down wait in the socket's backlog)."""
 
-    def __init__(self, workdir: Path, name: str, faults: tuple[str, ...], exports: Path) -> None:
+    def __init__(
+        self, workdir: Path, name: str, faults: tuple[str, ...], exports: Path, differences: tuple[str, ...] = ()
+    ) -> None:
         self.name = name
         self.faults = faults
+        self.differences = differences  # arguments of another API: its audience, issuer or token type
         self.log = workdir / f"{name}.log"
         self.exports = exports
         self.listening = socket.socket()  # bound now, so the port is known before anything starts
@@ -334,6 +345,7 @@ class PlatformProcess:
             "--password-hashing", PASSWORD_HASHING, "--export-dir", str(self.exports),
             "--export-link-seconds", str(EXPORT_LINK_SECONDS), "--login-code-seconds", str(EMBEDDED_LOGIN_CODE_SECONDS),
             "--recent-login-seconds", str(EMBEDDED_RECENT_LOGIN_SECONDS), *CHAT_POLICY_ARGS, *fault_args,
+            *self.differences,
         ]  # fmt: skip
         self.spawn()
 
@@ -425,6 +437,7 @@ class EmbeddedStack:
         self.postgres = EmbeddedPostgres(self.workdir) if database_url is None else None
         self._database_url = database_url
         self.platforms: list[PlatformProcess] = []
+        self.siblings: dict[str, PlatformProcess] = {}
         self.identity_provider: IdentityProvider | None = None
         self.misbehaving_providers: MisbehavingProviders | None = None
         self.secrets: StackSecrets | None = None
@@ -560,8 +573,24 @@ class EmbeddedStack:
             )
         return self.postgres
 
+    def sibling_apis(self) -> dict[str, str]:
+        """Other APIs of this deployment, started on first asking: same database and signing key, each unlike
+        the platform in one thing (SIBLING_APIS); their base URLs by that thing."""
+        return self.spawner.submit(self._sibling_apis).result()
+
+    def _sibling_apis(self) -> dict[str, str]:
+        assert self.identity_provider and self.secrets
+        if not self.siblings:
+            for kind, differences in SIBLING_APIS.items():
+                sibling = PlatformProcess(self.workdir, f"sibling-{kind}", (), self.export_store, differences)
+                sibling.start(self.database_url, self.base_url, self.identity_provider.registrations(), self.secrets)
+                self.siblings[kind] = sibling
+            for sibling in self.siblings.values():
+                sibling.wait_ready()
+        return {kind: sibling.base_url for kind, sibling in self.siblings.items()}
+
     def stop(self) -> None:
-        for platform in self.platforms:
+        for platform in [*self.platforms, *self.siblings.values()]:
             platform.stop()
         for provider in (self.identity_provider, self.misbehaving_providers):
             if provider is not None:
