@@ -67,6 +67,13 @@ Feature: An answer survives dropped connections, restarts and slow tools
     And her question and the agent's answer are in her chat history
 
   @critical @restarts @allure.label.story:Restarts
+  Scenario: A run still going when the shutdown grace runs out is ended as interrupted by its own server
+    Given Alice is in a chat with the agent
+    When she asks the agent "Wait 1.5 seconds 5 times, then answer"
+    And her server restarts gracefully while the tool is running
+    Then the platform recorded her run as interrupted when the shutdown grace ran out, before her server stopped
+
+  @critical @restarts @allure.label.story:Restarts
   Scenario: A server that dies mid-answer is told apart from a restart, and the run reports it was cut off
     Given Alice is in a chat with the agent
     When she asks the agent "Wait 1 second, then answer"

@@ -1,6 +1,7 @@
 # mypy: disable-error-code="untyped-decorator"
 import signal
 import time
+from datetime import UTC, datetime, timedelta
 
 from behave import then, when
 from behave.runner import Context
@@ -38,7 +39,9 @@ def restart_her_server(context: Context, person: str, how: signal.Signals) -> No
         )
     actor = follow_the_slow_tool(context, person)
     assert actor.chat.connection is not None
-    context.stack.restart(base_of(actor.chat.connection.url), how)
+    stopped = datetime.now(UTC)
+    exited_after = context.stack.restart(base_of(actor.chat.connection.url), how)
+    context.restart_window = (stopped, stopped + timedelta(seconds=exited_after))
 
 
 @when("{person:Person} connection drops while the tool is running")
@@ -130,6 +133,16 @@ def step_recorded_cut_off(context: Context, person: str) -> None:
     poll_until(lambda: context.run(actor.records.run_has_ended(context.database)), SLACK)
     row, last_event = context.run(actor.records.run_ending(context.database))
     check.expect_cut_off(row, last_event, RUN_INTERRUPTED)
+
+
+@then(
+    "the platform recorded {person:Person} run as interrupted when the shutdown grace ran out, before her server"
+    " stopped"
+)
+def step_interrupted_at_grace(context: Context, person: str) -> None:
+    row, last_event = context.run(context.cast.actor(person).records.run_ending(context.database))
+    stopped, back = context.restart_window
+    check.expect_interrupted_at_grace(row, last_event, stopped, back, policy(context).shutdown_grace)
 
 
 @then("{person:Person} chat is cut off without a close frame, as code 1006 reports")

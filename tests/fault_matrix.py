@@ -402,6 +402,10 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "access_token_audience_unchecked": expect(SIBLING_TOKEN.format("meant for that API's audience"), EVERY_DOOR),
     "access_token_issuer_unchecked": expect(SIBLING_TOKEN.format("made under another issuer name"), EVERY_DOOR),
     "access_token_type_unchecked": expect(SIBLING_TOKEN.format("of another type than an access token"), EVERY_DOOR),
+    "grace_overrun_left_running": expect(
+        "A run still going when the shutdown grace runs out is ended as interrupted by its own server",
+        "Expected the run, still going when the",
+    ),
     "nonce_not_checked": expect(
         "An ID token issued for another nonce signs nobody in",
         "Expected the sign-in to be refused with problem 'nonce-mismatch'",
@@ -645,6 +649,7 @@ def judge(fault: str, run: SuiteRun) -> Verdict:
 # damage other customers' data.
 OWN_DATABASE = {
     "dead_runs_ended_only_when_resumed",
+    "grace_overrun_left_running",
     CLEAN,  # it runs the database outage journeys, which stop the stack's own PostgreSQL
     "session_endings_heard_once",
     "lease_taken_once",

@@ -75,7 +75,8 @@ class ToolCall:
 MAGNITUDES = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
 COST_QUESTION = re.compile(r"(\d+(?:\.\d+)?)\s*([kmb]?)\b[^?]*?tokens?\s+(?:a|per)\s+day", re.IGNORECASE)
 ARITHMETIC = re.compile(r"[-+*/().\d\s]*\d\s*[-+*/]\s*[-+*/().\d\s]*\d[)\s]*")
-WAIT = re.compile(r"\bwait\s+(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\b", re.IGNORECASE)
+WAIT = re.compile(r"\bwait\s+(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\b(?:\s+(\d+)\s+times\b)?", re.IGNORECASE)
+MOST_WAITS = 10
 
 
 class Planner:
@@ -84,7 +85,8 @@ class Planner:
     def plan(self, question: str, tools: frozenset[str]) -> list[ToolCall]:
         wait = WAIT.search(question)
         if wait and "wait" in tools:
-            return [ToolCall("wait", {"seconds": float(wait.group(1))})]
+            times = min(int(wait.group(2) or 1), MOST_WAITS)
+            return [ToolCall("wait", {"seconds": float(wait.group(1))}) for _ in range(times)]
         cost = COST_QUESTION.search(question)
         if cost:
             tokens_per_day = float(cost.group(1)) * MAGNITUDES[cost.group(2).lower()]

@@ -209,10 +209,14 @@ class ChatSessions:
             await self.answer(events, thread_id, question)
         except asyncio.CancelledError:
             log.warning("run %s in thread %s: cut short by shutdown", run_id, thread_id)
-            await asyncio.shield(events.failed(RUN_INTERRUPTED, RESTARTED))
+            await asyncio.shield(self.cut_short(events))
             raise
         finally:
             self.journal.finished(run_id)
+
+    async def cut_short(self, events: RunEvents) -> None:
+        """The shutdown grace ran out with the run still going: it ends here, before the server stops."""
+        await events.failed(RUN_INTERRUPTED, RESTARTED)
 
     async def answer(self, events: RunEvents, thread_id: uuid.UUID, question: str) -> None:
         run_id = events.run_id

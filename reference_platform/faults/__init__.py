@@ -264,6 +264,10 @@ FAULTS: dict[str, Fault] = {
         "a token of another type than at+jwt is accepted as an access token",
         {"access_tokens": identity.TakesAnyTokenType},
     ),
+    "grace_overrun_left_running": Fault(
+        "a run the shutdown grace cuts short is not ended by its server",
+        {"chat_sessions": chat.LeavesCutShortRunsRunning},
+    ),
     "framework_errors_in_plain_text": Fault(
         "the framework's 404 and 405 are plain text, not problems",
         {"framework_errors": identity.plain_framework_errors},

@@ -700,3 +700,10 @@ class EndsDeadRunsOnlyWhenResumed(RunJournal):
 
     async def interrupt_orphans(self, run_id: uuid.UUID | None = None) -> int:
         return 0 if run_id is None else await super().interrupt_orphans(run_id)
+
+
+class LeavesCutShortRunsRunning(ChatSessions):
+    """A run the shutdown grace cuts short is left running, for whoever starts next to find."""
+
+    async def cut_short(self, events: RunEvents) -> None:
+        return None

@@ -1,6 +1,7 @@
 """What the chat promises about pings, slow tools, restarts and abandoned runs, against its published policy."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -23,6 +24,7 @@ class ChatPolicy:
     ping_timeout: float
     tool_timeout: float
     event_retention: float
+    shutdown_grace: float
     diagnostic_tools: bool
 
     @classmethod
@@ -35,6 +37,7 @@ class ChatPolicy:
             float(body["ping_timeout_seconds"]),
             float(body["tool_timeout_seconds"]),
             float(body["event_retention_seconds"]),
+            float(body["shutdown_grace_seconds"]),
             bool(body.get("diagnostic_tools")),
         )
 
@@ -86,6 +89,24 @@ def expect_run_ended(row: dict[str, Any] | None, within: float) -> None:
     assert row["status"] != "running" and row["ended_at"] is not None, (
         f"Expected run {row['run']} to be recorded as ended within {within:g} s of the question; "
         f"it is still {row['status']!r} ({row['events']} events stored)"
+    )
+
+
+def expect_interrupted_at_grace(
+    row: dict[str, Any] | None, last_event: dict[str, Any] | None, stopped: datetime, exited: datetime, grace: float
+) -> None:
+    """The run was ended with agent_error run_interrupted by its own server, when the shutdown grace ran out:
+    not before it, and not by the server that started after it exited."""
+    assert row is not None, "Expected the platform to record the run; the runs table has no such run"
+    ending = (last_event or {}).get("type"), (last_event or {}).get("code")
+    ended = row["ended_at"]
+    in_time = ended is not None and stopped + timedelta(seconds=grace - 1) <= ended <= exited
+    assert ending == ("agent_error", "run_interrupted") and in_time, (
+        f"Expected the run, still going when the {grace:g} s shutdown grace ran out, to be ended with agent_error "
+        f"'run_interrupted' by its server then: between {grace - 1:g} s after the stop and the server's exit "
+        f"{(exited - stopped).total_seconds():.1f} s after it. It ended "
+        f"{f'{(ended - stopped).total_seconds():.1f} s after the stop' if ended else 'never'}, "
+        f"its last event {last_event}"
     )
 
 

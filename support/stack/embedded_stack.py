@@ -364,13 +364,14 @@ class PlatformProcess:
         wait_until_ready(self.process, self.log, f"reference platform at {self.base_url}", is_ready)
 
     def restart(self, sig: signal.Signals) -> float:
-        """Stop it with `sig` (SIGTERM: gracefully; SIGKILL: at once), start it again on the same socket,
-        and return how long it took to be ready again."""
+        """Stop it with `sig` (SIGTERM: gracefully; SIGKILL: at once), start it again on the same socket once
+        it has exited, and return how long it took to exit."""
         started = time.monotonic()
         stop_process(self.process, sig, grace=START_TIMEOUT)
+        exited = time.monotonic() - started
         self.spawn()
         self.wait_ready()
-        return time.monotonic() - started
+        return exited
 
     def stop(self) -> None:
         stop_process(self.process, signal.SIGTERM)
@@ -552,7 +553,7 @@ class EmbeddedStack:
         self.instances = max(self.instances, count)
 
     def restart(self, base_url: str, sig: signal.Signals) -> float:
-        """Restart the instance at `base_url` after stopping it with `sig`; seconds until it was ready again."""
+        """Restart the instance at `base_url` after stopping it with `sig`; seconds until the old one exited."""
         [platform] = [platform for platform in self.platforms if platform.base_url == base_url]
         return self.spawner.submit(platform.restart, sig).result()
 
