@@ -59,3 +59,11 @@ Feature: A customer takes their data with them
     Given Alice has an export of her data ready to download
     When she looks at her export again
     Then she gets a new download link that works, and the one before is refused
+
+  @normal @breaks_storage @allure.label.story:Failures
+  Scenario: An export that cannot be written is reported as failed, and the next one works once storage is back
+    Given Alice has signed up and logged in
+    And the platform's export store cannot be written
+    When she asks for an export of her data
+    Then her export is reported as failed, saying why, with no download link
+    And once the export store works again, her next export is ready

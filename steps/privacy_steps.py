@@ -39,6 +39,36 @@ def step_export_ready(context: Context, person: str, pronoun: str) -> None:
     context.run(actor.data.wait_for_export(EXPORT_WAIT), timeout=EXPORT_WAIT + 5)
 
 
+@given("the platform's export store cannot be written")
+def step_break_export_store(context: Context) -> None:
+    if context.stack is None:
+        raise NotConfigured(
+            "This journey breaks the embedded stack's export store: it runs on the embedded stack only "
+            '(leave it out against a deployment with --tags="not @breaks_storage").'
+        )
+    context.add_cleanup(context.stack.mend_export_store)
+    context.stack.break_export_store()
+
+
+@when("{person:Person} asks for an export of {pronoun:Person} data")
+def step_ask_for_export(context: Context, person: str, pronoun: str) -> None:
+    context.run(context.cast.actor(person).data.request_export())
+
+
+@then("{person:Person} export is reported as failed, saying why, with no download link")
+def step_export_failed(context: Context, person: str) -> None:
+    status = context.run(context.cast.actor(person).data.follow_export(EXPORT_WAIT), timeout=EXPORT_WAIT + 5)
+    check.expect_failed_export(status)
+
+
+@then("once the export store works again, {person:Person} next export is ready")
+def step_next_export_ready(context: Context, person: str) -> None:
+    context.stack.mend_export_store()
+    data = context.cast.actor(person).data
+    context.run(data.request_export())
+    context.run(data.wait_for_export(EXPORT_WAIT), timeout=EXPORT_WAIT + 5)
+
+
 @when("{person:Person} asks for an export of {pronoun:Person} data and downloads it once it is ready")
 def step_export_and_download(context: Context, person: str, pronoun: str) -> None:
     actor = context.cast.actor(person)

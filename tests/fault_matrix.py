@@ -62,6 +62,7 @@ TRACED = "Every answer names its request, by the app's own id when it sent one, 
 ONE_ADDRESS = "Logins from one address are limited, whichever accounts they try, and other addresses are not held back"
 SIBLING_TOKEN = "A token made by another API of the same issuer, {}, opens neither the API nor the chat"
 EVERY_DOOR = "Expected the token to be refused with 401 at GET /me"
+STORE_BROKEN = "An export that cannot be written is reported as failed, and the next one works once storage is back"
 CLOSED_ON_SESSION_END = "Expected the platform to close her chat within 2 s"
 
 
@@ -406,6 +407,8 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "A run still going when the shutdown grace runs out is ended as interrupted by its own server",
         "Expected the run, still going when the",
     ),
+    "failed_export_left_building": expect(STORE_BROKEN, "Expected an export that could not be written to be reported"),
+    "export_job_dies_on_failure": expect(STORE_BROKEN, "Expected her export to be ready within"),
     "nonce_not_checked": expect(
         "An ID token issued for another nonce signs nobody in",
         "Expected the sign-in to be refused with problem 'nonce-mismatch'",
@@ -650,6 +653,8 @@ def judge(fault: str, run: SuiteRun) -> Verdict:
 OWN_DATABASE = {
     "dead_runs_ended_only_when_resumed",
     "grace_overrun_left_running",
+    "failed_export_left_building",
+    "export_job_dies_on_failure",
     CLEAN,  # it runs the database outage journeys, which stop the stack's own PostgreSQL
     "session_endings_heard_once",
     "lease_taken_once",

@@ -141,21 +141,18 @@ class Exports:
         return (row["id"], row["user_id"]) if row else None
 
     async def build(self, export_id: uuid.UUID, user_id: uuid.UUID) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
         file_name = f"{export_id}.json"
         partial = self.directory / f"{file_name}.partial"
         try:
+            self.directory.mkdir(parents=True, exist_ok=True)
             with partial.open("w", encoding="utf-8") as out:
                 await self.write(out, export_id, user_id)
             partial.rename(self.directory / file_name)
         except Exception as error:
             log.exception("export %s failed", export_id)
-            partial.unlink(missing_ok=True)
-            await self.database.pool.execute(
-                "UPDATE exports SET status = 'failed', finished_at = now(), failure = $2 WHERE id = $1",
-                export_id,
-                type(error).__name__,
-            )
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+            await self.mark_failed(export_id, error)
             return
         ready = await self.database.pool.fetchval(
             "UPDATE exports SET status = 'ready', finished_at = now(), file_name = $2 WHERE id = $1 RETURNING id",
@@ -167,6 +164,13 @@ class Exports:
             log.info("export %s was erased with its account while it was built; its file is removed", export_id)
             return
         log.info("export %s of user %s is ready", export_id, user_id)
+
+    async def mark_failed(self, export_id: uuid.UUID, error: Exception) -> None:
+        await self.database.pool.execute(
+            "UPDATE exports SET status = 'failed', finished_at = now(), failure = $2 WHERE id = $1",
+            export_id,
+            f"{type(error).__name__}: the export could not be written; ask for a new one",
+        )
 
     async def write(self, out: Any, export_id: uuid.UUID, user_id: uuid.UUID) -> None:
         """Stream the account's rows into the file, thread by thread and message by message."""

@@ -268,6 +268,13 @@ FAULTS: dict[str, Fault] = {
         "a run the shutdown grace cuts short is not ended by its server",
         {"chat_sessions": chat.LeavesCutShortRunsRunning},
     ),
+    "failed_export_left_building": Fault(
+        "an export that cannot be written stays 'building' instead of 'failed'",
+        {"exports": data.LeavesFailedExportsBuilding},
+    ),
+    "export_job_dies_on_failure": Fault(
+        "a failed export build stops the export job for good", {"exports": data.JobDiesOnAFailedBuild}
+    ),
     "framework_errors_in_plain_text": Fault(
         "the framework's 404 and 405 are plain text, not problems",
         {"framework_errors": identity.plain_framework_errors},

@@ -268,3 +268,16 @@ class AsksEveryoneForAPassword(Erasure):
         password_hash = await self.users.password_hash_of(caller.user_id)
         if password_hash is None or not password or not await self.hashing.verify(password_hash, password):
             raise reauthentication_required("Send your current password as `password`.")
+
+
+class LeavesFailedExportsBuilding(Exports):
+    async def mark_failed(self, export_id: uuid.UUID, error: Exception) -> None:
+        return None
+
+
+class JobDiesOnAFailedBuild(Exports):
+    """Records the failure, then lets it out of the build: the export job stops for good."""
+
+    async def mark_failed(self, export_id: uuid.UUID, error: Exception) -> None:
+        await super().mark_failed(export_id, error)
+        raise error

@@ -27,7 +27,15 @@ class Data:
         assert self.export_location, f"Expected a Location header on the 202; got {requested.describe()}"
 
     async def wait_for_export(self, timeout: float) -> dict[str, Any]:
-        """Read the export's status until it is ready (or failed), within `timeout` seconds."""
+        """Read the export's status until it is ready, within `timeout` seconds."""
+        await self.follow_export(timeout)
+        assert self.export_status.get("status") == "ready", (
+            f"Expected her export to be ready within {timeout:g} s; its status is {self.export_status}"
+        )
+        return self.export_status
+
+    async def follow_export(self, timeout: float) -> dict[str, Any]:
+        """Read the export's status until it is ready or failed, or `timeout` seconds have passed."""
         actor = self.actor
         assert self.export_location, f"{actor.name} has asked for no export"
         deadline = time.monotonic() + timeout
@@ -38,9 +46,6 @@ class Data:
             if status.body.get("status") in ("ready", "failed") or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.2)
-        assert self.export_status.get("status") == "ready", (
-            f"Expected her export to be ready within {timeout:g} s; its status is {self.export_status}"
-        )
         return self.export_status
 
     async def download_export(self, url: str | None = None) -> ApiResponse:

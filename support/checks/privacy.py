@@ -107,3 +107,11 @@ def expect_export_files_gone(before: list[str], after: list[str], store: str) ->
         "there was none: is export_store the platform's?"
     )
     assert not after, f"Expected the erased account's export file to be deleted; the export store still holds {after}"
+
+
+def expect_failed_export(status: dict[str, Any]) -> None:
+    """The export's status says it failed and why, and hands out no link."""
+    assert status.get("status") == "failed" and status.get("failure") and "download_url" not in status, (
+        f"Expected an export that could not be written to be reported as failed, saying why, with no download "
+        f"link; its status is {status}"
+    )

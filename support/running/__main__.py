@@ -2,7 +2,8 @@
 
 One embedded stack (unless a target is configured) serves every worker; each worker is a behave process
 with its own event loop, running a balanced share of the selected scenarios. Scenarios tagged @restarts or
-@serial run after the others, alone. Failed or broken scenarios can be retried on fresh actors; the results
+@breaks_storage run beside them on a second stack of their own (or after them, alone, with no stack of ours);
+@serial ones run after the others, alone. Failed or broken scenarios can be retried on fresh actors; the results
 of every attempt stay, and a scenario that passed only on a retry is marked flaky.
 """
 
@@ -112,7 +113,7 @@ def run_phases(
     """The scenarios that may share the stack in parallel, then the serial ones, alone. Given a stack of their
     own (`beside_args`), the ones that restart a server or the database run on it, one at a time, meanwhile."""
     together = [s for s in scenarios if not s.serial]
-    beside = [s for s in scenarios if s.restarts] if beside_args else []
+    beside = [s for s in scenarios if s.needs_own_stack] if beside_args else []
     alone = [s for s in scenarios if s.serial and s not in beside]
     with ThreadPoolExecutor(1) as pool:
         on_their_own = (
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         if target.embedded:
             # Journeys that restart a server or stop the database get a stack of their own when the run owns
             # its database: they then run meanwhile, not after everyone else.
-            beside = target.database_url is None and any(s.restarts for s in scenarios)
+            beside = target.database_url is None and any(s.needs_own_stack for s in scenarios)
             stacks = start_stacks(target, 1 + beside)
             worker_args = [*without_defines(worker_args, EMBEDDED_ONLY), *embedded_target(target, *stacks[0])]
             if beside:

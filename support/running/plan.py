@@ -9,8 +9,9 @@ from pathlib import Path
 
 from support.report.attempts import scenario_key
 
-SERIAL_TAGS = frozenset({"restarts", "serial"})  # they disturb other scenarios, or must not be disturbed
-RESTARTS_TAG = "restarts"  # they restart a server or the database: on a stack of their own, they disturb nobody
+# They restart a server or the database, or break the export store: on a stack of their own, they disturb nobody.
+OWN_STACK_TAGS = frozenset({"restarts", "breaks_storage"})
+SERIAL_TAGS = OWN_STACK_TAGS | {"serial"}  # they disturb other scenarios, or must not be disturbed
 DURATIONS_FILE = Path("reports/durations.json")
 
 
@@ -30,8 +31,8 @@ class Planned:
         return bool(self.tags & SERIAL_TAGS)
 
     @property
-    def restarts(self) -> bool:
-        return RESTARTS_TAG in self.tags
+    def needs_own_stack(self) -> bool:
+        return bool(self.tags & OWN_STACK_TAGS)
 
 
 def typical_duration(scenarios: list[Planned], durations: dict[str, float], unknown: float = 1.0) -> float:

@@ -31,6 +31,10 @@ class StackHandle(Protocol):
 
     def sibling_apis(self) -> dict[str, str]: ...
 
+    def break_export_store(self) -> None: ...
+
+    def mend_export_store(self) -> None: ...
+
 
 class StackControlServer:
     """Serves one request at a time: one change to the stack at a time."""
@@ -70,6 +74,10 @@ class StackControlServer:
             self.stack.stop_database()
         elif route == "/database/start":
             self.stack.start_database()
+        elif route == "/exports/break":
+            self.stack.break_export_store()
+        elif route == "/exports/mend":
+            self.stack.mend_export_store()
         elif route == "/siblings":
             return {"siblings": self.stack.sibling_apis()}
         elif route != "/describe":
@@ -115,6 +123,12 @@ class RemoteStack:
 
     def start_database(self) -> None:
         self._call("/database/start", {})
+
+    def break_export_store(self) -> None:
+        self._call("/exports/break", {})
+
+    def mend_export_store(self) -> None:
+        self._call("/exports/mend", {})
 
     def sibling_apis(self) -> dict[str, str]:
         siblings: dict[str, str] = self._call("/siblings", {})["siblings"]

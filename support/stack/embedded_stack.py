@@ -574,6 +574,19 @@ class EmbeddedStack:
             )
         return self.postgres
 
+    def break_export_store(self) -> None:
+        """Put a file where the export store's directory is: nothing can be written there until mended."""
+        if self.export_store.is_dir():
+            self.export_store.rename(self.export_store.with_name(f"{self.export_store.name}.away"))
+        self.export_store.write_text("the export store is broken on purpose by a journey\n")
+
+    def mend_export_store(self) -> None:
+        if self.export_store.is_file():
+            self.export_store.unlink()
+        away = self.export_store.with_name(f"{self.export_store.name}.away")
+        if away.is_dir():
+            away.rename(self.export_store)
+
     def sibling_apis(self) -> dict[str, str]:
         """Other APIs of this deployment, started on first asking: same database and signing key, each unlike
         the platform in one thing (SIBLING_APIS); their base URLs by that thing."""
