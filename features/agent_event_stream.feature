@@ -65,6 +65,14 @@ Feature: The agent's event stream
       | Alice's access token re-signed by a stranger's key |
       | a made-up ticket                                   |
       | a ticket Alice has already used                    |
+      | a ticket Alice let expire                          |
+      | an access token of Alice that has expired          |
+
+  @critical @allure.label.story:Handshake
+  Scenario: An app that is not a browser opens its chat with its access token in the Authorization header
+    Given Alice has signed up and logged in
+    When she opens a chat with her access token in the handshake's Authorization header
+    Then her chat opens and the agent answers her question there
 
   @blocker @allure.label.story:Handshake
   Scenario: A customer signed in as herself cannot write into another customer's chat

@@ -79,6 +79,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )  # fmt: skip
     serve.add_argument("--export-dir", type=Path, default=Path("exports"), help="where export files are kept")
     serve.add_argument("--export-link-seconds", type=int, default=600, help="how long a download link works")
+    serve.add_argument("--ticket-seconds", type=int, default=30, help="how long a chat ticket works")
     serve.add_argument("--login-code-seconds", type=int, default=60, help="how long a sign-in's login code works")
     serve.add_argument(
         "--recent-login-seconds", type=int, default=300,
@@ -157,6 +158,7 @@ def serve(args: argparse.Namespace) -> None:
         export_link_seconds=args.export_link_seconds,
         admin_token=os.environ.get(ADMIN_TOKEN_ENV) or None,
         login_code_seconds=args.login_code_seconds,
+        ticket_ttl_seconds=args.ticket_seconds,
         recent_login_seconds=args.recent_login_seconds,
         signing_key_file=args.signing_key,
         chat=ChatPolicy(

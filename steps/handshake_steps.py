@@ -2,6 +2,7 @@
 from behave import then, when
 from behave.runner import Context
 
+from support.checks.event_stream import expect_terminal
 from support.forged_credentials import handshake_credentials
 
 
@@ -18,3 +19,18 @@ def step_refused(context: Context) -> None:
     assert actor.chat.handshake_refusal is not None and actor.chat.handshake_refusal.status == 401, (
         f"Expected HTTP 401 before the upgrade; got {actor.chat.handshake_refusal}"
     )
+
+
+@when("{person:Person} opens a chat with her access token in the handshake's Authorization header")
+def step_open_with_bearer(context: Context, person: str) -> None:
+    context.run(context.cast.actor(person).chat.try_open_chat(with_bearer=True))
+
+
+@then("{person:Person} chat opens and the agent answers her question there")
+def step_bearer_chat_answers(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    assert actor.chat.connection is not None, (
+        f"Expected the handshake with a bearer token to open the chat; it was refused: {actor.chat.handshake_refusal}"
+    )
+    context.run(actor.chat.ask("What is 2 + 2?"))
+    expect_terminal(context.run(actor.runs.latest_run()), "agent_completed")

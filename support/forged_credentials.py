@@ -1,5 +1,6 @@
 """Credentials an attacker might present at the chat handshake, forged from a real victim's session."""
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,12 @@ async def handshake_credentials(kind: str, cast: "Cast") -> HandshakeCredentials
         return HandshakeCredentials(bearer=with_alg_none(cast.actor(found["owner"]).session.token))
     if found := parse.parse("{owner}'s access token re-signed by a stranger's key", kind):
         return HandshakeCredentials(bearer=signed_by_stranger(cast.actor(found["owner"]).session.token))
+    if found := parse.parse("a ticket {owner} let expire", kind):
+        ticket, lifetime = await cast.actor(found["owner"]).chat.chat_ticket_and_lifetime()
+        await asyncio.sleep(lifetime + 1)
+        return HandshakeCredentials(ticket=ticket)
+    if found := parse.parse("an access token of {owner} that has expired", kind):
+        return HandshakeCredentials(bearer=await cast.actor(found["owner"]).session.expired_access_token())
     if found := parse.parse("a ticket {owner} has already used", kind):
         owner = cast.actor(found["owner"])
         ticket = await owner.chat.chat_ticket()

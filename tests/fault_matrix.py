@@ -409,6 +409,13 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     ),
     "failed_export_left_building": expect(STORE_BROKEN, "Expected an export that could not be written to be reported"),
     "export_job_dies_on_failure": expect(STORE_BROKEN, "Expected her export to be ready within"),
+    "tickets_never_expire": expect(
+        "A chat connection with a ticket Alice let expire is refused before it opens", "Expected the handshake"
+    ),
+    "bearer_handshake_refused": expect(
+        "An app that is not a browser opens its chat with its access token in the Authorization header",
+        "Expected the handshake with a bearer token to open the chat",
+    ),
     "nonce_not_checked": expect(
         "An ID token issued for another nonce signs nobody in",
         "Expected the sign-in to be refused with problem 'nonce-mismatch'",
@@ -448,9 +455,15 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "refresh_idle_not_enforced": expect(
         "A refresh token left unused past its idle lifetime is refused", "Expected her refresh token to be refused"
     ),
-    "expired_access_token_accepted": expect(
-        "An expired access token is refused as expired, and refreshing keeps the session",
-        "Expected an expired access token to be refused with 401",
+    "expired_access_token_accepted": (
+        Expectation(
+            "An expired access token is refused as expired, and refreshing keeps the session",
+            "Expected an expired access token to be refused with 401",
+        ),
+        Expectation(
+            "A chat connection with an access token of Alice that has expired is refused before it opens",
+            "Expected the handshake to be refused",
+        ),
     ),
     "password_change_keeps_sessions": expect(
         "Changing the password signs out every other session", "Expected the laptop's access token to be refused"

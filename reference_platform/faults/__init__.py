@@ -275,6 +275,11 @@ FAULTS: dict[str, Fault] = {
     "export_job_dies_on_failure": Fault(
         "a failed export build stops the export job for good", {"exports": data.JobDiesOnAFailedBuild}
     ),
+    "tickets_never_expire": Fault("a chat ticket opens a chat however late", {"tickets": identity.TicketsNeverExpire}),
+    "bearer_handshake_refused": Fault(
+        "a chat handshake with Authorization: Bearer is refused; only tickets open chats",
+        {"handshake": chat.TicketsOnly},
+    ),
     "framework_errors_in_plain_text": Fault(
         "the framework's 404 and 405 are plain text, not problems",
         {"framework_errors": identity.plain_framework_errors},

@@ -21,7 +21,7 @@ from reference_platform.database import HeldConnection
 from reference_platform.identity.bearer import Caller
 from reference_platform.identity.sessions import SessionEndings
 from reference_platform.limits.rate_limits import Verdict
-from reference_platform.problems import Problem
+from reference_platform.problems import Problem, unauthorized
 
 
 class SkipsThinking(RunEvents):
@@ -92,6 +92,15 @@ class LetsAnyoneIn(HandshakeAuthenticator):
         if "ticket" in websocket.query_params or "authorization" in websocket.headers:
             return await super().authenticate(websocket)
         return Caller(uuid.UUID(int=0), uuid.UUID(int=0))
+
+
+class TicketsOnly(HandshakeAuthenticator):
+    """Only a browser's ticket opens a chat: an app's Authorization header is refused."""
+
+    async def authenticate(self, websocket: WebSocket) -> Caller:
+        if "ticket" not in websocket.query_params:
+            raise unauthorized("Open the chat with a ticket.")
+        return await super().authenticate(websocket)
 
 
 class TalksAMomentAfterTheEnd(RunEvents):

@@ -33,11 +33,18 @@ class Chat:
         return self.connection
 
     async def open_chat(self) -> None:
+        await self.try_open_chat()
+        assert self.connection is not None, f"{self.actor.name} could not open her chat: {self.handshake_refusal}"
+
+    async def try_open_chat(self, with_bearer: bool = False) -> None:
+        """A new chat, and the handshake into it with a ticket, as a browser does, or with her access token."""
         actor = self.actor
         created = await actor.api.create_thread(actor.session.token, "First chat")
         self.thread_id = expect_status(created, 201, f"{actor.name} opens a chat").body["id"]
-        await self.try_connect(ticket=await self.chat_ticket())
-        assert self.connection is not None, f"{actor.name} could not open her chat: {self.handshake_refusal}"
+        if with_bearer:
+            await self.try_connect(bearer=actor.session.token)
+        else:
+            await self.try_connect(ticket=await self.chat_ticket())
 
     async def try_connect(self, ticket: str | None = None, bearer: str | None = None) -> None:
         """Attempt a chat handshake; a refusal is kept for the steps to judge."""
@@ -50,13 +57,18 @@ class Chat:
             self.handshake_refusal = refusal
 
     async def chat_ticket(self) -> str:
+        ticket, _ = await self.chat_ticket_and_lifetime()
+        return ticket
+
+    async def chat_ticket_and_lifetime(self) -> tuple[str, float]:
+        """A new chat ticket, and the seconds it works for, as the platform said."""
         actor = self.actor
         issued = expect_status(
             await actor.api.issue_ticket(actor.session.token), 201, f"{actor.name} asks for a chat ticket"
         )
         ticket: str = issued.body["ticket"]
         actor.evidence.redactor.remember(ticket)
-        return ticket
+        return ticket, float(issued.body["expires_in"])
 
     async def ask(self, question: str, thread_id: str | None = None) -> None:
         """Send a question into her chat, or into the thread named; her runs await its answer."""

@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING
 
 from support.clients.http_client import ApiResponse, expect_status
+from support.stack.service_errors import NotConfigured
 
 if TYPE_CHECKING:
     from support.actors import Actor
@@ -92,6 +93,18 @@ class Session:
         body = answer.body if isinstance(answer.body, dict) else {}
         self.actor.evidence.redactor.remember(body.get("access_token"), body.get("refresh_token"))
         expect_status(answer, 200, f"{self.actor.name} logs in at the API at {base_url}")
+        return str(body["access_token"])
+
+    async def expired_access_token(self) -> str:
+        """An access token of hers, from a login of the short-lived client, once it has expired."""
+        client = self.actor.target.short_lived_client
+        if client is None:
+            raise NotConfigured("Expiry journeys need a client with short token lifetimes: -D short_lived_client=<id>")
+        answer = await self.actor.api.log_in(self.actor.email, self.actor.password, client)
+        body = answer.body if isinstance(answer.body, dict) else {}
+        self.actor.evidence.redactor.remember(body.get("access_token"), body.get("refresh_token"))
+        expect_status(answer, 200, f"{self.actor.name} logs in with the short-lived client")
+        await asyncio.sleep(float(body["expires_in"]) + 1)
         return str(body["access_token"])
 
     async def try_log_in_from(self, address: str, email: str | None = None) -> ApiResponse:

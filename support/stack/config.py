@@ -11,6 +11,7 @@ EMBEDDED_SHORT_LIVED_CLIENT = "expiry-probe"  # registered by the embedded stack
 # Lifetimes the embedded stack shortens from the README's minutes, so the journeys that wait them out take seconds.
 EMBEDDED_SHORT_LIVED_SESSION_SECONDS = 10
 EMBEDDED_LOGIN_CODE_SECONDS = 5
+EMBEDDED_TICKET_SECONDS = 5
 EMBEDDED_RECENT_LOGIN_SECONDS = 5
 
 

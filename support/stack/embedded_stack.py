@@ -28,6 +28,7 @@ from support.stack.config import (
     EMBEDDED_RECENT_LOGIN_SECONDS,
     EMBEDDED_SHORT_LIVED_CLIENT,
     EMBEDDED_SHORT_LIVED_SESSION_SECONDS,
+    EMBEDDED_TICKET_SECONDS,
 )
 from support.stack.postgres_binaries import PostgresNotFound, open_to, postgres_bin
 from support.stack.service_errors import NotConfigured
@@ -344,7 +345,8 @@ class PlatformProcess:
             "--client", SHORT_LIVED_CLIENT, *provider_args, "--limits", "short", "--login-limit-exempt", "127.0.0.1",
             "--password-hashing", PASSWORD_HASHING, "--export-dir", str(self.exports),
             "--export-link-seconds", str(EXPORT_LINK_SECONDS), "--login-code-seconds", str(EMBEDDED_LOGIN_CODE_SECONDS),
-            "--recent-login-seconds", str(EMBEDDED_RECENT_LOGIN_SECONDS), *CHAT_POLICY_ARGS, *fault_args,
+            "--recent-login-seconds", str(EMBEDDED_RECENT_LOGIN_SECONDS),
+            "--ticket-seconds", str(EMBEDDED_TICKET_SECONDS), *CHAT_POLICY_ARGS, *fault_args,
             *self.differences,
         ]  # fmt: skip
         self.spawn()
