@@ -63,6 +63,11 @@ Feature: Signing in through an identity provider
     Then her sign-in is refused as "nonce-mismatch", and nobody is signed in
     And no account exists for her
 
+  @critical @allure.label.story:Tampering
+  Scenario: A sign-in is bound to the browser that started it, by a cookie no script can read
+    When Alice starts to sign in through the identity provider
+    Then the platform gave her browser a cookie for the sign-in that scripts cannot read, sent only to sign-in, lasting 5 minutes at most
+
   @blocker @allure.label.story:Tampering
   Scenario: A code stolen from another browser's login signs nobody in
     Given Alice has started to sign in through the identity provider, and the provider has answered her browser

@@ -26,6 +26,12 @@ Feature: Sessions and their tokens
     Then she holds a new access token and a new refresh token
     And her old refresh token is refused
 
+  @critical @allure.label.story:Refresh
+  Scenario: A refresh token the platform never issued is refused
+    Given Alice has signed up and logged in
+    When Mallory refreshes with a refresh token the platform never issued
+    Then the refresh is refused as invalid_grant, in the problem and in the OAuth error member
+
   @blocker @allure.label.story:Refresh
   Scenario: A replayed refresh token ends the whole session
     Given Alice has signed up and logged in

@@ -318,8 +318,7 @@ def routes(parts: Parts) -> Starlette:
         provider = request.path_params["provider"]
         url, attempt = await parts.oidc.start(provider)
         response = RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
-        response.set_cookie(ATTEMPT_COOKIE, attempt, max_age=parts.settings.oidc_attempt_seconds,
-                            path="/auth/oidc", httponly=True, samesite="lax")  # fmt: skip
+        response.set_cookie(ATTEMPT_COOKIE, attempt, **parts.oidc.attempt_cookie())
         return response
 
     async def oidc_callback(request: Request) -> Response:

@@ -1,4 +1,6 @@
 # mypy: disable-error-code="untyped-decorator"
+import secrets
+
 from behave import given, then, when
 from behave.runner import Context
 
@@ -67,6 +69,16 @@ def step_replay(context: Context, person: str, owner: str) -> None:
         closed = context.run(victim.chat.wait_for_close(0))
         assert closed is None, f"{victim.name}'s chat closed before the replay, on her own refresh: {closed}"
     context.run(context.cast.actor(person).session.try_refresh(victim.session.used_refresh_tokens[-1]))
+
+
+@when("{person:Person} refreshes with a refresh token the platform never issued")
+def step_refresh_unknown(context: Context, person: str) -> None:
+    context.run(context.cast.actor(person).session.try_refresh(secrets.token_urlsafe(32)))
+
+
+@then("the refresh is refused as invalid_grant, in the problem and in the OAuth error member")
+def step_unknown_refused(context: Context) -> None:
+    check.expect_refresh_refused(context.cast.current.last_response, "a refresh token the platform never issued")
 
 
 @then("the replay is refused")

@@ -7,6 +7,8 @@ from support.clients.urls import with_query
 from support.stack.service_errors import NotConfigured
 from support.waiting import wait_until
 
+ATTEMPT_SECONDS = 300  # README: a sign-in attempt lives 5 minutes
+
 # The embedded stack's misbehaving providers (support/stack/hostile_provider.py), by what their ID token does wrong.
 FLAWED_ID_TOKENS = {
     "is signed by a key the provider never published": "forged_signature",
@@ -104,6 +106,20 @@ def step_login_code_refused(context: Context, person: str) -> None:
     sign_in = context.cast.actor(person).provider.sign_ins[-1]
     assert sign_in.login_code is not None
     check.expect_login_code_refused(context.run(context.cast.api.exchange_login_code(sign_in.login_code)))
+
+
+@when("{person:Person} starts to sign in through the identity provider")
+def step_start_sign_in(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    context.run(actor.provider.start_sign_in(actor.email))
+
+
+@then(
+    "the platform gave {person:Person} browser a cookie for the sign-in that scripts cannot read, sent only to"
+    " sign-in, lasting 5 minutes at most"
+)
+def step_attempt_cookie(context: Context, person: str) -> None:
+    check.expect_attempt_cookie(context.cast.actor(person).provider.sign_ins[-1].started, ATTEMPT_SECONDS)
 
 
 @when("{person:Person} brings that answer, code and state, to the platform in her own browser")

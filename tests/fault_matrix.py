@@ -63,6 +63,7 @@ ONE_ADDRESS = "Logins from one address are limited, whichever accounts they try,
 SIBLING_TOKEN = "A token made by another API of the same issuer, {}, opens neither the API nor the chat"
 EVERY_DOOR = "Expected the token to be refused with 401 at GET /me"
 STORE_BROKEN = "An export that cannot be written is reported as failed, and the next one works once storage is back"
+UNKNOWN_REFRESH = "A refresh token the platform never issued is refused"
 CLOSED_ON_SESSION_END = "Expected the platform to close her chat within 2 s"
 
 
@@ -415,6 +416,12 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "bearer_handshake_refused": expect(
         "An app that is not a browser opens its chat with its access token in the Authorization header",
         "Expected the handshake with a bearer token to open the chat",
+    ),
+    "refresh_refusal_without_oauth_error": expect(UNKNOWN_REFRESH, 'to carry "error": "invalid_grant"'),
+    "unknown_refresh_token_fails": expect(UNKNOWN_REFRESH, "to be refused with invalid_grant"),
+    "attempt_cookie_readable_by_scripts": expect(
+        "A sign-in is bound to the browser that started it, by a cookie no script can read",
+        "Expected the sign-in to set the cookie oidc_attempt with HttpOnly",
     ),
     "nonce_not_checked": expect(
         "An ID token issued for another nonce signs nobody in",

@@ -280,6 +280,15 @@ FAULTS: dict[str, Fault] = {
         "a chat handshake with Authorization: Bearer is refused; only tickets open chats",
         {"handshake": chat.TicketsOnly},
     ),
+    "refresh_refusal_without_oauth_error": Fault(
+        'a refused refresh carries no "error": "invalid_grant"', {"sessions": identity.RefusesWithoutOAuthError}
+    ),
+    "unknown_refresh_token_fails": Fault(
+        "a refresh token the platform never issued gets a 500", {"sessions": identity.FailsOnUnknownRefreshTokens}
+    ),
+    "attempt_cookie_readable_by_scripts": Fault(
+        "the sign-in attempt's cookie is not HttpOnly", {"oidc": identity.AttemptCookieForScripts}
+    ),
     "framework_errors_in_plain_text": Fault(
         "the framework's 404 and 405 are plain text, not problems",
         {"framework_errors": identity.plain_framework_errors},

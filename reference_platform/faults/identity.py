@@ -83,6 +83,11 @@ class SkipsPkce(OidcProvider):
         return client
 
 
+class AttemptCookieForScripts(OidcLogins):
+    def attempt_cookie(self) -> dict[str, Any]:
+        return {**super().attempt_cookie(), "httponly": False}
+
+
 class IgnoresState(OidcLogins):
     @staticmethod
     def check_state(params: dict[str, str], attempt: Attempt) -> None:
@@ -196,6 +201,26 @@ class KeepsRefreshTokens(Sessions):
             str(row["user_id"]), str(row["family_id"]), row["client_id"], policy.access_seconds
         )
         return TokenSet(access, refresh_token, policy.access_seconds, policy.refresh_idle_seconds)
+
+
+class RefusesWithoutOAuthError(Sessions):
+    """Refused refreshes are problems without OAuth's "error" member."""
+
+    async def refresh(self, refresh_token: str) -> TokenSet:
+        try:
+            return await super().refresh(refresh_token)
+        except Problem as refusal:
+            raise Problem(refusal.status, refusal.slug, refusal.title, refusal.detail) from refusal
+
+
+class FailsOnUnknownRefreshTokens(Sessions):
+    async def refresh(self, refresh_token: str) -> TokenSet:
+        known = await self.database.pool.fetchval(
+            "SELECT true FROM refresh_tokens WHERE token_hash = $1", secret_digest(refresh_token)
+        )
+        if not known:
+            raise LookupError("no such refresh token")  # an unhandled error: a 500
+        return await super().refresh(refresh_token)
 
 
 class ForgivesReuse(Sessions):

@@ -152,6 +152,11 @@ class OidcLogins:
         self.attempt_seconds = attempt_seconds
         self.login_code_seconds = login_code_seconds
 
+    def attempt_cookie(self) -> dict[str, Any]:
+        """How the browser keeps the attempt: out of scripts' reach, sent only to sign-in, for the attempt's life.
+        SameSite=Lax, so it comes back with the provider's top-level redirect."""
+        return {"max_age": self.attempt_seconds, "path": "/auth/oidc", "httponly": True, "samesite": "lax"}
+
     def provider(self, name: str) -> OidcProvider:
         if name not in self.providers:
             raise Problem(

@@ -1,6 +1,7 @@
 """What a Then verifies about a sign-in through the identity provider."""
 
 import re
+from http.cookies import SimpleCookie
 from typing import Any
 
 from support.checks.problems import expect_problem_document
@@ -100,4 +101,26 @@ def expect_login_code_refused(answer: ApiResponse) -> None:
     ), (
         f"Expected an expired login code to be refused with 400 problem 'invalid-login-code', and no tokens; "
         f"got {answer.describe()}"
+    )
+
+
+def expect_attempt_cookie(started: ApiResponse | None, longest_seconds: int) -> None:
+    """The start's Set-Cookie for oidc_attempt: HttpOnly, Path=/auth/oidc, Max-Age within `longest_seconds`."""
+    assert started is not None, "the sign-in never started"
+    jar = SimpleCookie()
+    for key, value in started.headers.multi_items():
+        if key.lower() == "set-cookie":
+            jar.load(value)
+    cookie = jar.get("oidc_attempt")
+    shown = {name: value for name, value in cookie.items() if value} if cookie else "no oidc_attempt cookie"
+    max_age = str(cookie["max-age"]) if cookie else ""
+    assert (
+        cookie is not None
+        and cookie["httponly"]
+        and cookie["path"] == "/auth/oidc"
+        and max_age.isdigit()
+        and 0 < int(max_age) <= longest_seconds
+    ), (
+        "Expected the sign-in to set the cookie oidc_attempt with HttpOnly, Path=/auth/oidc and a Max-Age of at "
+        f"most {longest_seconds} s; its attributes are {shown}"
     )

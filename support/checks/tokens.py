@@ -66,8 +66,13 @@ def expect_rotated(before: ApiResponse, after: ApiResponse) -> None:
 
 
 def expect_refresh_refused(response: ApiResponse, why: str) -> None:
+    """400 problem invalid-grant, whose body also carries OAuth's "error": "invalid_grant" (RFC 6749 §5.2)."""
+    oauth_error = response.body.get("error") if isinstance(response.body, dict) else None
     assert response.status == 400 and response.problem_type.endswith("/invalid-grant"), (
         f"Expected {why} to be refused with invalid_grant; got {response.describe()}"
+    )
+    assert oauth_error == "invalid_grant", (
+        f'Expected the refusal of {why} to carry "error": "invalid_grant" for OAuth clients; got {response.describe()}'
     )
 
 

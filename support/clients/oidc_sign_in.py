@@ -21,6 +21,7 @@ class SignIn:
 
     login_name: str
     authorization_url: str = ""
+    started: ApiResponse | None = None  # the platform's answer to starting: the redirect, and its cookie
     callback_url: str = ""
     callback: ApiResponse | None = None
     landing_url: str = ""
@@ -48,7 +49,7 @@ class ProviderSignIn:
 
     async def begin(self, sign_in: SignIn) -> None:
         """Ask the platform to start; it sends the browser to the provider with its authorization request."""
-        started = await self.ask_to_start()
+        started = sign_in.started = await self.ask_to_start()
         location = started.headers.get("location")
         assert started.status == 302 and location, (
             f"Expected the sign-in to start with a redirect; got {started.describe()}"
