@@ -14,10 +14,11 @@ Feature: The platform rides out a database outage
   - a run is the agent's work on one question, from agent_started to its end.
 
   @critical @allure.label.story:Outage
-  Scenario: While the database is down, every request that needs it is told to try again later
+  Scenario: While the database is down, requests that need it are told to try again later, and no server is taken for dead
     Given Alice has signed up and logged in
     When the platform's database goes down
     Then each of her requests that need the database gets a 503 problem "database-unavailable" with Retry-After
+    And each server still says it is alive
 
   @critical @allure.label.story:Outage
   Scenario: A run in progress when the database goes down ends with service_unavailable, and the chat closes

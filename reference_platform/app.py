@@ -34,6 +34,7 @@ from reference_platform.chat.tools import Calculator, CostEstimator, Tool, Wait
 from reference_platform.data.erasure import Erasure
 from reference_platform.data.exports import Exports, export_not_found
 from reference_platform.database import CLIENT_ERRORS, DATABASE_OUTAGES, Database
+from reference_platform.health import Health
 from reference_platform.identity.accounts import Accounts, UserStore, normalize_email
 from reference_platform.identity.bearer import BearerAuth, Caller
 from reference_platform.identity.oidc import OidcLogins, OidcProvider
@@ -61,12 +62,10 @@ from reference_platform.problems import (
     problem_handler,
 )
 from reference_platform.settings import Settings
-from reference_platform.version import platform_version
 
 log = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-Id"
 ATTEMPT_COOKIE = "oidc_attempt"
-READINESS_TIMEOUT = 2.0
 
 
 @dataclass
@@ -88,6 +87,7 @@ class Parts:
     session_endings: SessionEndings
     framework_errors: ExceptionHandler
     request_ids: "RequestIds"
+    health: Health
     sessions: Sessions
     bearer: BearerAuth
     handshake: HandshakeAuthenticator
@@ -121,6 +121,7 @@ class Blueprint:
     run_events: RunEventsFactory = RunEvents
     framework_errors: ExceptionHandler = http_error_handler
     request_ids: "RequestIds" = correlated
+    health: type[Health] = Health
     chat_sessions: type[ChatSessions] = ChatSessions
     journal: type[RunJournal] = RunJournal
     run_feed: type[RunFeed] = RunFeed
@@ -163,6 +164,7 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
         for provider in settings.oidc_providers
     }
     chat_sessions = blueprint.chat_sessions(chats, agent, blueprint.run_events, quotas, journal, run_feed)
+    lease = blueprint.lease(settings.database_url, settings.instance_id, journal)
     session_endings = blueprint.session_endings(
         settings.database_url,
         chat_sessions.end_session,
@@ -179,11 +181,12 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
         agent=agent,
         journal=journal,
         run_feed=run_feed,
-        lease=blueprint.lease(settings.database_url, settings.instance_id, journal),
+        lease=lease,
         chat_sessions=chat_sessions,
         session_endings=session_endings,
         framework_errors=blueprint.framework_errors,
         request_ids=blueprint.request_ids,
+        health=blueprint.health(database, (lease.connection, run_feed.connection, session_endings.connection)),
         sessions=sessions,
         bearer=bearer,
         handshake=blueprint.handshake(tickets, bearer),
@@ -423,27 +426,13 @@ def routes(parts: Parts) -> Starlette:
         return Response(status_code=204)
 
     async def live(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        return JSONResponse(await parts.health.live())
 
     async def ready(request: Request) -> Response:
-        try:
-            await parts.database.pool.fetchval("SELECT 1", timeout=READINESS_TIMEOUT)
-        except Exception as error:  # a dying connection raises client errors too; lost() tells them apart
-            if not await parts.database.lost(error):
-                raise
-            lost = database_unavailable(error)
-            raise Problem(
-                503, "not-ready", "A dependency is down", lost.detail, lost.headers, dependencies={"database": "down"}
-            ) from error
-        held = (parts.lease.connection, parts.run_feed.connection, parts.session_endings.connection)
-        if unheld := [connection.name for connection in held if not connection.held]:
-            detail = f"Reconnecting to the database: {', '.join(unheld)}."
-            raise Problem(503, "not-ready", "A dependency is down", detail, {"Retry-After": "1"},
-                          dependencies={"database": "reconnecting"})  # fmt: skip
-        return JSONResponse({"status": "ready", "dependencies": {"database": "up"}})
+        return JSONResponse(await parts.health.ready())
 
     async def version(request: Request) -> Response:
-        return JSONResponse(platform_version())
+        return JSONResponse(parts.health.version())
 
     async def chat_policy(request: Request) -> Response:
         limits = {"max_message_bytes": MAX_MESSAGE_BYTES, "max_frame_bytes": MAX_FRAME_BYTES}

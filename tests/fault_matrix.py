@@ -53,6 +53,9 @@ AFTER_LOGOUT = "Alice's access token after she logged out opens neither the API 
 AFTER_ERASURE = "Alice's access token after she erased her account opens neither the API nor the chat"
 CHAT_OVER_LIMIT = "A chat message over the limit gets a rate_limited error frame, no run, and the chat stays open"
 FOREIGN_THREAD = "A customer signed in as herself cannot write into another customer's chat"
+OUTAGE_REQUESTS = (
+    "While the database is down, requests that need it are told to try again later, and no server is taken for dead"
+)
 OUTAGE_MID_RUN = "A run in progress when the database goes down ends with service_unavailable, and the chat closes"
 OUTAGE_QUESTION = "A question sent while the database is down gets an error frame, and the chat closes"
 WRONG_CURRENT_PASSWORD = "A password change with a wrong current password is refused and leaves her password as it was"
@@ -233,10 +236,12 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "outage_without_error_frame": expect(
         OUTAGE_QUESTION, "Expected her message to get an error frame 'service_unavailable'"
     ),
-    "outage_is_a_bare_500": expect(
-        "While the database is down, every request that needs it is told to try again later",
-        "Expected every request that needs the database to get 503",
+    "outage_is_a_bare_500": expect(OUTAGE_REQUESTS, "Expected every request that needs the database to get 503"),
+    "liveness_asks_the_database": expect(OUTAGE_REQUESTS, "Expected every server to say it is alive"),
+    "readiness_without_dependencies": expect(
+        "A serving instance says it is ready, with its database up", "Expected the server to say it is ready"
     ),
+    "version_without_commit": expect("The platform names what is deployed", "Expected GET /version to name"),
     "foreign_delete_clears_run_journal": expect(
         "Another customer cannot delete a chat by its id", "Expected the other customer's chat to be unchanged"
     ),
@@ -682,6 +687,7 @@ OWN_DATABASE = {
     "outage_closes_with_1011",
     "outage_without_error_frame",
     "outage_is_a_bare_500",
+    "liveness_asks_the_database",
     "erasure_closes_every_chat",
     "export_in_another_name",
     "export_profile_holds_password_hash",

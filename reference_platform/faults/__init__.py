@@ -289,6 +289,14 @@ FAULTS: dict[str, Fault] = {
     "attempt_cookie_readable_by_scripts": Fault(
         "the sign-in attempt's cookie is not HttpOnly", {"oidc": identity.AttemptCookieForScripts}
     ),
+    "liveness_asks_the_database": Fault(
+        "liveness fails while the database is down, so an outage gets every server restarted",
+        {"health": data.LivenessAsksTheDatabase},
+    ),
+    "readiness_without_dependencies": Fault(
+        "readiness does not say how its dependencies are", {"health": data.ReadinessWithoutDependencies}
+    ),
+    "version_without_commit": Fault("GET /version names no commit", {"health": data.VersionWithoutCommit}),
     "framework_errors_in_plain_text": Fault(
         "the framework's 404 and 405 are plain text, not problems",
         {"framework_errors": identity.plain_framework_errors},

@@ -9,6 +9,7 @@ from typing import Any
 
 from reference_platform.data.erasure import Erasure, reauthentication_required
 from reference_platform.data.exports import Exports, ExportStatus
+from reference_platform.health import Health
 from reference_platform.identity.bearer import Caller
 from reference_platform.identity.secrets import secret_digest
 from reference_platform.problems import Problem
@@ -281,3 +282,20 @@ class JobDiesOnAFailedBuild(Exports):
     async def mark_failed(self, export_id: uuid.UUID, error: Exception) -> None:
         await super().mark_failed(export_id, error)
         raise error
+
+
+class LivenessAsksTheDatabase(Health):
+    async def live(self) -> dict[str, Any]:
+        await self.database.pool.fetchval("SELECT 1")
+        return await super().live()
+
+
+class ReadinessWithoutDependencies(Health):
+    async def ready(self) -> dict[str, Any]:
+        await super().ready()
+        return {"status": "ready"}
+
+
+class VersionWithoutCommit(Health):
+    def version(self) -> dict[str, str]:
+        return {key: value for key, value in super().version().items() if key != "commit"}
