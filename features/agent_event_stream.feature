@@ -69,6 +69,18 @@ Feature: The agent's event stream
       | an access token of Alice that has expired          |
 
   @critical @allure.label.story:Handshake
+  Scenario: A chat ticket lives 30 seconds at most, and is never cached
+    Given Alice has signed up and logged in
+    When she asks for a chat ticket
+    Then she gets a ticket that lives 30 seconds at most, marked never to be cached
+
+  @blocker @allure.label.story:Handshake
+  Scenario: One-time secrets are kept only as digests
+    Given Alice has signed in through the identity provider
+    When she asks for a chat ticket
+    Then the platform's database holds none of her login code, chat ticket and refresh token as they were issued
+
+  @critical @allure.label.story:Handshake
   Scenario: An app that is not a browser opens its chat with its access token in the Authorization header
     Given Alice has signed up and logged in
     When she opens a chat with her access token in the handshake's Authorization header

@@ -84,6 +84,14 @@ Feature: Fair use and plans
     Then she is refused with a 429 problem that says when to retry
     And the refusal names the exports limit and shows none of it left
 
+  @critical @allure.label.story:Plans
+  Scenario: Moving back to the free plan does not hand back what was used
+    Given Alice has signed up and logged in
+    And the company has upgraded Alice to the pro plan
+    And she has opened chats until the platform refused
+    When the company moves Alice back to the free plan
+    Then her next chat is refused, as what she used carried over
+
   @normal @allure.label.story:Plans
   Scenario: A request to the admin API without the admin token is refused as unauthorized
     When Mallory tries to upgrade a customer to the pro plan through the admin API without a token

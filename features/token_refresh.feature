@@ -19,6 +19,12 @@ Feature: Sessions and their tokens
     Then every token answer she got is marked never to be cached
     And her access tokens are the platform's own for its API, expire within 15 minutes and verify against the platform's published keys
 
+  @critical @allure.label.story:Token_lifetime
+  Scenario: Every access token names its account, its session, its app and itself
+    Given Alice has signed up and logged in
+    When she refreshes her session
+    Then each of her access tokens names her account, her one session, the app it was issued to, and an id of its own
+
   @critical @allure.label.story:Refresh
   Scenario: A refresh hands out a new pair and uses up the old refresh token
     Given Alice has signed up and logged in

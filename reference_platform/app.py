@@ -364,7 +364,7 @@ def routes(parts: Parts) -> Starlette:
         verdict = await parts.quotas.enforce(caller.user_id, WRITES)
         ticket = await parts.tickets.issue(caller)
         return JSONResponse(
-            {"ticket": ticket, "expires_in": parts.settings.ticket_ttl_seconds},
+            {"ticket": ticket, "expires_in": parts.tickets.ttl_seconds},
             status_code=201,
             headers={"Cache-Control": "no-store", **verdict.headers()},
         )

@@ -2,8 +2,11 @@
 from behave import then, when
 from behave.runner import Context
 
+from support.checks import handshake as check
 from support.checks.event_stream import expect_terminal
 from support.forged_credentials import handshake_credentials
+
+LONGEST_TICKET_SECONDS = 30  # README: a ticket lives 30 s
 
 
 @when("{person:Person} connects to the chat with {credentials}")
@@ -34,3 +37,27 @@ def step_bearer_chat_answers(context: Context, person: str) -> None:
     )
     context.run(actor.chat.ask("What is 2 + 2?"))
     expect_terminal(context.run(actor.runs.latest_run()), "agent_completed")
+
+
+@when("{person:Person} asks for a chat ticket")
+def step_ask_for_ticket(context: Context, person: str) -> None:
+    context.run(context.cast.actor(person).chat.chat_ticket())
+
+
+@then("{person:Person} gets a ticket that lives 30 seconds at most, marked never to be cached")
+def step_ticket_issued(context: Context, person: str) -> None:
+    check.expect_ticket_issued(context.cast.actor(person).chat.ticket_answer, LONGEST_TICKET_SECONDS)
+
+
+@then(
+    "the platform's database holds none of {person:Person} login code, chat ticket and refresh token as they were"
+    " issued"
+)
+def step_secrets_digested(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    issued = {
+        "login code": actor.provider.sign_ins[-1].login_code,
+        "chat ticket": actor.chat.ticket_answer.body["ticket"] if actor.chat.ticket_answer else None,
+        "refresh token": actor.session.refresh_token,
+    }
+    check.expect_only_digests(context.run(context.database.tables_holding(issued)))

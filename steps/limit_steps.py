@@ -140,11 +140,13 @@ def admin_token(context: Context) -> str:
     return token
 
 
+@when("the company moves {person:Person} back to the {plan} plan")
+@given("the company has upgraded {person:Person} to the {plan} plan")
 @when("the company upgrades {person:Person} to the {plan} plan")
-def step_upgrade(context: Context, person: str, plan: str) -> None:
+def step_change_plan(context: Context, person: str, plan: str) -> None:
     actor = context.cast.actor(person)
-    upgraded = context.run(context.cast.api.set_plan(admin_token(context), str(actor.user_id), plan))
-    actor.limits.plan_answer = expect_status(upgraded, 200, f"the company upgrades {actor.name} to {plan}")
+    changed = context.run(context.cast.api.set_plan(admin_token(context), str(actor.user_id), plan))
+    actor.limits.plan_answer = expect_status(changed, 200, f"the company moves {actor.name} to the {plan} plan")
 
 
 @then("{person:Person} can open a chat again at once, with the same access token, under the pro plan's limit")
@@ -159,6 +161,11 @@ def step_upgraded_at_once(context: Context, person: str) -> None:
     )
     assert actor.limits.plan_answer is not None, f"{actor.name} was not upgraded"
     check.expect_plan_limit(response, actor.limits.plan_answer, "writes")
+
+
+@then("{person:Person} next chat is refused, as what she used carried over")
+def step_still_refused(context: Context, person: str) -> None:
+    check.expect_limited(context.run(context.cast.actor(person).limits.open_thread()))
 
 
 @when("{person:Person} tries to upgrade herself to the {plan} plan through the admin API")

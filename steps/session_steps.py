@@ -11,6 +11,7 @@ from support.stack.service_errors import NotConfigured
 from support.waiting import wait_until
 
 SESSION_ENDED = 1008
+DEFAULT_APP = "chat-web"  # README: the client a login without client_id belongs to
 
 
 @given("{person:Person} has signed up and logged in with the short-lived client")
@@ -46,6 +47,16 @@ def step_short_lived_and_verifiable(context: Context, person: str) -> None:
     tokens = [response.body["access_token"] for response in actor.session.token_responses]
     target = context.target
     check.expect_verifiable_short_lived(tokens, jwks, target.token_audience, target.token_issuer or target.base_url)
+
+
+@then(
+    "each of {person:Person} access tokens names her account, her one session, the app it was issued to, and an id"
+    " of its own"
+)
+def step_session_claims(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    tokens = [response.body["access_token"] for response in actor.session.token_responses]
+    check.expect_session_claims(tokens, actor.user_id, DEFAULT_APP)
 
 
 @then("{person:Person} holds a new access token and a new refresh token")

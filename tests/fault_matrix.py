@@ -428,6 +428,19 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "A sign-in is bound to the browser that started it, by a cookie no script can read",
         "Expected the sign-in to set the cookie oidc_attempt with HttpOnly",
     ),
+    "plan_change_resets_usage": expect(
+        "Moving back to the free plan does not hand back what was used", "Expected the platform to refuse with 429"
+    ),
+    "access_tokens_share_an_id": expect(
+        "Every access token names its account, its session, its app and itself", "Expected each access token to name"
+    ),
+    "day_long_tickets": expect(
+        "A chat ticket lives 30 seconds at most, and is never cached",
+        "Expected a 201 with the ticket and its expires_in",
+    ),
+    "login_codes_kept_as_issued": expect(
+        "One-time secrets are kept only as digests", "Expected the platform to keep one-time secrets only as digests"
+    ),
     "nonce_not_checked": expect(
         "An ID token issued for another nonce signs nobody in",
         "Expected the sign-in to be refused with problem 'nonce-mismatch'",

@@ -297,6 +297,17 @@ FAULTS: dict[str, Fault] = {
         "readiness does not say how its dependencies are", {"health": data.ReadinessWithoutDependencies}
     ),
     "version_without_commit": Fault("GET /version names no commit", {"health": data.VersionWithoutCommit}),
+    "plan_change_resets_usage": Fault(
+        "a plan change starts the limits afresh, so a downgrade hands back what was used",
+        {"quotas": limits.PlanChangesResetUsage},
+    ),
+    "access_tokens_share_an_id": Fault(
+        "every access token carries the same jti", {"access_tokens": identity.TokensShareAnId}
+    ),
+    "day_long_tickets": Fault("chat tickets live a day", {"tickets": identity.DayLongTickets}),
+    "login_codes_kept_as_issued": Fault(
+        "login codes are stored as issued, not as digests", {"oidc": identity.LoginCodesKeptAsIssued}
+    ),
     "framework_errors_in_plain_text": Fault(
         "the framework's 404 and 405 are plain text, not problems",
         {"framework_errors": identity.plain_framework_errors},

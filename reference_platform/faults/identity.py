@@ -293,6 +293,40 @@ class CachesTokens(Sessions):
         return {"Cache-Control": "private, max-age=300"}
 
 
+class TokensShareAnId(AccessTokens):
+    """Every access token carries the same jti."""
+
+    def issue(self, subject: str, session_id: str, client_id: str, ttl_seconds: int) -> str:
+        token = super().issue(subject, session_id, client_id, ttl_seconds)
+        claims = {**jwt.decode(token, options={"verify_signature": False}), "jti": "0" * 32}
+        headers = {"kid": self.kid, "typ": self.token_type}
+        return jwt.encode(claims, self._private_key, "RS256", headers=headers)
+
+
+class DayLongTickets(TicketStore):
+    def __init__(self, database: Any, ttl_seconds: int) -> None:
+        super().__init__(database, 86400)
+
+
+class LoginCodesKeptAsIssued(OidcLogins):
+    async def issue_login_code(self, user_id: uuid.UUID) -> str:
+        code = await super().issue_login_code(user_id)
+        await self.database.pool.execute(
+            "UPDATE login_codes SET code_hash = $1 WHERE code_hash = $2", code, secret_digest(code)
+        )
+        return code
+
+    async def redeem_login_code(self, code: str) -> uuid.UUID:
+        user_id: uuid.UUID | None = await self.database.pool.fetchval(
+            "UPDATE login_codes SET used_at = now() WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()"
+            " RETURNING user_id",
+            code,
+        )
+        if user_id is None:
+            raise Problem(400, "invalid-login-code", "The login code is unknown, used or expired")
+        return user_id
+
+
 class DayLongAccessTokens(AccessTokens):
     def issue(self, subject: str, session_id: str, client_id: str, ttl_seconds: int) -> str:
         return super().issue(subject, session_id, client_id, 86400)

@@ -140,6 +140,15 @@ class ShortchangesThePro(RateLimiter):
         return Limit(limit.quota // 2, limit.window_seconds) if (plan, route_class) == (PRO, WRITES) else limit
 
 
+class PlanChangesResetUsage(Quotas):
+    """A plan change starts the account's limits afresh: a downgrade hands back what was used."""
+
+    async def set_plan(self, user_id: uuid.UUID, plan: str) -> dict[str, dict[str, int]]:
+        limits = await super().set_plan(user_id, plan)
+        await self.limiter.forget(str(user_id))
+        return limits
+
+
 class ChatLimitIgnoresThePlan(Quotas):
     """Chat messages are always counted against the free plan's chat limit."""
 

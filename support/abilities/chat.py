@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from support.checks.event_stream import NEXT_QUESTION, RunRecord
 from support.clients.chat_connection import ChatConnection, Closed, HandshakeRefused
-from support.clients.http_client import expect_status
+from support.clients.http_client import ApiResponse, expect_status
 from support.clients.servers import chat_url
 from support.clients.silent_chat import SilentChat
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 class Chat:
     def __init__(self, actor: "Actor") -> None:
+        self.ticket_answer: ApiResponse | None = None  # what the platform said when it last issued her a ticket
         self.actor = actor
         self.thread_id: str | None = None
         self.connection: ChatConnection | None = None
@@ -68,6 +69,7 @@ class Chat:
         )
         ticket: str = issued.body["ticket"]
         actor.evidence.redactor.remember(ticket)
+        self.ticket_answer = issued
         return ticket, float(issued.body["expires_in"])
 
     async def ask(self, question: str, thread_id: str | None = None) -> None:

@@ -143,3 +143,23 @@ def expect_session_capped(refreshes: list[tuple[float, ApiResponse]], lasts_seco
 
 def describe_refreshes(refreshes: list[tuple[float, ApiResponse]]) -> str:
     return ", ".join(f"{seconds:.1f} s {answer.status}" for seconds, answer in refreshes) or "none"
+
+
+def expect_session_claims(tokens: list[str], account_id: str | None, client_id: str) -> None:
+    """Every token names the account (sub), one session (sid) for all of them, the app (client_id), and an id of
+    its own (jti)."""
+    claims = [jwt.decode(token, options={"verify_signature": False}) for token in tokens]
+    shown = [{name: claim.get(name) for name in ("sub", "sid", "client_id", "jti")} for claim in claims]
+    sessions = {claim.get("sid") for claim in claims}
+    ids = [claim.get("jti") for claim in claims]
+    assert (
+        len(claims) >= 2
+        and all(claim.get("sub") == account_id and claim.get("client_id") == client_id for claim in claims)
+        and len(sessions) == 1
+        and None not in sessions
+        and all(ids)
+        and len(set(ids)) == len(ids)
+    ), (
+        f"Expected each access token to name her account {account_id} (sub), the one session of her login (sid), "
+        f"the app {client_id!r} (client_id) and an id of its own (jti); they carry {shown}"
+    )

@@ -11,6 +11,9 @@ from support.stack.service_errors import NotConfigured, ServiceUnavailable, desc
 SUITE_EMAIL_DOMAIN = "chat-acceptance.test"
 
 
+SECRET_TABLES = ("login_codes", "ws_tickets", "refresh_tokens", "sessions", "oidc_attempts")
+
+
 class Rows:
     """One short connection per query, so a check never holds the database between steps."""
 
@@ -44,6 +47,18 @@ class Rows:
 
 class ChatRows(Rows):
     """Chats as the database holds them: threads, messages, runs and their events."""
+
+    async def tables_holding(self, secrets: dict[str, str | None]) -> dict[str, list[str]]:
+        """For each named secret, the tables of one-time secrets holding it as it is, in any column."""
+        holding: dict[str, list[str]] = {}
+        for name, secret in secrets.items():
+            assert secret, f"no {name} to look for"
+            holding[name] = [
+                table
+                for table in SECRET_TABLES
+                if await self.fetch(f"SELECT 1 FROM {table} t WHERE strpos(t::text, $1) > 0 LIMIT 1", secret)
+            ]
+        return holding
 
     async def stored_messages(self, thread_id: str) -> list[dict[str, Any]]:
         return await self.fetch(
