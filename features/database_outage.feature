@@ -36,6 +36,15 @@ Feature: The platform rides out a database outage
     Then her question gets an error frame "service_unavailable"
     And her chat is closed with code 1013, try again later
 
+  @critical @allure.label.story:Recovery
+  Scenario: Once the database is back, a run the outage cut short is recorded as ended, not left running
+    Given Alice is in a chat with the agent
+    When she asks the agent "Wait 1 second, then answer"
+    And the platform's database goes down while the tool is running
+    Then her run ends with agent_error "service_unavailable"
+    When the database comes back
+    Then the platform records her run as ended with service_unavailable, once it can
+
   @blocker @allure.label.story:Recovery
   Scenario: Once the database is back, a logout on one server still closes the chat on the other within 2 seconds
     Given Alice is in a chat with the agent on the other server

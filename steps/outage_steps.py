@@ -7,6 +7,7 @@ from behave.runner import Context
 from support.checks import event_stream as stream
 from support.checks import outage as check
 from support.stack.database_outage import RECOVERY_SECONDS, DatabaseOutage, not_ready_after
+from support.waiting import poll_until
 
 SLACK = 2.0  # seconds the platform gets to tell her, once its database is gone
 
@@ -32,16 +33,29 @@ def step_database_down_mid_run(context: Context) -> None:
 @given("the platform's database has gone down and come back")
 def step_database_back(context: Context) -> None:
     take_the_database_down(context)
+    bring_the_database_back(context)
+    for actor in context.cast.actors.values():
+        if actor.chat.connection is not None:
+            closed = context.run(actor.chat.wait_for_close(0))
+            assert closed is None, f"Expected {actor.name}'s chat, which only waited, to outlive the outage; {closed}"
+
+
+@when("the database comes back")
+def bring_the_database_back(context: Context) -> None:
     context.database_outage.end()
     waiting = context.run(not_ready_after(context.servers.urls), timeout=RECOVERY_SECONDS + 5)
     assert not waiting, (
         f"Expected every server to be ready again within {RECOVERY_SECONDS:g} s of the database's return; "
         + "; ".join(f"{url} said {answer}" for url, answer in waiting.items())
     )
-    for actor in context.cast.actors.values():
-        if actor.chat.connection is not None:
-            closed = context.run(actor.chat.wait_for_close(0))
-            assert closed is None, f"Expected {actor.name}'s chat, which only waited, to outlive the outage; {closed}"
+
+
+@then("the platform records {person:Person} run as ended with service_unavailable, once it can")
+def step_recorded_unavailable(context: Context, person: str) -> None:
+    actor = context.cast.actor(person)
+    poll_until(lambda: context.run(actor.records.run_has_ended(context.database)), SLACK)
+    row, last_event = context.run(actor.records.run_ending(context.database))
+    check.expect_recorded_as_ended(row, last_event, "service_unavailable")
 
 
 @then('each of {person:Person} requests that need the database gets a 503 problem "{problem}" with Retry-After')

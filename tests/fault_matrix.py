@@ -441,6 +441,10 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "login_codes_kept_as_issued": expect(
         "One-time secrets are kept only as digests", "Expected the platform to keep one-time secrets only as digests"
     ),
+    "unstored_endings_left_running": expect(
+        "Once the database is back, a run the outage cut short is recorded as ended, not left running",
+        "Expected the run the outage cut short to be recorded",
+    ),
     "nonce_not_checked": expect(
         "An ID token issued for another nonce signs nobody in",
         "Expected the sign-in to be refused with problem 'nonce-mismatch'",
@@ -701,6 +705,7 @@ OWN_DATABASE = {
     "outage_without_error_frame",
     "outage_is_a_bare_500",
     "liveness_asks_the_database",
+    "unstored_endings_left_running",
     "erasure_closes_every_chat",
     "export_in_another_name",
     "export_profile_holds_password_hash",

@@ -308,6 +308,10 @@ FAULTS: dict[str, Fault] = {
     "login_codes_kept_as_issued": Fault(
         "login codes are stored as issued, not as digests", {"oidc": identity.LoginCodesKeptAsIssued}
     ),
+    "unstored_endings_left_running": Fault(
+        "back from an outage, a run whose ending was not stored stays running",
+        {"journal": chat.LeavesUnstoredEndingsRunning},
+    ),
     "framework_errors_in_plain_text": Fault(
         "the framework's 404 and 405 are plain text, not problems",
         {"framework_errors": identity.plain_framework_errors},

@@ -716,3 +716,10 @@ class LeavesCutShortRunsRunning(ChatSessions):
 
     async def cut_short(self, events: RunEvents) -> None:
         return None
+
+
+class LeavesUnstoredEndingsRunning(RunJournal):
+    """Back from an outage, the runs whose ending could not be stored are left running in the journal."""
+
+    async def end_unfinished(self) -> None:
+        return None

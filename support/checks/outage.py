@@ -3,6 +3,7 @@ and chats closed with 1013."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from support.checks.event_stream import REFUSAL_TYPE, RunRecord, fail
 from support.clients.chat_connection import Closed
@@ -57,3 +58,13 @@ def dropped_is_a_defect() -> Iterator[None]:
         raise AssertionError(
             f"Expected the platform to close her chat with code {TRY_AGAIN_LATER}; {dropped}"
         ) from None
+
+
+def expect_recorded_as_ended(row: dict[str, Any] | None, last_event: dict[str, Any] | None, code: str) -> None:
+    """Once the database is back, the run whose ending could not be stored is ended in the journal too."""
+    assert row is not None, "Expected the platform to record the run; the runs table has no such run"
+    ending = (last_event or {}).get("type"), (last_event or {}).get("code")
+    assert row["status"] == "failed" and ending == ("agent_error", code), (
+        f"Expected the run the outage cut short to be recorded, once the database was back, as ended with "
+        f"agent_error {code!r}; it is {row['status']!r}, its last stored event {last_event}"
+    )
