@@ -41,10 +41,16 @@ Feature: The chat connection's own rules
     Then her message is refused with "empty_message", and no run starts
 
   @normal @allure.label.story:Error_frames
-  Scenario: A question over 16 KiB gets an error frame and starts no run
+  Scenario: A message one byte over the published size limit gets an error frame and starts no run
     Given Alice is in a chat with the agent
-    When she sends the agent a question of 20000 characters
+    When she sends the agent a message one byte over the size limit the chat policy publishes
     Then her message is refused with "message_too_large", and no run starts
+
+  @normal @allure.label.story:Validation
+  Scenario: A message exactly at the published size limit is answered
+    Given Alice is in a chat with the agent
+    When she sends the agent a message exactly as large as the size limit the chat policy publishes
+    Then her message is answered with agent_completed
 
   @normal @allure.label.story:Error_frames
   Scenario: A frame over 1 MiB closes the chat with 1009, message too big

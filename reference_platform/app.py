@@ -23,8 +23,6 @@ from starlette.websockets import WebSocket
 from reference_platform.chat.agent import Agent, Planner, PlannerAgent, RunEvents, RunEventsFactory
 from reference_platform.chat.runs import InstanceLease, RunFeed, RunJournal
 from reference_platform.chat.socket import (
-    MAX_FRAME_BYTES,
-    MAX_MESSAGE_BYTES,
     ChatSessions,
     HandshakeAuthenticator,
     refuse_handshake,
@@ -435,8 +433,8 @@ def routes(parts: Parts) -> Starlette:
         return JSONResponse(parts.health.version())
 
     async def chat_policy(request: Request) -> Response:
-        limits = {"max_message_bytes": MAX_MESSAGE_BYTES, "max_frame_bytes": MAX_FRAME_BYTES}
-        return JSONResponse({**limits, **parts.settings.chat.public(), "instance_id": str(parts.settings.instance_id)})
+        sizes, instance = parts.chat_sessions.sizes(), str(parts.settings.instance_id)
+        return JSONResponse({**sizes, **parts.settings.chat.public(), "instance_id": instance})
 
     async def chat(websocket: WebSocket) -> None:
         try:

@@ -50,9 +50,17 @@ def step_send_empty(context: Context, person: str) -> None:
     context.run(context.cast.actor(person).chat.ask("   "))
 
 
-@when("{person:Person} sends the agent a question of {size:d} characters")
-def step_send_oversized(context: Context, person: str, size: int) -> None:
-    context.run(context.cast.actor(person).chat.ask("What is 1 + 1? " + "x" * (size - 15)))
+@when("{person:Person} sends the agent a message {size} the size limit the chat policy publishes")
+def step_send_sized(context: Context, person: str, size: str) -> None:
+    limit = context.run(check.published_policy(context.cast.api)).max_message_bytes
+    frame_bytes = {"one byte over": limit + 1, "exactly as large as": limit}[size]
+    context.run(context.cast.actor(person).chat.ask_sized("What is 1 + 1?", frame_bytes))
+
+
+@then("{person:Person} message is answered with agent_completed")
+def step_answered(context: Context, person: str) -> None:
+    run = context.run(context.cast.actor(person).runs.latest_run())
+    stream.expect_answered(run, "a message exactly at the published size limit")
 
 
 @then('{person:Person} resume is refused with "{code}", and no run starts')

@@ -116,6 +116,10 @@ class ChatSessions:
             await self.send_error(websocket, SERVICE_UNAVAILABLE, DATABASE_LOST)
             await websocket.close(TRY_AGAIN_LATER, "database unavailable")
 
+    def sizes(self) -> dict[str, int]:
+        """The largest message and frame the socket takes, as the chat policy publishes them."""
+        return {"max_message_bytes": self.max_message_bytes, "max_frame_bytes": MAX_FRAME_BYTES}
+
     async def handle_frame(self, websocket: WebSocket, user_id: uuid.UUID, frame: str) -> None:
         """One client message. Messages are handled in order: one sent during a run waits for the run to end."""
         if len(frame.encode()) > self.max_message_bytes:

@@ -312,6 +312,10 @@ FAULTS: dict[str, Fault] = {
         "back from an outage, a run whose ending was not stored stays running",
         {"journal": chat.LeavesUnstoredEndingsRunning},
     ),
+    "policy_overstates_message_size": Fault(
+        "the chat policy publishes twice the message size the socket takes",
+        {"chat_sessions": chat.OverstatesMessageSize},
+    ),
     "framework_errors_in_plain_text": Fault(
         "the framework's 404 and 405 are plain text, not problems",
         {"framework_errors": identity.plain_framework_errors},

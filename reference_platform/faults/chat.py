@@ -723,3 +723,8 @@ class LeavesUnstoredEndingsRunning(RunJournal):
 
     async def end_unfinished(self) -> None:
         return None
+
+
+class OverstatesMessageSize(ChatSessions):
+    def sizes(self) -> dict[str, int]:
+        return {**super().sizes(), "max_message_bytes": 2 * self.max_message_bytes}

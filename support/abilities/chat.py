@@ -1,5 +1,6 @@
 """The chat socket: opening a chat (thread, ticket, handshake), sending into it, and how it closes."""
 
+import json
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +79,12 @@ class Chat:
         asked_at, self.last_thread_asked = time.monotonic(), thread_id or self.thread_id
         await self.connection.send({"type": "user_message", "thread_id": self.last_thread_asked, "content": question})
         self.actor.runs.await_answer(question, asked_at)
+
+    async def ask_sized(self, question: str, frame_bytes: int) -> None:
+        """Ask `question`, padded with spaces so that its whole message frame is `frame_bytes` bytes of JSON."""
+        assert self.thread_id, f"{self.actor.name} has no open chat"
+        unpadded = {"type": "user_message", "thread_id": self.thread_id, "content": question}
+        await self.ask(question + " " * (frame_bytes - len(json.dumps(unpadded).encode())))
 
     async def ask_again(self, question: str = NEXT_QUESTION) -> tuple[RunRecord, bool]:
         """Ask on the chat she already has open: the run that answers, and whether it came on that same chat."""

@@ -150,6 +150,14 @@ def expect_terminal(record: RunRecord, terminal_type: str) -> dict[str, Any]:
     return terminal
 
 
+def expect_answered(record: RunRecord, what: str) -> None:
+    """Not refused with an error frame, and ended with agent_completed."""
+    refusal = next((event for event in record.events if event.get("type") == REFUSAL_TYPE), None)
+    if refusal is not None:
+        raise fail(f"Expected {what} to be answered; it was refused with {refusal.get('code')!r}", record)
+    expect_terminal(record, "agent_completed")
+
+
 NEXT_QUESTION, NEXT_ANSWER = "What is 17 + 25?", "42"
 
 

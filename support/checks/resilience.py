@@ -26,6 +26,7 @@ class ChatPolicy:
     event_retention: float
     shutdown_grace: float
     diagnostic_tools: bool
+    max_message_bytes: int
 
     @classmethod
     def from_response(cls, response: ApiResponse) -> "ChatPolicy":
@@ -39,6 +40,7 @@ class ChatPolicy:
             float(body["event_retention_seconds"]),
             float(body["shutdown_grace_seconds"]),
             bool(body.get("diagnostic_tools")),
+            int(body["max_message_bytes"]),
         )
 
     def require_diagnostic_tools(self) -> None:
