@@ -69,22 +69,22 @@ Feature: The agent's event stream
       | an access token of Alice that has expired          |
 
   @critical @allure.label.story:Handshake
-  Scenario: A chat ticket lives 30 seconds at most, and is never cached
+  Scenario: A chat ticket says it expires within 30 seconds, and is never cached
     Given Alice has signed up and logged in
     When she asks for a chat ticket
-    Then she gets a ticket that lives 30 seconds at most, marked never to be cached
+    Then she gets a ticket that says it expires within 30 seconds, marked never to be cached
 
   @blocker @allure.label.story:Handshake
-  Scenario: One-time secrets are kept only as digests
+  Scenario: The platform's stores of one-time secrets keep only their digests
     Given Alice has signed in through the identity provider
     When she asks for a chat ticket
-    Then the platform's database holds none of her login code, chat ticket and refresh token as they were issued
+    Then none of the platform's stores of one-time secrets holds her login code, chat ticket or refresh token as it was issued
 
   @critical @allure.label.story:Handshake
   Scenario: An app that is not a browser opens its chat with its access token in the Authorization header
     Given Alice has signed up and logged in
     When she opens a chat with her access token in the handshake's Authorization header
-    Then her chat opens and the agent answers her question there
+    Then her chat opens, and a question she asks there is answered
 
   @blocker @allure.label.story:Handshake
   Scenario: A customer signed in as herself cannot write into another customer's chat

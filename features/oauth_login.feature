@@ -64,7 +64,7 @@ Feature: Signing in through an identity provider
     And no account exists for her
 
   @critical @allure.label.story:Tampering
-  Scenario: A sign-in is bound to the browser that started it, by a cookie no script can read
+  Scenario: The sign-in attempt's cookie is out of scripts' reach, sent only to sign-in, and lives 5 minutes at most
     When Alice starts to sign in through the identity provider
     Then the platform gave her browser a cookie for the sign-in that scripts cannot read, sent only to sign-in, lasting 5 minutes at most
 

@@ -5,13 +5,14 @@ from behave.runner import Context
 from support.checks import handshake as check
 from support.checks.event_stream import expect_terminal
 from support.forged_credentials import handshake_credentials
+from support.waiting import LONGEST_WAIT
 
 LONGEST_TICKET_SECONDS = 30  # README: a ticket lives 30 s
 
 
 @when("{person:Person} connects to the chat with {credentials}")
 def step_connect_with(context: Context, person: str, credentials: str) -> None:
-    presented = context.run(handshake_credentials(credentials, context.cast))
+    presented = context.run(handshake_credentials(credentials, context.cast), timeout=LONGEST_WAIT + 15)
     context.run(context.cast.actor(person).chat.try_connect(presented.ticket, presented.bearer))
 
 
@@ -29,7 +30,7 @@ def step_open_with_bearer(context: Context, person: str) -> None:
     context.run(context.cast.actor(person).chat.try_open_chat(with_bearer=True))
 
 
-@then("{person:Person} chat opens and the agent answers her question there")
+@then("{person:Person} chat opens, and a question she asks there is answered")
 def step_bearer_chat_answers(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     assert actor.chat.connection is not None, (
@@ -44,14 +45,14 @@ def step_ask_for_ticket(context: Context, person: str) -> None:
     context.run(context.cast.actor(person).chat.chat_ticket())
 
 
-@then("{person:Person} gets a ticket that lives 30 seconds at most, marked never to be cached")
+@then("{person:Person} gets a ticket that says it expires within 30 seconds, marked never to be cached")
 def step_ticket_issued(context: Context, person: str) -> None:
     check.expect_ticket_issued(context.cast.actor(person).chat.ticket_answer, LONGEST_TICKET_SECONDS)
 
 
 @then(
-    "the platform's database holds none of {person:Person} login code, chat ticket and refresh token as they were"
-    " issued"
+    "none of the platform's stores of one-time secrets holds {person:Person} login code, chat ticket or refresh"
+    " token as it was issued"
 )
 def step_secrets_digested(context: Context, person: str) -> None:
     actor = context.cast.actor(person)

@@ -206,7 +206,7 @@ def step_admin_forbidden(context: Context, person: str, pronoun: str) -> None:
 @when("{person:Person}, from one address, tries to log in to accounts nobody has until the platform refuses")
 def step_logins_from_one_address(context: Context, person: str) -> None:
     context.address = local_address(context)
-    context.run(context.cast.actor(person).limits.log_in_from_until_refused(context.address))
+    context.address_tries = context.run(context.cast.actor(person).limits.log_in_from_until_refused(context.address))
 
 
 @then(
@@ -215,7 +215,7 @@ def step_logins_from_one_address(context: Context, person: str) -> None:
 )
 def step_address_limited(context: Context, person: str, owner: str) -> None:
     refused = context.run(context.cast.actor(person).session.try_log_in_from(context.address))
-    check.expect_limited_by(refused, LOGIN_ADDRESS_LIMIT)
+    check.expect_address_limited(refused, LOGIN_ADDRESS_LIMIT, context.address_tries)
 
 
 @then("{person:Person} logging in from an address of her own is let in")

@@ -105,7 +105,10 @@ def step_login_code_expires(context: Context) -> None:
 def step_login_code_refused(context: Context, person: str) -> None:
     sign_in = context.cast.actor(person).provider.sign_ins[-1]
     assert sign_in.login_code is not None
-    check.expect_login_code_refused(context.run(context.cast.api.exchange_login_code(sign_in.login_code)))
+    answer = context.run(context.cast.api.exchange_login_code(sign_in.login_code))
+    if isinstance(answer.body, dict):  # a defect may hand out tokens: they stay out of the report
+        context.cast.evidence.redactor.remember(answer.body.get("access_token"), answer.body.get("refresh_token"))
+    check.expect_login_code_refused(answer)
 
 
 @when("{person:Person} starts to sign in through the identity provider")

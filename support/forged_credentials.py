@@ -1,12 +1,13 @@
 """Credentials an attacker might present at the chat handshake, forged from a real victim's session."""
 
-import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import jwt
 import parse
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from support.waiting import wait_out
 
 if TYPE_CHECKING:
     from support.actors import Cast
@@ -52,7 +53,7 @@ async def handshake_credentials(kind: str, cast: "Cast") -> HandshakeCredentials
         return HandshakeCredentials(bearer=signed_by_stranger(cast.actor(found["owner"]).session.token))
     if found := parse.parse("a ticket {owner} let expire", kind):
         ticket, lifetime = await cast.actor(found["owner"]).chat.chat_ticket_and_lifetime()
-        await asyncio.sleep(lifetime + 1)
+        await wait_out(lifetime + 1, "the ticket's expiry")
         return HandshakeCredentials(ticket=ticket)
     if found := parse.parse("an access token of {owner} that has expired", kind):
         return HandshakeCredentials(bearer=await cast.actor(found["owner"]).session.expired_access_token())

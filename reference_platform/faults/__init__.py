@@ -305,6 +305,9 @@ FAULTS: dict[str, Fault] = {
         "every access token carries the same jti", {"access_tokens": identity.TokensShareAnId}
     ),
     "day_long_tickets": Fault("chat tickets live a day", {"tickets": identity.DayLongTickets}),
+    "tickets_kept_as_issued": Fault(
+        "chat tickets are stored as issued, not as digests", {"tickets": identity.TicketsKeptAsIssued}
+    ),
     "login_codes_kept_as_issued": Fault(
         "login codes are stored as issued, not as digests", {"oidc": identity.LoginCodesKeptAsIssued}
     ),
@@ -433,9 +436,7 @@ FAULTS: dict[str, Fault] = {
     "token_in_redirect_url": Fault(
         "the signed-in browser is sent on with an access token in the URL", {"oidc": identity.PutsTokensInTheUrl}
     ),
-    "login_code_never_expires": Fault(
-        "a login code works however late the app trades it", {"oidc": identity.LoginCodesNeverExpire}
-    ),
+    "login_codes_live_a_day": Fault("a login code works for a day", {"oidc": identity.LoginCodesLiveADay}),
     "erasure_trusts_old_sign_ins": Fault(
         "an account with no password is erased on a sign-in of any age", {"erasure": data.TrustsOldSignIns}
     ),
@@ -518,7 +519,9 @@ FAULTS: dict[str, Fault] = {
         "a message of an unknown type is dropped silently", {"chat_sessions": chat.IgnoresUnknownTypes}
     ),
     "empty_question_answered": Fault("an empty question starts a run", {"chat_sessions": chat.AnswersEmptyQuestions}),
-    "oversized_message_accepted": Fault("a 20 KB question is taken", {"chat_sessions": chat.TakesAnySize}),
+    "oversized_message_accepted": Fault(
+        "a question over the size limit is taken", {"chat_sessions": chat.TakesAnySize}
+    ),
     "runs_overlap": Fault(
         "a question sent during a run starts a second run at once", {"chat_sessions": chat.RunsConcurrently}
     ),

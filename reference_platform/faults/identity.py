@@ -176,15 +176,13 @@ class ReusableLoginCodes(OidcLogins):
         return user_id
 
 
-class LoginCodesNeverExpire(OidcLogins):
-    async def redeem_login_code(self, code: str) -> uuid.UUID:
-        user_id: uuid.UUID | None = await self.database.pool.fetchval(
-            "UPDATE login_codes SET used_at = now() WHERE code_hash = $1 AND used_at IS NULL RETURNING user_id",
-            secret_digest(code),
+class LoginCodesLiveADay(OidcLogins):
+    async def issue_login_code(self, user_id: uuid.UUID) -> str:
+        code = await super().issue_login_code(user_id)
+        await self.database.pool.execute(
+            "UPDATE login_codes SET expires_at = now() + interval '1 day' WHERE code_hash = $1", secret_digest(code)
         )
-        if user_id is None:
-            raise Problem(400, "invalid-login-code", "The login code is unknown or used")
-        return user_id
+        return code
 
 
 class KeepsRefreshTokens(Sessions):
@@ -306,6 +304,21 @@ class TokensShareAnId(AccessTokens):
 class DayLongTickets(TicketStore):
     def __init__(self, database: Any, ttl_seconds: int) -> None:
         super().__init__(database, 86400)
+
+
+class TicketsKeptAsIssued(TicketStore):
+    async def issue(self, caller: Caller) -> str:
+        ticket = await super().issue(caller)
+        await self.database.pool.execute(
+            "UPDATE ws_tickets SET ticket_hash = $1 WHERE ticket_hash = $2", ticket, secret_digest(ticket)
+        )
+        return ticket
+
+    async def redeem(self, ticket: str) -> Caller | None:
+        await self.database.pool.execute(
+            "UPDATE ws_tickets SET ticket_hash = $2 WHERE ticket_hash = $1", ticket, secret_digest(ticket)
+        )
+        return await super().redeem(ticket)
 
 
 class LoginCodesKeptAsIssued(OidcLogins):

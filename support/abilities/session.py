@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from support.clients.http_client import ApiResponse, expect_status
 from support.stack.service_errors import NotConfigured
+from support.waiting import wait_out
 
 if TYPE_CHECKING:
     from support.actors import Actor
@@ -21,6 +22,7 @@ class Session:
         self.used_refresh_tokens: list[str] = []
         self.refused_logins: dict[str, list[ApiResponse]] = {}
         self.presented: str | None = None  # a token an attacker presents
+        self.logged_in_at = time.monotonic()  # when her last password login was sent
 
     @property
     def token(self) -> str:
@@ -60,6 +62,7 @@ class Session:
                 await self.try_log_in_repeatedly("unknown email", unknown_email, password, 1)
 
     async def log_in(self, client_id: str | None = None) -> None:
+        self.logged_in_at = time.monotonic()
         expect_status(await self.try_log_in(client_id=client_id), 200, f"{self.actor.name} logs in")
         assert self.access_token, f"{self.actor.name} logged in but the response carries no access_token"
 
@@ -76,8 +79,8 @@ class Session:
 
     async def keep_refreshing(self, at_most_seconds: float) -> list[tuple[float, ApiResponse]]:
         """Refresh well within each refresh token's idle lifetime until a refresh is refused or `at_most_seconds`
-        have passed; each answer with the seconds since she began."""
-        began, answers = time.monotonic(), []
+        have passed; each answer with the seconds since she logged in."""
+        began, answers = self.logged_in_at, []
         while time.monotonic() - began < at_most_seconds:
             idle = float(self.token_responses[-1].body["refresh_expires_in"])
             await asyncio.sleep(min(1.5, max(idle / 2, 0.5)))
@@ -104,7 +107,7 @@ class Session:
         body = answer.body if isinstance(answer.body, dict) else {}
         self.actor.evidence.redactor.remember(body.get("access_token"), body.get("refresh_token"))
         expect_status(answer, 200, f"{self.actor.name} logs in with the short-lived client")
-        await asyncio.sleep(float(body["expires_in"]) + 1)
+        await wait_out(float(body["expires_in"]) + 1, "the access token's expiry")
         return str(body["access_token"])
 
     async def try_log_in_from(self, address: str, email: str | None = None) -> ApiResponse:

@@ -1,6 +1,7 @@
 """What a Then verifies about rate limits: 429 problems, Retry-After, and the draft-11 RateLimit fields."""
 
 import re
+from collections import Counter
 from typing import Any
 
 from support.checks.event_stream import REFUSAL_TYPE, RunRecord
@@ -133,8 +134,13 @@ def header_names(response: ApiResponse) -> list[str]:
     return sorted({name.lower() for name in response.headers} - {"date", "x-request-id", "content-length"})
 
 
-def expect_limited_by(response: ApiResponse, limit: str) -> None:
-    """A 429 problem whose RateLimit-Policy names `limit`."""
+def expect_address_limited(response: ApiResponse, limit: str, tries: list[ApiResponse]) -> None:
+    """After `tries` from one address, a login from there is a 429 problem whose RateLimit-Policy names `limit`."""
+    statuses = Counter(str(attempt.status) for attempt in tries)
+    assert response.status == 429, (
+        f"Expected a login from an address after {len(tries)} logins from there ({dict(statuses)} by status) to be "
+        f"refused with 429 problem 'rate-limited'; got {response.describe()}"
+    )
     expect_limited(response)
     assert limit_name(response) == limit, (
         f"Expected the refusal to name the {limit!r} limit in RateLimit-Policy; got "

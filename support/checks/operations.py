@@ -5,7 +5,9 @@ from support.clients.http_client import ApiResponse
 
 def expect_ready(answer: ApiResponse) -> None:
     body = answer.body if isinstance(answer.body, dict) else {}
-    assert answer.status == 200 and body.get("dependencies", {}).get("database") == "up", (
+    dependencies = body.get("dependencies")
+    dependencies = dependencies if isinstance(dependencies, dict) else {}
+    assert answer.status == 200 and body.get("status") == "ready" and dependencies.get("database") == "up", (
         f"Expected the server to say it is ready and that its database is up, as "
         f'{{"status": "ready", "dependencies": {{"database": "up"}}}}; got {answer.describe()}'
     )

@@ -134,7 +134,7 @@ def expect_session_slid(refreshes: list[tuple[float, ApiResponse]], first_idle_s
 def expect_session_capped(refreshes: list[tuple[float, ApiResponse]], lasts_seconds: float) -> None:
     """The session's refreshes worked until its absolute lifetime, and the first one after it was refused."""
     seconds, last = refreshes[-1] if refreshes else (0.0, None)
-    assert last is not None and last.status != 200 and lasts_seconds - 1.5 <= seconds <= lasts_seconds + 2.5, (
+    assert last is not None and last.status != 200 and lasts_seconds - 0.5 <= seconds <= lasts_seconds + 2.5, (
         f"Expected the session to refresh until it was {lasts_seconds:g} s old and then be refused; "
         f"the refreshes went: {describe_refreshes(refreshes)}"
     )

@@ -132,7 +132,7 @@ def start_stacks(target: TargetConfig, count: int) -> list[tuple[EmbeddedStack, 
     def start(index: int) -> tuple[EmbeddedStack, StackControlServer]:
         stack = EmbeddedStack(target.platform_faults, target.database_url, target.export_store,
                               target.platform_instances).start()  # fmt: skip
-        role = "" if index == 0 else " (for the journeys that restart a server or the database)"
+        role = "" if index == 0 else " (for the journeys that restart a server or the database, or break storage)"
         print(f"Embedded stack{role} in {stack.workdir}: {stack.describe()}")
         return stack, StackControlServer(stack).start()
 
