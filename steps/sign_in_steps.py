@@ -24,6 +24,7 @@ def misbehaving_provider(context: Context, name: str) -> str:
             "These journeys sign in through the embedded stack's misbehaving identity providers: they run on the "
             'embedded stack only (leave them out against a deployment with --tags="not @misbehaving_providers").'
         )
+    context.stack.start_misbehaving_providers()
     return name
 
 

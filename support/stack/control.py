@@ -31,6 +31,8 @@ class StackHandle(Protocol):
 
     def sibling_apis(self) -> dict[str, str]: ...
 
+    def start_misbehaving_providers(self) -> None: ...
+
     def break_export_store(self) -> None: ...
 
     def mend_export_store(self) -> None: ...
@@ -78,6 +80,8 @@ class StackControlServer:
             self.stack.break_export_store()
         elif route == "/exports/mend":
             self.stack.mend_export_store()
+        elif route == "/misbehaving-providers":
+            self.stack.start_misbehaving_providers()
         elif route == "/siblings":
             return {"siblings": self.stack.sibling_apis()}
         elif route != "/describe":
@@ -129,6 +133,9 @@ class RemoteStack:
 
     def mend_export_store(self) -> None:
         self._call("/exports/mend", {})
+
+    def start_misbehaving_providers(self) -> None:
+        self._call("/misbehaving-providers", {})
 
     def sibling_apis(self) -> dict[str, str]:
         siblings: dict[str, str] = self._call("/siblings", {})["siblings"]

@@ -240,7 +240,8 @@ class IdentityProvider:
 
 class MisbehavingProviders:
     """The providers of hostile_provider.py, each spoiling one thing, plus `offline`: a provider whose
-    port is held but never listens, so connecting to it is refused."""
+    port is held but never listens, so connecting to it is refused. Their socket is bound at once, so the
+    platform knows their addresses; the process starts when a journey first needs them."""
 
     CLIENT_ID = "chat-platform"
 
@@ -525,12 +526,10 @@ class EmbeddedStack:
             self.misbehaving_providers = MisbehavingProviders(
                 self.workdir, f"{public.base_url}/auth/oidc/{{}}/callback"
             )
-            self.misbehaving_providers.spawn()
             if self.postgres:
                 self.postgres.start()
             migrate(self.database_url)
             self.identity_provider.wait_ready()
-            self.misbehaving_providers.wait_ready()
             self._add_instances(self.instances)
         except BaseException:
             self.stop()
@@ -588,6 +587,16 @@ class EmbeddedStack:
         away = self.export_store.with_name(f"{self.export_store.name}.away")
         if away.is_dir():
             away.rename(self.export_store)
+
+    def start_misbehaving_providers(self) -> None:
+        """Start the misbehaving identity providers, unless they run already."""
+        self.spawner.submit(self._start_misbehaving_providers).result()
+
+    def _start_misbehaving_providers(self) -> None:
+        assert self.misbehaving_providers is not None
+        if self.misbehaving_providers.process is None:
+            self.misbehaving_providers.spawn()
+            self.misbehaving_providers.wait_ready()
 
     def sibling_apis(self) -> dict[str, str]:
         """Other APIs of this deployment, started on first asking: same database and signing key, each unlike
