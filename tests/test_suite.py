@@ -116,7 +116,7 @@ def targeted_run(
     secrets_file = workdir / "secrets.txt"
     run = run_suite(
         workdir / "allure-results",
-        "--tags", "not @restarts and not @misbehaving_providers and not @sibling_apis",
+        "--tags", "not @restarts and not @breaks_storage and not @misbehaving_providers and not @sibling_apis",
         *(arg for key, value in stack.target_settings().items() for arg in ("-D", f"{key}={value}")),
         "-D", f"secrets_dump={secrets_file}",
     )  # fmt: skip

@@ -40,7 +40,10 @@ class Account:
         """Erase the account this scenario created, whatever happened before (the clean-up)."""
         actor = self.actor
         if actor.user_id is None:
-            return
+            untraded = actor.provider.untraded_sign_in()
+            if untraded is None:
+                return
+            await actor.provider.sign_in_with_provider(untraded.login_name)  # the same identity: her account
         if actor.session.access_token is None:
             await actor.session.log_in()
         erased = await actor.api.delete_account(actor.session.token, actor.password)

@@ -72,6 +72,10 @@ class Provider:
                 me = expect_status(await actor.api.me(actor.session.token), 200, f"{actor.name} reads her profile")
                 actor.user_id, actor.email = me.body["id"], me.body["email"]
 
+    def untraded_sign_in(self) -> SignIn | None:
+        """A sign-in that made or found an account, whose login code her app never traded for tokens."""
+        return next((s for s in self.sign_ins if s.login_code and s.exchange is None), None)
+
     async def close(self) -> None:
         if self.browser is not None:
             await self.browser.close()
