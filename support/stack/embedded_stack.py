@@ -400,7 +400,7 @@ class StackSecrets:
 
 def migrate(database_url: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "reference_platform", "migrate", "--database-url", database_url],
+        [sys.executable, "-m", "reference_platform.migrations", "--database-url", database_url],
         capture_output=True,
         text=True,
         timeout=60,
