@@ -416,7 +416,7 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     ),
     "failed_export_left_building": expect(STORE_BROKEN, "Expected an export that could not be written to be reported"),
     "export_job_dies_on_failure": expect(STORE_BROKEN, "Expected her export to be ready within"),
-    "tickets_never_expire": expect(
+    "tickets_outlive_their_lifetime": expect(
         "A chat connection with a ticket Alice let expire is refused before it opens", "Expected the handshake"
     ),
     "bearer_handshake_refused": expect(

@@ -275,7 +275,9 @@ FAULTS: dict[str, Fault] = {
     "export_job_dies_on_failure": Fault(
         "a failed export build stops the export job for good", {"exports": data.JobDiesOnAFailedBuild}
     ),
-    "tickets_never_expire": Fault("a chat ticket opens a chat however late", {"tickets": identity.TicketsNeverExpire}),
+    "tickets_outlive_their_lifetime": Fault(
+        "a chat ticket works for a day, whatever its expires_in says", {"tickets": identity.TicketsOutliveTheirLifetime}
+    ),
     "bearer_handshake_refused": Fault(
         "a chat handshake with Authorization: Bearer is refused; only tickets open chats",
         {"handshake": chat.TicketsOnly},
