@@ -136,8 +136,12 @@ class RunJournal:
                 log.warning("run %s ended while the database was away; ended it in the journal", run["id"])
 
     async def forget_expired(self) -> None:
+        """Drop the events of runs that ended longer ago than the retention. The run itself stays (ids and times,
+        no content; it goes with its chat), so a late resume is told run_expired, never run_not_found."""
         await self.database.pool.execute(
-            "DELETE FROM runs WHERE ended_at < now() - make_interval(secs => $1)", float(self.retention_seconds)
+            "DELETE FROM run_events e USING runs r"
+            " WHERE e.run_id = r.id AND r.ended_at < now() - make_interval(secs => $1)",
+            float(self.retention_seconds),
         )
 
 
