@@ -1,7 +1,6 @@
 # mypy: disable-error-code="untyped-decorator"
 import signal
 import time
-from datetime import UTC, datetime, timedelta
 
 from behave import then, when
 from behave.runner import Context
@@ -39,9 +38,7 @@ def restart_her_server(context: Context, person: str, how: signal.Signals) -> No
         )
     actor = follow_the_slow_tool(context, person)
     assert actor.chat.connection is not None
-    stopped = datetime.now(UTC)
-    exited_after = context.stack.restart(base_of(actor.chat.connection.url), how)
-    context.restart_window = (stopped, stopped + timedelta(seconds=exited_after))
+    context.restart = context.stack.restart(base_of(actor.chat.connection.url), how)
 
 
 @when("{person:Person} connection drops while the tool is running")
@@ -141,8 +138,8 @@ def step_recorded_cut_off(context: Context, person: str) -> None:
 )
 def step_interrupted_at_grace(context: Context, person: str) -> None:
     row, last_event = context.run(context.cast.actor(person).records.run_ending(context.database))
-    stopped, back = context.restart_window
-    check.expect_interrupted_at_grace(row, last_event, stopped, back, policy(context).shutdown_grace)
+    grace = policy(context).shutdown_grace
+    check.expect_interrupted_at_grace(row, last_event, context.restart.signalled_at, context.restart.exited_at, grace)
 
 
 @then("{person:Person} chat is cut off without a close frame, as code 1006 reports")
@@ -157,18 +154,19 @@ def step_cut_off(context: Context, person: str) -> None:
 @then('within the tool timeout and 2 seconds more the run ends with agent_error "{code}"')
 def step_ends_within_tool_timeout(context: Context, code: str) -> None:
     actor, within = context.cast.current, policy(context).tool_timeout + SLACK
-    run = context.run(actor.runs.latest_run(within=within), timeout=within + 5)
+    waited = within + context.target.event_timeout  # the wait has room to spare; the platform's times judge
+    run = context.run(actor.runs.latest_run(within=waited), timeout=waited + 5)
     stream.expect_failed_tool_call(run, code)
-    stream.expect_finished_within(run, within)
+    if run.seconds_to(run.terminal_index or 0) > within:
+        stream.expect_run_took_at_most(context.run(actor.records.stored_run(context.database)), run, within)
 
 
 @then("within the tool timeout and 2 seconds more the platform records {person:Person} run as ended")
 def step_run_recorded_ended(context: Context, person: str) -> None:
-    actor, within = (
-        context.cast.actor(person),
-        policy(context).tool_timeout + SLACK,
-    )
+    actor, within = context.cast.actor(person), policy(context).tool_timeout + SLACK
+    # Waited for on the client's clock with room to spare; judged on the run's own start and end in the database.
     poll_until(
-        lambda: context.run(actor.records.run_has_ended(context.database)), within - actor.runs.seconds_since_question()
+        lambda: context.run(actor.records.run_has_ended(context.database)),
+        within + context.target.event_timeout - actor.runs.seconds_since_question(),
     )
     check.expect_run_ended(context.run(actor.records.stored_run(context.database)), within)

@@ -87,27 +87,35 @@ def expect_closed_for_silence(
 
 
 def expect_run_ended(row: dict[str, Any] | None, within: float) -> None:
+    """The run is recorded as ended, `within` seconds of its start as the database timed both."""
     assert row is not None, "Expected the platform to record the run; the runs table has no such run"
     assert row["status"] != "running" and row["ended_at"] is not None, (
         f"Expected run {row['run']} to be recorded as ended within {within:g} s of the question; "
         f"it is still {row['status']!r} ({row['events']} events stored)"
     )
+    took = (row["ended_at"] - row["started_at"]).total_seconds()
+    assert took <= within, (
+        f"Expected run {row['run']} to be recorded as ended within {within:g} s of the question; the platform "
+        f"recorded it as started at {row['started_at']:%H:%M:%S.%f} and ended {took:.1f} s later"
+    )
 
 
 def expect_interrupted_at_grace(
-    row: dict[str, Any] | None, last_event: dict[str, Any] | None, stopped: datetime, exited: datetime, grace: float
+    row: dict[str, Any] | None, last_event: dict[str, Any] | None, signalled: datetime, exited: datetime, grace: float
 ) -> None:
     """The run was ended with agent_error run_interrupted by its own server, when the shutdown grace ran out:
-    not before it, and not by the server that started after it exited."""
+    not before it, and not by the server that started after it exited. Judged on the database's `ended_at`
+    against the moment the stop signal was sent and the moment the server's exit was seen: a busy machine only
+    widens that window, never narrows it."""
     assert row is not None, "Expected the platform to record the run; the runs table has no such run"
     ending = (last_event or {}).get("type"), (last_event or {}).get("code")
     ended = row["ended_at"]
-    in_time = ended is not None and stopped + timedelta(seconds=grace - 1) <= ended <= exited
+    in_time = ended is not None and signalled + timedelta(seconds=grace - 1) <= ended <= exited
     assert ending == ("agent_error", "run_interrupted") and in_time, (
         f"Expected the run, still going when the {grace:g} s shutdown grace ran out, to be ended with agent_error "
-        f"'run_interrupted' by its server then: between {grace - 1:g} s after the stop and the server's exit "
-        f"{(exited - stopped).total_seconds():.1f} s after it. It ended "
-        f"{f'{(ended - stopped).total_seconds():.1f} s after the stop' if ended else 'never'}, "
+        f"'run_interrupted' by its server then: between {grace - 1:g} s after the stop signal and the server's "
+        f"exit {(exited - signalled).total_seconds():.1f} s after it. It ended "
+        f"{f'{(ended - signalled).total_seconds():.1f} s after the signal' if ended else 'never'}, "
         f"its last event {last_event}"
     )
 

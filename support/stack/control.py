@@ -5,12 +5,13 @@ import json
 import secrets
 import signal
 import threading
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, Protocol
 
 import httpx2
 
-from support.stack.embedded_stack import EmbeddedStack
+from support.stack.embedded_stack import EmbeddedStack, Restart
 
 RESTART_TIMEOUT = 60.0
 
@@ -23,7 +24,7 @@ class StackHandle(Protocol):
 
     def add_instances(self, count: int) -> None: ...
 
-    def restart(self, base_url: str, sig: signal.Signals) -> float: ...
+    def restart(self, base_url: str, sig: signal.Signals) -> Restart: ...
 
     def stop_database(self) -> None: ...
 
@@ -71,7 +72,8 @@ class StackControlServer:
         if route == "/instances":
             self.stack.add_instances(int(body["count"]))
         elif route == "/restart":
-            return {"seconds": self.stack.restart(str(body["base_url"]), signal.Signals[str(body["signal"])])}
+            restart = self.stack.restart(str(body["base_url"]), signal.Signals[str(body["signal"])])
+            return {"signalled_at": restart.signalled_at.isoformat(), "exited_at": restart.exited_at.isoformat()}
         elif route == "/database/stop":
             self.stack.stop_database()
         elif route == "/database/start":
@@ -118,9 +120,9 @@ class RemoteStack:
     def add_instances(self, count: int) -> None:
         self._urls = tuple(self._call("/instances", {"count": count})["instance_urls"])
 
-    def restart(self, base_url: str, sig: signal.Signals) -> float:
-        seconds: float = self._call("/restart", {"base_url": base_url, "signal": sig.name})["seconds"]
-        return seconds
+    def restart(self, base_url: str, sig: signal.Signals) -> Restart:
+        times = self._call("/restart", {"base_url": base_url, "signal": sig.name})
+        return Restart(datetime.fromisoformat(times["signalled_at"]), datetime.fromisoformat(times["exited_at"]))
 
     def stop_database(self) -> None:
         self._call("/database/stop", {})

@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from subprocess import Popen
 from typing import Any, NamedTuple
@@ -366,15 +367,13 @@ class PlatformProcess:
 
         wait_until_ready(self.process, self.log, f"reference platform at {self.base_url}", is_ready)
 
-    def restart(self, sig: signal.Signals) -> float:
+    def restart(self, sig: signal.Signals) -> "Restart":
         """Stop it with `sig` (SIGTERM: gracefully; SIGKILL: at once), start it again on the same socket once
-        it has exited, and return how long it took to exit."""
-        started = time.monotonic()
-        stop_process(self.process, sig, grace=START_TIMEOUT)
-        exited = time.monotonic() - started
+        it has exited, and return when the signal went out and when the exit was seen."""
+        restart = stop_process(self.process, sig, grace=START_TIMEOUT)
         self.spawn()
         self.wait_ready()
-        return exited
+        return restart
 
     def stop(self) -> None:
         stop_process(self.process, signal.SIGTERM)
@@ -409,15 +408,26 @@ def migrate(database_url: str) -> None:
         raise StackError(f"migrations failed:\n{result.stderr[-2000:]}")
 
 
-def stop_process(process: subprocess.Popen[bytes] | None, sig: signal.Signals, grace: float = 10.0) -> None:
+class Restart(NamedTuple):
+    """A process's stop, timed where it happened: just before the signal was sent, and just after its exit was
+    seen. However slow the hand-offs around them, the process got the signal after the first and exited before
+    the second."""
+
+    signalled_at: datetime
+    exited_at: datetime
+
+
+def stop_process(process: subprocess.Popen[bytes] | None, sig: signal.Signals, grace: float = 10.0) -> Restart:
+    signalled_at = datetime.now(UTC)
     if process is None or process.poll() is not None:
-        return
+        return Restart(signalled_at, signalled_at)
     process.send_signal(sig)
     try:
         process.wait(grace)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(5)
+    return Restart(signalled_at, datetime.now(UTC))
 
 
 class StackDrills:
@@ -442,8 +452,8 @@ class StackDrills:
     def database_url(self) -> str:
         raise NotImplementedError
 
-    def restart(self, base_url: str, sig: signal.Signals) -> float:
-        """Restart the instance at `base_url` after stopping it with `sig`; seconds until the old one exited."""
+    def restart(self, base_url: str, sig: signal.Signals) -> Restart:
+        """Restart the instance at `base_url` after stopping it with `sig`; when it was signalled and exited."""
         [platform] = [platform for platform in self.platforms if platform.base_url == base_url]
         return self.spawner.submit(platform.restart, sig).result()
 
