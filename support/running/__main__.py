@@ -21,7 +21,15 @@ from pathlib import Path
 from support.report.attempts import NOT_PASSED, final, mark_flaky, ran_durations, tally
 from support.report.junit import JUNIT_FILE, write_junit
 from support.running.completeness import missing_by_feature, record_missing
-from support.running.plan import DURATIONS_FILE, Planned, collect, load_durations, partition, save_durations, shard
+from support.running.plan import (
+    DURATIONS_FILE,
+    Planned,
+    balancing_durations,
+    collect,
+    partition,
+    save_durations,
+    shard,
+)
 from support.running.progress import RunProgress
 from support.running.workers import WorkerRun, run_workers
 from support.stack.config import TargetConfig, load_config
@@ -152,6 +160,18 @@ def start_stacks(target: TargetConfig, count: int) -> list[tuple[EmbeddedStack, 
     return stacks
 
 
+# What Allure's writers leave in a results directory: a run removes them, and nothing else, before it starts.
+RESULT_FILES = ("*-result.json", "*-container.json", "*-attachment.*", "environment.properties", "categories.json")
+
+
+def start_afresh(results: Path) -> None:
+    """One run's results are that run's: an earlier run's failed attempt left here would be counted as an
+    attempt of this one (and its scenario called flaky)."""
+    for pattern in RESULT_FILES:
+        for path in results.glob(pattern):
+            path.unlink()
+
+
 def default_processes() -> int:
     """Four workers per core: journeys mostly wait (on sockets and clocks), so it takes four per core to keep
     every core busy (on 2 cores, 80 journeys, make run: 4 workers 32 s, 8 workers 27 s)."""
@@ -177,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     options, behave_args = parser.parse_known_args(argv)
     started = time.monotonic()
     scenarios = collect(behave_args)
-    durations = load_durations(options.durations)
+    durations = balancing_durations(options.durations)
     spec = options.shard or userdata(behave_args).get("shard")
     if spec:
         scenarios = shard(scenarios, spec, durations)
@@ -190,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     worker_args = [*options_only(behave_args), "-D", f"allure_results={options.results}"]
     beside_args = None
     shutil.rmtree(LOGS, ignore_errors=True)
+    start_afresh(options.results)
     try:
         if target.embedded:
             # Journeys that restart a server or stop the database get a stack of their own when the run owns

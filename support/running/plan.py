@@ -12,7 +12,9 @@ from support.report.attempts import scenario_key
 # They restart a server or the database, or break the export store: on a stack of their own, they disturb nobody.
 OWN_STACK_TAGS = frozenset({"restarts", "breaks_storage"})
 SERIAL_TAGS = OWN_STACK_TAGS | {"serial"}  # they disturb other scenarios, or must not be disturbed
-DURATIONS_FILE = Path("reports/durations.json")
+DURATIONS_FILE = Path("reports/durations.json")  # this machine's latest, written by every unsharded run
+# In the repository, refreshed by `make durations`: a fresh clone's first run balances by them too.
+RECORDED_DURATIONS = Path(__file__).resolve().parents[2] / "features" / "durations.json"
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,8 @@ class Planned:
 
 
 def typical_duration(scenarios: list[Planned], durations: dict[str, float], unknown: float = 1.0) -> float:
-    """The median recorded duration of these scenarios: the guess for one that has none yet."""
+    """The median recorded duration of these scenarios: the estimate for one that has none yet (a new scenario),
+    never zero, so a worker dealt new scenarios is not taken for idle."""
     known = sorted(durations[s.key] for s in scenarios if s.key in durations)
     return known[len(known) // 2] if known else unknown
 
@@ -70,6 +73,11 @@ def load_durations(path: Path = DURATIONS_FILE) -> dict[str, float]:
     except (OSError, ValueError):
         return {}
     return {str(key): float(value) for key, value in durations.items()} if isinstance(durations, dict) else {}
+
+
+def balancing_durations(path: Path = DURATIONS_FILE) -> dict[str, float]:
+    """What a run balances by: the durations recorded in the repository, overlaid by this machine's own."""
+    return load_durations(RECORDED_DURATIONS) | load_durations(path)
 
 
 def save_durations(measured: dict[str, float], path: Path = DURATIONS_FILE) -> None:
