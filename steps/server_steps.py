@@ -45,6 +45,10 @@ def step_resume_on(context: Context, person: str, server: str) -> None:
 @when("{person:Person} opens {count:d} chats on one server and the other by turns")
 def step_writes_by_turns(context: Context, person: str, count: int) -> None:
     actor, servers = context.cast.actor(person), list(SERVER_NAMES)
-    for turn in range(count):
-        with on(context, person, servers[turn % len(servers)]):
-            context.run(actor.limits.open_thread())
+
+    def write_round() -> None:
+        for turn in range(count):
+            with on(context, person, servers[turn % len(servers)]):
+                context.run(actor.limits.open_thread())
+
+    actor.limits.timed_round(write_round)

@@ -1,6 +1,9 @@
 """Writes that count against her plan's limits, kept so their answers can be compared."""
 
+import asyncio
 import secrets
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from support.clients.http_client import ApiResponse
@@ -14,6 +17,10 @@ class Limits:
         self.actor = actor
         self.writes: list[ApiResponse] = []  # her requests that count against a limit, in order
         self.plan_answer: ApiResponse | None = None  # what the admin API said when her plan changed
+        self.round_seconds = 0.0  # from sending the first write of a timed round to receiving the last answer
+        self.write_round: Callable[[], None] = lambda: None
+        self.address_tries: list[ApiResponse] = []  # her logins from one address, every round
+        self.address_refused_at = 0.0  # when (monotonic) she sent the login that address's limit refused
 
     async def open_thread(self) -> ApiResponse:
         """One write: open a chat thread (no socket)."""
@@ -21,23 +28,44 @@ class Limits:
         self.writes.append(response)
         return response
 
-    async def write_until_refused(self, most: int = 300) -> ApiResponse:
-        for _ in range(most):
-            if (await self.open_thread()).status == 429:
-                return self.writes[-1]
-        raise AssertionError(f"{self.actor.name} opened {most} chats and was never refused")
+    def timed_round(self, write_round: Callable[[], None]) -> None:
+        """Run a round of writes (a step's, on the step's loop) and time it, so a Then can tell whether the
+        limit could have refilled meanwhile, and run it again on a full limit if so."""
+        self.write_round = write_round
+        started = time.monotonic()
+        write_round()
+        self.round_seconds = time.monotonic() - started
 
-    async def log_in_from_until_refused(self, address: str, most: int = 150) -> list[ApiResponse]:
-        """Logins to accounts nobody has, over connections from `address`, until one is refused as too many."""
-        api, tries = self.actor.api.from_address(address), []
+    def repeat_round(self) -> None:
+        self.writes.clear()
+        self.timed_round(self.write_round)
+
+    async def write_until_refused(self, most: int = 300, at_once: int = 10) -> ApiResponse:
+        """Open chats `at_once` at a time until one is refused; the refusal is kept last. One at a time, a busy
+        machine may never outrun a large plan's refill (the pro plan's: one write every 0.1 s)."""
+        while len(self.writes) < most:
+            answers = await asyncio.gather(*(self.actor.api.create_thread(self.actor.session.token, "Another chat")
+                                             for _ in range(at_once)))  # fmt: skip
+            refused = [answer for answer in answers if answer.status == 429]
+            self.writes += [answer for answer in answers if answer.status != 429] + refused
+            if refused:
+                return self.writes[-1]
+        raise AssertionError(f"{self.actor.name} opened {len(self.writes)} chats and was never refused")
+
+    async def log_in_from_until_refused(self, address: str, most: int = 150) -> ApiResponse:
+        """Logins to accounts nobody has, over connections from `address`, until one is refused as too many;
+        the last answer. Every try is kept in `address_tries`, and when the refused one was sent."""
+        api = self.actor.api.from_address(address)
         try:
             for attempt in range(most):
-                tries.append(await api.log_in(f"nobody-{attempt}-{secrets.token_hex(4)}@example.com", "not a password"))
-                if tries[-1].status == 429:
+                self.address_refused_at = time.monotonic()
+                answer = await api.log_in(f"nobody-{attempt}-{secrets.token_hex(4)}@example.com", "not a password")
+                self.address_tries.append(answer)
+                if answer.status == 429:
                     break
         finally:
             await api.http.aclose()
-        return tries
+        return self.address_tries[-1]
 
     async def export_until_refused(self, most: int = 50) -> ApiResponse:
         """Ask for exports of her data until the exports limit refuses one."""

@@ -5,6 +5,7 @@ import secrets
 import time
 from typing import TYPE_CHECKING
 
+from support.checks.tokens import Refresh
 from support.clients.http_client import ApiResponse, expect_status
 from support.stack.service_errors import NotConfigured
 from support.waiting import wait_out
@@ -23,6 +24,7 @@ class Session:
         self.refused_logins: dict[str, list[ApiResponse]] = {}
         self.presented: str | None = None  # a token an attacker presents
         self.logged_in_at = time.monotonic()  # when her last password login was sent
+        self.login_answered_at = self.logged_in_at  # and when its answer came
 
     @property
     def token(self) -> str:
@@ -63,7 +65,9 @@ class Session:
 
     async def log_in(self, client_id: str | None = None) -> None:
         self.logged_in_at = time.monotonic()
-        expect_status(await self.try_log_in(client_id=client_id), 200, f"{self.actor.name} logs in")
+        answer = await self.try_log_in(client_id=client_id)
+        self.login_answered_at = time.monotonic()
+        expect_status(answer, 200, f"{self.actor.name} logs in")
         assert self.access_token, f"{self.actor.name} logged in but the response carries no access_token"
 
     async def try_refresh(self, refresh_token: str | None = None) -> ApiResponse:
@@ -77,18 +81,19 @@ class Session:
         self.actor.last_response = response
         return response
 
-    async def keep_refreshing(self, at_most_seconds: float) -> list[tuple[float, ApiResponse]]:
+    async def keep_refreshing(self, at_most_seconds: float) -> list[Refresh]:
         """Refresh well within each refresh token's idle lifetime until a refresh is refused or `at_most_seconds`
-        have passed; each answer with the seconds since she logged in."""
-        began, answers = self.logged_in_at, []
-        while time.monotonic() - began < at_most_seconds:
+        have passed; each answer timed against her login, both ways (see Refresh)."""
+        refreshes: list[Refresh] = []
+        while time.monotonic() - self.logged_in_at < at_most_seconds:
             idle = float(self.token_responses[-1].body["refresh_expires_in"])
             await asyncio.sleep(min(1.5, max(idle / 2, 0.5)))
+            sent = time.monotonic()
             response = await self.try_refresh()
-            answers.append((time.monotonic() - began, response))
+            refreshes.append(Refresh(sent - self.login_answered_at, time.monotonic() - self.logged_in_at, response))
             if response.status != 200:
                 break
-        return answers
+        return refreshes
 
     async def access_token_from(self, base_url: str) -> str:
         """Her access token from another API, at `base_url`, where she logs in with her password."""

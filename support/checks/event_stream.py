@@ -181,6 +181,19 @@ def expect_finished_within(record: RunRecord, seconds: float) -> None:
         raise fail(f"Expected the run to finish within {seconds:g} s of the question; it took {took:.2f} s.", record)
 
 
+def expect_run_took_at_most(row: dict[str, Any] | None, record: RunRecord, seconds: float) -> None:
+    """The platform's own times for a run that seemed slow from here: from its start to its end, as the database
+    stored them, it took at most `seconds` (the client's clock, which a busy machine slows, is only evidence)."""
+    took = (row["ended_at"] - row["started_at"]).total_seconds() if row and row["ended_at"] else None
+    if took is None or took > seconds:
+        raise fail(
+            f"Expected the run to finish within {seconds:g} s of the question; it took "
+            f"{record.seconds_to(record.terminal_index or 0):.2f} s as seen here, and "
+            f"{'no recorded end' if took is None else f'{took:.2f} s'} by the platform's own times.",
+            record,
+        )
+
+
 def expect_bracketed(record: RunRecord) -> None:
     """Exactly one agent_started, and it comes first; exactly one terminal event, and it comes last."""
     expect_finished(record)

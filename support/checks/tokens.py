@@ -1,13 +1,23 @@
 """What a Then verifies about tokens: lifetimes, signatures by published keys, caching, refusals."""
 
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import jwt
 
 from support.clients.http_client import ApiResponse
 
 MAX_ACCESS_TOKEN_SECONDS = 15 * 60
+
+
+class Refresh(NamedTuple):
+    """One refresh, timed so that a busy machine can only widen what it proves about the session's age when the
+    platform took it: at least `sent` seconds (from her login's answer to sending it), at most `answered`
+    seconds (from sending her login to this answer)."""
+
+    sent: float
+    answered: float
+    answer: ApiResponse
 
 
 def expect_not_cached(responses: list[ApiResponse]) -> None:
@@ -121,28 +131,32 @@ def expect_session_goes_on(me: ApiResponse, refreshed: ApiResponse) -> None:
     )
 
 
-def expect_session_slid(refreshes: list[tuple[float, ApiResponse]], first_idle_seconds: float) -> None:
-    """A refresh succeeded after the first refresh token's idle lifetime (given in whole seconds, so up to a second
-    more): each refresh extended the session."""
-    later = [seconds for seconds, answer in refreshes if answer.status == 200 and seconds > first_idle_seconds + 1]
+def expect_session_slid(refreshes: list[Refresh], first_idle_seconds: float) -> None:
+    """A refresh succeeded when the session was surely older than the first refresh token's idle lifetime (given
+    in whole seconds, so up to a second more): each refresh extended the session."""
+    later = [refresh for refresh in refreshes if refresh.answer.status == 200 and refresh.sent > first_idle_seconds + 1]
     assert later, (
         f"Expected refreshing within each token's idle lifetime to keep the session going past the first "
         f"refresh token's {first_idle_seconds:g} s; the refreshes went: {describe_refreshes(refreshes)}"
     )
 
 
-def expect_session_capped(refreshes: list[tuple[float, ApiResponse]], lasts_seconds: float) -> None:
-    """The session's refreshes worked until its absolute lifetime, and the first one after it was refused."""
-    seconds, last = refreshes[-1] if refreshes else (0.0, None)
-    assert last is not None and last.status != 200 and lasts_seconds - 0.5 <= seconds <= lasts_seconds + 2.5, (
+def expect_session_capped(refreshes: list[Refresh], lasts_seconds: float) -> None:
+    """The session's refreshes worked until its absolute lifetime, and the first one after it was refused: no
+    refresh sent when the session was surely older than that worked, and the refusal did not come when it was
+    surely younger."""
+    last = refreshes[-1] if refreshes else None
+    outlived = [refresh for refresh in refreshes if refresh.answer.status == 200 and refresh.sent > lasts_seconds]
+    assert last is not None and last.answer.status != 200 and not outlived and last.answered >= lasts_seconds, (
         f"Expected the session to refresh until it was {lasts_seconds:g} s old and then be refused; "
         f"the refreshes went: {describe_refreshes(refreshes)}"
     )
-    expect_refresh_refused(last, "a refresh after the session's absolute lifetime")
+    expect_refresh_refused(last.answer, "a refresh after the session's absolute lifetime")
 
 
-def describe_refreshes(refreshes: list[tuple[float, ApiResponse]]) -> str:
-    return ", ".join(f"{seconds:.1f} s {answer.status}" for seconds, answer in refreshes) or "none"
+def describe_refreshes(refreshes: list[Refresh]) -> str:
+    """Each refresh as the session's age when the platform took it (at least, at most) and its status."""
+    return ", ".join(f"{r.sent:.1f}-{r.answered:.1f} s {r.answer.status}" for r in refreshes) or "none"
 
 
 def expect_session_claims(tokens: list[str], account_id: str | None, client_id: str) -> None:
