@@ -69,6 +69,12 @@ STORE_BROKEN = "An export that cannot be written is reported as failed, and the 
 UNKNOWN_REFRESH = "A refresh token the platform never issued is refused"
 ONLY_DIGESTS = "The platform's stores of one-time secrets keep only their digests"
 CLOSED_ON_SESSION_END = "Expected the platform to close her chat within 2 s"
+COUNTING_DOWN = "Every write reports how much of the limit is left"
+GRACE = "A run still going when the shutdown grace runs out is ended as interrupted by its own server"
+HANGING_TOOL = "A tool that hangs ends the run with tool_timeout within the platform's tool timeout"
+ABANDONED = "A run whose customer left still ends within the tool timeout, recorded as ended"
+PINGED = "The platform pings an idle chat often enough to keep it open through proxies"
+SILENT_APP = "A chat whose app stops answering pings is closed"
 
 
 def expect(scenario: str, message: str) -> tuple[Expectation, ...]:
@@ -644,6 +650,45 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     ),
     "limits_per_instance": expect(
         "Writes on both servers count against one limit", "Expected each write to show one less of the limit left"
+    ),
+    "writes_counted_twice": expect(COUNTING_DOWN, "Expected each write to show one less of the limit left"),
+    "remaining_understated": expect(COUNTING_DOWN, "Expected each write to show one less of the limit left"),
+    "limit_figures_only_on_refusals": expect(COUNTING_DOWN, "Expected a RateLimit field like"),
+    "limit_refused_as_forbidden": expect(OVER_WRITE_LIMIT, "Expected the platform to refuse with 429"),
+    "exports_refusal_without_retry_after": expect(
+        "A customer asking for too many exports is refused with a 429 that says when to retry",
+        "Expected the 429 to carry Retry-After",
+    ),
+    "address_limit_spares_known_accounts": expect(ONE_ADDRESS, "Expected a login from an address after"),
+    "address_limit_names_account_limit": expect(ONE_ADDRESS, "Expected the refusal to name the 'login-address' limit"),
+    "pro_shown_free_figures": expect(
+        "An upgrade raises the limit at once, without a new login", "under the pro plan's larger limit"
+    ),
+    "chat_refusal_without_retry_after": expect(CHAT_OVER_LIMIT, "Expected the error frame to say when to retry"),
+    "shutdown_grace_cut_short": expect(GRACE, "Expected the run, still going when the"),
+    "interruption_named_otherwise": expect(GRACE, "Expected the run, still going when the"),
+    "tool_timeout_tripled": (
+        Expectation(HANGING_TOOL, "Expected the run to finish within 4 s of the question"),
+        Expectation(ABANDONED, "to be recorded as ended within"),
+    ),
+    "pings_twice_as_far_apart": expect(PINGED, "Expected a ping at least every"),
+    "silence_tolerated_three_times_as_long": expect(
+        SILENT_APP, "Expected the platform to close a chat that answers no ping within"
+    ),
+    "session_halved": expect(SESSION_LIFETIMES, "Expected the session to refresh until it was"),
+    "session_end_slides": expect(SESSION_LIFETIMES, "Expected the session to refresh until it was"),
+    "refresh_idle_doubled": expect(
+        "A refresh token left unused past its idle lifetime is refused", "Expected her refresh token to be refused"
+    ),
+    "tickets_last_twice_as_long": expect(
+        "A chat connection with a ticket Alice let expire is refused before it opens", "Expected the handshake"
+    ),
+    "login_codes_last_twice_as_long": expect(
+        "A login code the app does not trade in time is refused", "Expected an expired login code to be refused"
+    ),
+    "access_tokens_expire_a_minute_late": expect(
+        "An expired access token is refused as expired, and refreshing keeps the session",
+        "Expected an expired access token to be refused with 401",
     ),
 }
 

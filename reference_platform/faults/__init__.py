@@ -5,18 +5,13 @@ unless the platform is started with `--fault NAME`, which only the test harness 
 """
 
 from dataclasses import replace
-from typing import Any, NamedTuple
+from typing import Any
 
 from reference_platform.app import Blueprint
 
 from . import chat, data, identity, limits
-
-
-class Fault(NamedTuple):
-    description: str
-    parts: dict[str, Any]
-    server: dict[str, Any] = {}  # noqa: RUF012 -- uvicorn settings the defect changes; never mutated
-
+from .fault import Fault
+from .timing import TIMING_FAULTS
 
 FAULTS: dict[str, Fault] = {
     "drop_agent_thinking": Fault("agent_thinking is never sent", {"run_events": chat.SkipsThinking}),
@@ -573,6 +568,7 @@ FAULTS: dict[str, Fault] = {
     "limits_per_instance": Fault(
         "each instance counts a customer's requests on its own", {"limiter": limits.CountsPerInstance}
     ),
+    **TIMING_FAULTS,
 }
 
 

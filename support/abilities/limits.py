@@ -46,8 +46,8 @@ class Limits:
         while len(self.writes) < most:
             answers = await asyncio.gather(*(self.actor.api.create_thread(self.actor.session.token, "Another chat")
                                              for _ in range(at_once)))  # fmt: skip
-            refused = [answer for answer in answers if answer.status == 429]
-            self.writes += [answer for answer in answers if answer.status != 429] + refused
+            refused = [answer for answer in answers if answer.status != 201]  # the Then says whether as too many
+            self.writes += [answer for answer in answers if answer.status == 201] + refused
             if refused:
                 return self.writes[-1]
         raise AssertionError(f"{self.actor.name} opened {len(self.writes)} chats and was never refused")
