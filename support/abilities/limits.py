@@ -1,6 +1,7 @@
 """Writes that count against her plan's limits, kept so their answers can be compared."""
 
 import asyncio
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -41,15 +42,19 @@ class Limits:
         self.timed_round(self.write_round)
 
     async def write_until_refused(self, most: int = 300, at_once: int = 10) -> ApiResponse:
-        """Open chats `at_once` at a time until one is refused; the refusal is kept last. One at a time, a busy
-        machine may never outrun a large plan's refill (the pro plan's: one write every 0.1 s)."""
+        """Open chats until one is refused; the refusal is kept last. After the first, as many at once as the
+        last answer says are left, plus one (ten at most): one at a time, a busy machine may never outrun a
+        large plan's refill (the pro plan's: one write every 0.1 s), and more than one refusal at a time would
+        count more refused requests than a customer sends."""
+        batch = 1
         while len(self.writes) < most:
             answers = await asyncio.gather(*(self.actor.api.create_thread(self.actor.session.token, "Another chat")
-                                             for _ in range(at_once)))  # fmt: skip
+                                             for _ in range(batch)))  # fmt: skip
             refused = [answer for answer in answers if answer.status != 201]  # the Then says whether as too many
             self.writes += [answer for answer in answers if answer.status == 201] + refused
             if refused:
                 return self.writes[-1]
+            batch = min(at_once, min(left_of(answer) for answer in answers) + 1)
         raise AssertionError(f"{self.actor.name} opened {len(self.writes)} chats and was never refused")
 
     async def log_in_from_until_refused(self, address: str, most: int = 150) -> ApiResponse:
@@ -74,3 +79,9 @@ class Limits:
             if self.writes[-1].status == 429:
                 return self.writes[-1]
         raise AssertionError(f"{self.actor.name} asked for {most} exports and was never refused")
+
+
+def left_of(answer: ApiResponse) -> int:
+    """What an answer's RateLimit field says is left of its limit; 0 when it says nothing readable."""
+    match = re.search(r";r=(\d+)", answer.headers.get("ratelimit", ""))
+    return int(match[1]) if match else 0

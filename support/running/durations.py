@@ -2,8 +2,8 @@
 features/durations.json, the file in the repository that a fresh clone's first run balances its workers by.
 
 `make durations` runs every journey and then this. The file names exactly the scenarios the features hold
-(one removed is dropped; one not run keeps its earlier figure), in tenths of a second so that a refresh
-changes few lines. A unit test fails, naming `make durations`, when a scenario has no recorded duration."""
+(one removed is dropped; one not run keeps its earlier figure), in tenths of a second (0.1 at least) so that
+a refresh changes few lines. A unit test fails, naming `make durations`, when a scenario has no duration."""
 
 import json
 import sys
@@ -17,7 +17,7 @@ def refresh(results: Path, path: Path = RECORDED_DURATIONS) -> tuple[int, list[s
     """Write the durations of the run in `results` for every scenario; how many it holds, and those it lacks."""
     planned = {scenario.key for scenario in collect([])}
     measured = load_durations(path) | ran_durations(final(results))
-    recorded = {key: round(seconds, 1) for key, seconds in measured.items() if key in planned}
+    recorded = {key: max(0.1, round(seconds, 1)) for key, seconds in measured.items() if key in planned}
     path.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
     return len(recorded), sorted(planned - recorded.keys())
 
