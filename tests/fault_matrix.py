@@ -24,6 +24,7 @@ from pathlib import Path
 
 from reference_platform.faults import FAULTS
 from support.report.junit import failing_step
+from support.running.plan import RECORDED_DURATIONS, load_durations
 from support.stack.embedded_stack import EmbeddedPostgres
 from tests.behave_runs import ROOT, SuiteRun, run_suite
 from tests.feature_index import scenarios, then_patterns
@@ -795,7 +796,18 @@ def run_fault(fault: str, workdir: Path, database_url: str) -> Verdict:
     return judge(fault, run_suite(workdir / fault.strip("()"), *args))
 
 
-def run_matrix(faults: list[str], workers: int = 3) -> list[Verdict]:
+def longest_first(faults: list[str]) -> list[str]:
+    """The defects by how long their catching scenarios took last time (features/durations.json), longest
+    first: a long one started last would keep the whole matrix waiting on it."""
+    by_scenario = {key.partition(" :: ")[2]: seconds for key, seconds in load_durations(RECORDED_DURATIONS).items()}
+
+    def weight(fault: str) -> float:
+        return sum(by_scenario.get(expected.scenario, 1.0) for expected in CATALOGUE[fault])
+
+    return sorted(faults, key=lambda fault: (-weight(fault), fault))
+
+
+def run_matrix(faults: list[str], workers: int = 5) -> list[Verdict]:
     """Every run starts its own platform, with its defect, on one PostgreSQL (and export store) that all share.
     The clean run, long and mostly waiting on clocks, runs beside the `workers` that try the defects."""
     with (
@@ -807,8 +819,9 @@ def run_matrix(faults: list[str], workers: int = 3) -> list[Verdict]:
         try:
             postgres.start()
             clean = beside.submit(run_fault, CLEAN, Path(workdir), postgres.url)
-            tried = list(pool.map(lambda fault: run_fault(fault, Path(workdir), postgres.url), faults))
-            return [clean.result(), *tried]
+            ordered = longest_first(faults)
+            tried = {fault: pool.submit(run_fault, fault, Path(workdir), postgres.url) for fault in ordered}
+            return [clean.result(), *(tried[fault].result() for fault in faults)]
         finally:
             postgres.stop()
 
@@ -871,7 +884,7 @@ def report(verdicts: list[Verdict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("faults", nargs="*", help="defects to try (default: the whole catalogue)")
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=5)
     args = parser.parse_args(argv)
     missing = sorted(set(FAULTS) - set(CATALOGUE))
     if missing:
