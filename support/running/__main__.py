@@ -85,7 +85,9 @@ def options_only(behave_args: list[str]) -> list[str]:
     return kept
 
 
-EMBEDDED_ONLY = ("platform_instances", "platform_faults")  # what the runner's stack takes; workers are told its URLs
+EMBEDDED_ONLY = ("platform_instances", "platform_faults")
+# Stacks for the journeys that restart a server or the database: each runs its share of them one at a time.
+BESIDE_STACKS = 2  # what the runner's stack takes; workers are told its URLs
 
 
 def without_defines(behave_args: list[str], keys: tuple[str, ...]) -> list[str]:
@@ -116,17 +118,17 @@ def run_phases(
     behave_args: list[str],
     label: str,
     durations: dict[str, float],
-    beside_args: list[str] | None = None,
+    beside_args: list[list[str]] | None = None,
 ) -> list[WorkerRun]:
-    """The scenarios that may share the stack in parallel, then the serial ones, alone. Given a stack of their
-    own (`beside_args`), the ones that restart a server or the database run on it, one at a time, meanwhile."""
+    """The scenarios that may share the stack in parallel, then the serial ones, alone. Given stacks of their
+    own (`beside_args`, one per stack), the ones that restart a server or the database run on them, one at a
+    time on each, meanwhile."""
     together = [s for s in scenarios if not s.serial]
     beside = [s for s in scenarios if s.needs_own_stack] if beside_args else []
     alone = [s for s in scenarios if s.serial and s not in beside]
     with ThreadPoolExecutor(1) as pool:
-        on_their_own = (
-            pool.submit(run_workers, [beside], beside_args or [], LOGS, f"{label}-beside") if beside else None
-        )
+        shares = partition(beside, len(beside_args or []), durations)
+        on_their_own = pool.submit(run_workers, shares, [], LOGS, f"{label}-beside", beside_args) if beside else None
         runs = run_workers(partition(together, processes, durations), behave_args, LOGS, label) if together else []
         runs += on_their_own.result() if on_their_own else []
     if alone:
@@ -208,18 +210,18 @@ def main(argv: list[str] | None = None) -> int:
     target = load_config(userdata(behave_args), os.environ)
     stacks: list[tuple[EmbeddedStack, StackControlServer]] = []
     worker_args = [*options_only(behave_args), "-D", f"allure_results={options.results}"]
-    beside_args = None
+    beside_args: list[list[str]] | None = None
     shutil.rmtree(LOGS, ignore_errors=True)
     start_afresh(options.results)
     try:
         if target.embedded:
             # Journeys that restart a server or stop the database get a stack of their own when the run owns
             # its database: they then run meanwhile, not after everyone else.
-            beside = target.database_url is None and any(s.needs_own_stack for s in scenarios)
-            stacks = start_stacks(target, 1 + beside)
+            own = [s for s in scenarios if s.needs_own_stack] if target.database_url is None else []
+            stacks = start_stacks(target, 1 + min(BESIDE_STACKS, len(own)))
             worker_args = [*without_defines(worker_args, EMBEDDED_ONLY), *embedded_target(target, *stacks[0])]
-            if beside:
-                beside_args = [*without_defines(worker_args, EMBEDDED_ONLY), *embedded_target(target, *stacks[1])]
+            beside_args = [[*without_defines(worker_args, EMBEDDED_ONLY), *embedded_target(target, *beside)]
+                           for beside in stacks[1:]] or None  # fmt: skip
             target = load_config(userdata(worker_args), os.environ)
         print(f"{len(scenarios)} scenarios on {options.processes} processes")
         with RunProgress(scenarios, options.results, durations, options.processes):

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from support.report.attempts import scenario_key
 
-# They restart a server or the database, or break the export store: on a stack of their own, they disturb nobody.
-OWN_STACK_TAGS = frozenset({"restarts", "breaks_storage"})
+# They restart a server or the database, break the export store, or load the platform with a crowd: on a stack of
+# their own, they disturb nobody and nobody's requests share their platform.
+OWN_STACK_TAGS = frozenset({"restarts", "breaks_storage", "load"})
 SERIAL_TAGS = OWN_STACK_TAGS | {"serial"}  # they disturb other scenarios, or must not be disturbed
 DURATIONS_FILE = Path("reports/durations.json")  # this machine's latest, written by every unsharded run
 # In the repository, refreshed by `make durations`: a fresh clone's first run balances by them too.
