@@ -260,8 +260,8 @@ def test_an_outage_drill_keeps_every_scenario_in_the_report_and_the_recorded_dur
 
 
 def test_journeys_that_restart_a_server_run_meanwhile_on_a_stack_of_their_own(tmp_path: Path) -> None:
-    """With an embedded stack of its own, the runner gives the @restarts journeys a second stack: they run beside
-    the others, not after them, and the report holds both."""
+    """With an embedded stack of its own, the runner gives the @restarts journeys stacks of their own (one for one
+    journey): they run beside the others, not after them, and the report holds both."""
     killed = "The run of a server that died is ended by the next one to start, even when nobody resumes it"
     run = run_runner(
         tmp_path,
@@ -270,6 +270,6 @@ def test_journeys_that_restart_a_server_run_meanwhile_on_a_stack_of_their_own(tm
         "features/chat_resilience.feature", "features/agent_event_stream.feature",
     )  # fmt: skip
     assert run.exit_code == 0, run.output[-3000:]
-    assert "for the journeys that restart a server or the database" in run.output
+    assert "for the journeys that need a stack of their own" in run.output
     assert re.search(r"worker-beside-1: 1 scenarios", run.output) and "worker-serial" not in run.output, run.output
     assert sorted(attempt.status for attempt in final(run.results_dir).values()) == ["passed", "passed"]

@@ -1,12 +1,12 @@
 """Writes that count against her plan's limits, kept so their answers can be compared."""
 
 import asyncio
-import re
 import secrets
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from support.checks.limits import LIMIT
 from support.clients.http_client import ApiResponse
 
 if TYPE_CHECKING:
@@ -83,5 +83,5 @@ class Limits:
 
 def left_of(answer: ApiResponse) -> int:
     """What an answer's RateLimit field says is left of its limit; 0 when it says nothing readable."""
-    match = re.search(r";r=(\d+)", answer.headers.get("ratelimit", ""))
-    return int(match[1]) if match else 0
+    match = LIMIT.match(answer.headers.get("ratelimit", ""))
+    return int(match["remaining"]) if match else 0

@@ -1,10 +1,11 @@
 """The suite in parallel: `python -m support.running [options] [behave arguments]` (what `make run` calls).
 
 One embedded stack (unless a target is configured) serves every worker; each worker is a behave process
-with its own event loop, running a balanced share of the selected scenarios. Scenarios tagged @restarts or
-@breaks_storage run beside them on a second stack of their own (or after them, alone, with no stack of ours);
-@serial ones run after the others, alone. Failed or broken scenarios can be retried on fresh actors; the results
-of every attempt stay, and a scenario that passed only on a retry is marked flaky.
+with its own event loop, running a balanced share of the selected scenarios. Scenarios tagged @restarts,
+@breaks_storage or @load run beside them on two stacks of their own (or after them, alone, with no stack of
+ours); @serial ones run after the others, alone. Each run starts from an empty results folder. Failed or
+broken scenarios can be retried on fresh actors; the results of every attempt stay, and a scenario that passed
+only on a retry is marked flaky.
 """
 
 import argparse
@@ -85,9 +86,9 @@ def options_only(behave_args: list[str]) -> list[str]:
     return kept
 
 
-EMBEDDED_ONLY = ("platform_instances", "platform_faults")
-# Stacks for the journeys that restart a server or the database: each runs its share of them one at a time.
-BESIDE_STACKS = 2  # what the runner's stack takes; workers are told its URLs
+EMBEDDED_ONLY = ("platform_instances", "platform_faults")  # what the runner's stack takes; workers are told its URLs
+# Stacks for the journeys that need one of their own (plan.OWN_STACK_TAGS): each runs its share one at a time.
+BESIDE_STACKS = 2
 
 
 def without_defines(behave_args: list[str], keys: tuple[str, ...]) -> list[str]:
@@ -142,7 +143,7 @@ def start_stacks(target: TargetConfig, count: int) -> list[tuple[EmbeddedStack, 
     def start(index: int) -> tuple[EmbeddedStack, StackControlServer]:
         stack = EmbeddedStack(target.platform_faults, target.database_url, target.export_store,
                               target.platform_instances).start()  # fmt: skip
-        role = "" if index == 0 else " (for the journeys that restart a server or the database, or break storage)"
+        role = "" if index == 0 else f" {index} (for the journeys that need a stack of their own)"
         print(f"Embedded stack{role} in {stack.workdir}: {stack.describe()}")
         return stack, StackControlServer(stack).start()
 
@@ -215,8 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     start_afresh(options.results)
     try:
         if target.embedded:
-            # Journeys that restart a server or stop the database get a stack of their own when the run owns
-            # its database: they then run meanwhile, not after everyone else.
+            # Journeys that restart a server, stop the database, break storage or load the platform get stacks of
+            # their own when the run owns its database: they then run meanwhile, not after everyone else.
             own = [s for s in scenarios if s.needs_own_stack] if target.database_url is None else []
             stacks = start_stacks(target, 1 + min(BESIDE_STACKS, len(own)))
             worker_args = [*without_defines(worker_args, EMBEDDED_ONLY), *embedded_target(target, *stacks[0])]
