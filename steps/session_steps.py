@@ -281,7 +281,7 @@ def step_keep_refreshing(context: Context, person: str) -> None:
             "This journey waits out the short-lived client's session: -D short_lived_session_seconds=<seconds>"
         )
     idle = float(actor.session.token_responses[-1].body["refresh_expires_in"])
-    context.refreshes = context.run(actor.session.keep_refreshing(lasts + idle + 3), timeout=lasts + idle + 15)
+    context.refreshes = context.run(actor.session.keep_refreshing(lasts + idle + 3, lasts), timeout=lasts + idle + 15)
 
 
 @then("{person:Person} session went on past her first refresh token's idle lifetime")

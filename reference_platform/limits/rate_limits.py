@@ -70,12 +70,14 @@ PRODUCTION: dict[str, dict[str, Limit]] = {
     "*": {LOGIN_ACCOUNT: Limit(10, 300), LOGIN_ADDRESS: Limit(100, 60)},
 }
 # The embedded stack's limits: short windows, so the journeys wait seconds, not minutes. Its customers come
-# from 127.0.0.1, which it exempts from the address limit (--login-limit-exempt). That limit refills one login
-# every 30 s, so however slow a busy machine makes its journey's 21 logins, none comes back before it ends.
+# from 127.0.0.1, which it exempts from the address limit (--login-limit-exempt). The limits whose journeys
+# must use one up before it gives a request back refill slowly enough for a busy machine: the free chat limit
+# one question every 5 s (its flood takes about one), the account's logins one every 30 s (its 12 logins take
+# 1-6 s), the address's one every 30 s (its 21 logins take 2-10 s).
 SHORT: dict[str, dict[str, Limit]] = {
-    FREE: {CHAT: Limit(3, 6), WRITES: Limit(10, 10), EXPORTS: Limit(3, 60)},
+    FREE: {CHAT: Limit(3, 15), WRITES: Limit(10, 10), EXPORTS: Limit(3, 60)},
     PRO: {CHAT: Limit(30, 6), WRITES: Limit(100, 10), EXPORTS: Limit(30, 60)},
-    "*": {LOGIN_ACCOUNT: Limit(5, 30), LOGIN_ADDRESS: Limit(20, 600)},
+    "*": {LOGIN_ACCOUNT: Limit(5, 150), LOGIN_ADDRESS: Limit(20, 600)},
 }
 PRESETS = {"production": PRODUCTION, "short": SHORT}
 

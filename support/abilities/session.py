@@ -81,9 +81,10 @@ class Session:
         self.actor.last_response = response
         return response
 
-    async def keep_refreshing(self, at_most_seconds: float) -> list[Refresh]:
-        """Refresh well within each refresh token's idle lifetime until a refresh is refused or `at_most_seconds`
-        have passed; each answer timed against her login, both ways (see Refresh)."""
+    async def keep_refreshing(self, at_most_seconds: float, lasts_seconds: float) -> list[Refresh]:
+        """Refresh well within each refresh token's idle lifetime until a refresh is refused, one works when the
+        session is surely older than it should last, or `at_most_seconds` have passed; each answer timed against
+        her login, both ways (see Refresh)."""
         refreshes: list[Refresh] = []
         while time.monotonic() - self.logged_in_at < at_most_seconds:
             idle = float(self.token_responses[-1].body["refresh_expires_in"])
@@ -91,7 +92,7 @@ class Session:
             sent = time.monotonic()
             response = await self.try_refresh()
             refreshes.append(Refresh(sent - self.login_answered_at, time.monotonic() - self.logged_in_at, response))
-            if response.status != 200:
+            if response.status != 200 or refreshes[-1].sent > lasts_seconds:
                 break
         return refreshes
 
