@@ -29,6 +29,7 @@ from support.running.plan import (
     collect,
     partition,
     save_durations,
+    seconds_of,
     shard,
 )
 from support.running.progress import RunProgress
@@ -122,16 +123,19 @@ def run_phases(
     beside_args: list[list[str]] | None = None,
 ) -> list[WorkerRun]:
     """The scenarios that may share the stack in parallel, then the serial ones, alone. Given stacks of their
-    own (`beside_args`, one per stack), the ones that restart a server or the database run on them, one at a
-    time on each, meanwhile."""
+    own (`beside_args`, one per stack), the ones that need one run on them, one at a time on each, meanwhile;
+    each of those workers then takes a share of the others too, one at a time, once its own are done."""
     together = [s for s in scenarios if not s.serial]
     beside = [s for s in scenarios if s.needs_own_stack] if beside_args else []
     alone = [s for s in scenarios if s.serial and s not in beside]
+    own_shares = partition(beside, len(beside_args), durations) if beside_args and beside else []
+    own_loads = [seconds_of(share, durations) for share in own_shares]
+    shares = partition(together, processes + len(own_shares), durations, [0.0] * processes + own_loads)
+    on_own_stacks = [own + more for own, more in zip(own_shares, shares[processes:], strict=True)]
     with ThreadPoolExecutor(1) as pool:
-        shares = partition(beside, len(beside_args or []), durations)
-        on_their_own = pool.submit(run_workers, shares, [], LOGS, f"{label}-beside", beside_args) if beside else None
-        runs = run_workers(partition(together, processes, durations), behave_args, LOGS, label) if together else []
-        runs += on_their_own.result() if on_their_own else []
+        meanwhile = pool.submit(run_workers, on_own_stacks, [], LOGS, f"{label}-beside", beside_args)
+        runs = run_workers(shares[:processes], behave_args, LOGS, label) if together else []
+        runs += meanwhile.result()
     if alone:
         runs += run_workers([alone], behave_args, LOGS, f"{label}-serial")
     return runs
@@ -156,11 +160,20 @@ def start_stacks(target: TargetConfig, count: int) -> list[tuple[EmbeddedStack, 
         except Exception as error:
             errors.append(error)
     if errors:
-        for stack, control in stacks:
-            control.stop()
-            stack.stop()
+        stop_stacks(stacks)
         raise errors[0]
     return stacks
+
+
+def stop_stacks(stacks: list[tuple[EmbeddedStack, StackControlServer]]) -> None:
+    """Stop every stack at once, each with its control."""
+
+    def stop(stack: EmbeddedStack, control: StackControlServer) -> None:
+        control.stop()
+        stack.stop()
+
+    with ThreadPoolExecutor(max(1, len(stacks))) as pool:
+        list(pool.map(lambda pair: stop(*pair), stacks))
 
 
 # What Allure's writers leave in a results directory: a run removes them, and nothing else, before it starts.
@@ -239,9 +252,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"Retry {attempt} of {options.retries}: {len(again)} scenarios, on fresh actors")
                 runs += run_phases(again, options.processes, worker_args, f"retry{attempt}", durations, beside_args)
     finally:
-        for stack, control in stacks:
-            control.stop()
-            stack.stop()
+        stop_stacks(stacks)
     # Every shard must read the same durations to choose the same scenarios: shards leave the file alone.
     status = conclude(scenarios, options.results, runs, time.monotonic() - started, None if spec else options.durations)
     print(f"JUnit report: {write_junit(options.results, options.junit)}")

@@ -87,17 +87,26 @@ def save_durations(measured: dict[str, float], path: Path = DURATIONS_FILE) -> N
     path.write_text(json.dumps(load_durations(path) | measured, indent=1, sort_keys=True) + "\n")
 
 
-def partition(scenarios: list[Planned], bins: int, durations: dict[str, float]) -> list[list[Planned]]:
+def partition(
+    scenarios: list[Planned], bins: int, durations: dict[str, float], loads: list[float] | None = None
+) -> list[list[Planned]]:
     """Longest first, each to the lightest bin: balanced by recorded durations, or by count when none are known.
-    Deterministic: the same scenarios and durations always give the same bins."""
+    `loads` are what each bin holds already (seconds). Deterministic: the same scenarios, durations and loads
+    always give the same bins."""
     typical = typical_duration(scenarios, durations)
     weight = {s.location: durations.get(s.key, typical) for s in scenarios}
-    loads, groups = [0.0] * bins, [[] for _ in range(bins)]  # type: list[float], list[list[Planned]]
+    held, groups = list(loads or [0.0] * bins), [[] for _ in range(bins)]  # type: list[float], list[list[Planned]]
     for scenario in sorted(scenarios, key=lambda s: (-weight[s.location], s.location)):
-        lightest = loads.index(min(loads))
+        lightest = held.index(min(held))
         groups[lightest].append(scenario)
-        loads[lightest] += weight[scenario.location]
+        held[lightest] += weight[scenario.location]
     return groups
+
+
+def seconds_of(scenarios: list[Planned], durations: dict[str, float]) -> float:
+    """How long these scenarios take one after another, by recorded durations (the median for one unknown)."""
+    typical = typical_duration(scenarios, durations)
+    return sum(durations.get(s.key, typical) for s in scenarios)
 
 
 def shard(scenarios: list[Planned], spec: str, durations: dict[str, float]) -> list[Planned]:

@@ -66,7 +66,10 @@ class StackControlServer:
 
         self.server = HTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="stack control", daemon=True)
+        # A short poll: shutdown() waits for the loop to notice, half a second by default.
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, args=(0.05,), name="stack control", daemon=True
+        )
 
     def handle(self, route: str, body: dict[str, Any]) -> dict[str, Any]:
         if route == "/instances":
