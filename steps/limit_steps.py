@@ -228,10 +228,12 @@ def step_logins_from_one_address(context: Context, person: str) -> None:
 )
 def step_address_limited(context: Context, person: str, owner: str) -> None:
     actor, limited = context.cast.actor(person), context.cast.actor(owner).limits
-    for _ in range(ADDRESS_ROUNDS):
+    for round_number in range(1, ADDRESS_ROUNDS + 1):
         answer = context.run(actor.session.try_log_in_from(context.address))
         waited = time.monotonic() - limited.address_refused_at
-        if not check.address_may_have_refilled(answer, limited.address_tries[-1], waited):
+        if round_number == ADDRESS_ROUNDS or not check.address_may_have_refilled(
+            answer, limited.address_tries[-1], waited
+        ):
             break
         context.run(limited.log_in_from_until_refused(context.address))  # this round proved nothing: again
     check.expect_address_limited(answer, LOGIN_ADDRESS_LIMIT, limited.address_tries, waited)

@@ -157,7 +157,9 @@ def step_ends_within_tool_timeout(context: Context, code: str) -> None:
     waited = within + context.target.event_timeout  # the wait has room to spare; the platform's times judge
     run = context.run(actor.runs.latest_run(within=waited), timeout=waited + 5)
     stream.expect_failed_tool_call(run, code)
-    if run.seconds_to(run.terminal_index or 0) > within:
+    if context.target.database_url is None:
+        stream.expect_finished_within(run, within)
+    else:  # the run's end is the platform's: its own times judge, the client's clock is evidence
         stream.expect_run_took_at_most(context.run(actor.records.stored_run(context.database)), run, within)
 
 

@@ -672,7 +672,7 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "shutdown_grace_cut_short": expect(GRACE, "Expected the run, still going when the"),
     "interruption_named_otherwise": expect(GRACE, "Expected the run, still going when the"),
     "tool_timeout_tripled": (
-        Expectation(HANGING_TOOL, "Expected the run to finish within 4 s of the question"),
+        Expectation(HANGING_TOOL, "Expected the run to finish within 4 s"),
         Expectation(ABANDONED, "to be recorded as ended within"),
     ),
     "pings_twice_as_far_apart": expect(PINGED, "Expected a ping at least every"),

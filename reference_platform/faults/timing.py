@@ -1,6 +1,6 @@
 """Defects in the platform's timing promises and in the figures of its limits: what lasts a little too long or
 ends too soon, and limits that count or report wrongly. The checks that catch them judge on the platform's own
-times and figures, so a busy machine neither hides these nor invents others."""
+times and figures where it keeps them, so a busy machine invents no such defect and rarely hides one."""
 
 import uuid
 from contextvars import ContextVar
@@ -208,6 +208,8 @@ class LoginCodesLastTwiceAsLong(OidcLogins):
 
 
 class AccessTokensExpireAMinuteLate(AccessTokens):
+    """An access token is taken for a minute past its exp."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.leeway_seconds = 60
@@ -251,10 +253,10 @@ TIMING_FAULTS: dict[str, Fault] = {
     ),
     "tool_timeout_tripled": Fault("tools get three times the published tool timeout", {"agent": TriplesTheToolTimeout}),
     "pings_twice_as_far_apart": Fault(
-        "idle chats are pinged every 4 s though the policy says 2 s", {}, server={"ws_ping_interval": 4.0}
+        "idle chats are pinged every 4 s though the embedded policy says 2 s", {}, server={"ws_ping_interval": 4.0}
     ),
     "silence_tolerated_three_times_as_long": Fault(
-        "an unanswered ping is waited for 6 s though the policy says 2 s", {}, server={"ws_ping_timeout": 6.0}
+        "an unanswered ping is waited for 6 s though the embedded policy says 2 s", {}, server={"ws_ping_timeout": 6.0}
     ),
     "session_halved": Fault("a session ends at half its absolute lifetime", {"sessions": HalvesTheSession}),
     "session_end_slides": Fault(

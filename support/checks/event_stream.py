@@ -182,12 +182,12 @@ def expect_finished_within(record: RunRecord, seconds: float) -> None:
 
 
 def expect_run_took_at_most(row: dict[str, Any] | None, record: RunRecord, seconds: float) -> None:
-    """The platform's own times for a run that seemed slow from here: from its start to its end, as the database
-    stored them, it took at most `seconds` (the client's clock, which a busy machine slows, is only evidence)."""
+    """By the platform's own times, from the run's start to its end as the database stored them, the run took at
+    most `seconds` (the client's clock, which a busy machine slows, is only evidence)."""
     took = (row["ended_at"] - row["started_at"]).total_seconds() if row and row["ended_at"] else None
     if took is None or took > seconds:
         raise fail(
-            f"Expected the run to finish within {seconds:g} s of the question; it took "
+            f"Expected the run to finish within {seconds:g} s of its start; it took "
             f"{record.seconds_to(record.terminal_index or 0):.2f} s as seen here, and "
             f"{'no recorded end' if took is None else f'{took:.2f} s'} by the platform's own times.",
             record,

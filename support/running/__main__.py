@@ -124,14 +124,15 @@ def run_phases(
 ) -> list[WorkerRun]:
     """The scenarios that may share the stack in parallel, then the serial ones, alone. Given stacks of their
     own (`beside_args`, one per stack), the ones that need one run on them, one at a time on each, meanwhile;
-    each of those workers then takes a share of the others too, one at a time, once its own are done."""
+    each of those workers takes a share of the others too, one at a time, before its own."""
     together = [s for s in scenarios if not s.serial]
     beside = [s for s in scenarios if s.needs_own_stack] if beside_args else []
     alone = [s for s in scenarios if s.serial and s not in beside]
     own_shares = partition(beside, len(beside_args), durations) if beside_args and beside else []
     own_loads = [seconds_of(share, durations) for share in own_shares]
     shares = partition(together, processes + len(own_shares), durations, [0.0] * processes + own_loads)
-    on_own_stacks = [own + more for own, more in zip(own_shares, shares[processes:], strict=True)]
+    # Their share of the others first: a journey of their own that leaves its test bed down breaks only itself.
+    on_own_stacks = [more + own for own, more in zip(own_shares, shares[processes:], strict=True)]
     with ThreadPoolExecutor(1) as pool:
         meanwhile = pool.submit(run_workers, on_own_stacks, [], LOGS, f"{label}-beside", beside_args)
         runs = run_workers(shares[:processes], behave_args, LOGS, label) if together else []

@@ -56,7 +56,8 @@ def strict_run(number: int, runner_args: list[str]) -> tuple[int, str, Path]:
 
 def first_line(path: Path) -> str:
     details = json.loads(path.read_text()).get("statusDetails") or {}
-    return str(details.get("message") or "").strip().splitlines()[0][:160] if details.get("message") else ""
+    lines = str(details.get("message") or "").strip().splitlines()
+    return lines[0][:160] if lines else ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     options, runner_args = parser.parse_known_args(argv)
     if any("platform_faults" in arg for arg in runner_args):
         raise SystemExit("The soak runs the clean platform: every failure it finds is a false one.")
+    if any(arg.split("=")[0] in ("--retries", "--results", "--junit", "--durations") for arg in runner_args):
+        raise SystemExit("The soak sets --retries 0 and each run's own results, JUnit file and durations itself.")
     bad: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     load = start_load(options.load)
     print(f"Soak: {options.runs} strict runs, {len(load)} busy processes on {os.cpu_count()} cores")
