@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,9 @@ from tests.behave_runs import ROOT, SuiteRun, run_suite
 from tests.feature_index import scenarios, then_patterns
 
 CLEAN = "(none)"
+# The clean run's journeys whose figures must not share the machine (the runner gives the @load one a platform
+# of its own): they run once every defect is tried.
+ALONE = "@serial and not @load"
 MATRIX_FILE = ROOT / "reports" / "kill-matrix.json"
 
 
@@ -771,22 +775,29 @@ OWN_DATABASE = {
 }
 
 
-def run_clean(workdir: Path) -> SuiteRun:
-    """Every journey on the clean platform, through the parallel runner (its own stacks, four workers): run one
-    after another, its waits alone would outlast every defect's run."""
-    results, started = workdir / "clean" / "allure-results", time.monotonic()
+def run_clean(workdir: Path, tags: str) -> SuiteRun:
+    """The journeys with these tags on the clean platform, through the parallel runner (its own stacks, four
+    workers): run one after another, their waits alone would outlast every defect's run."""
+    results, started = workdir / "clean" / re.sub(r"\W+", "-", tags) / "allure-results", time.monotonic()
     completed = subprocess.run(
         [sys.executable, "-m", "support.running", "--processes", "4", "--retries", "0", "--results", str(results),
-         "--junit", str(workdir / "clean" / "junit.xml"), "--durations", str(workdir / "clean" / "durations.json")],
+         "--junit", str(results.parent / "junit.xml"), "--durations", str(results.parent / "durations.json"),
+         f"--tags={tags}"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
         env={**os.environ, "PROCESSES": "", "RETRIES": "", "SHARD": ""},
     )  # fmt: skip
     return SuiteRun(completed.returncode, completed.stdout + completed.stderr, results, time.monotonic() - started)
 
 
+def together(first: SuiteRun, then: SuiteRun) -> SuiteRun:
+    """Two runs' results as one: the second's result files join the first's folder."""
+    for path in then.results_dir.iterdir():
+        shutil.move(path, first.results_dir / path.name)
+    return SuiteRun(max(first.exit_code, then.exit_code), first.output + then.output, first.results_dir,
+                    first.seconds + then.seconds)  # fmt: skip
+
+
 def run_fault(fault: str, workdir: Path, database_url: str) -> Verdict:
-    if fault == CLEAN:
-        return judge(fault, run_clean(workdir))
     args = (
         []
         if fault in OWN_DATABASE
@@ -807,9 +818,10 @@ def longest_first(faults: list[str]) -> list[str]:
     return sorted(faults, key=lambda fault: (-weight(fault), fault))
 
 
-def run_matrix(faults: list[str], workers: int = 5) -> list[Verdict]:
+def run_matrix(faults: list[str], workers: int = 6) -> list[Verdict]:
     """Every run starts its own platform, with its defect, on one PostgreSQL (and export store) that all share.
-    The clean run, long and mostly waiting on clocks, runs beside the `workers` that try the defects."""
+    The clean run, long and mostly waiting on clocks, runs beside the `workers` that try the defects, all but
+    the journeys that must be ALONE, which run at the end."""
     with (
         tempfile.TemporaryDirectory(prefix="fault-matrix-") as workdir,
         ThreadPoolExecutor(1) as beside,
@@ -818,10 +830,13 @@ def run_matrix(faults: list[str], workers: int = 5) -> list[Verdict]:
         postgres = EmbeddedPostgres(Path(workdir))
         try:
             postgres.start()
-            clean = beside.submit(run_fault, CLEAN, Path(workdir), postgres.url)
+            clean = beside.submit(run_clean, Path(workdir), f"not ({ALONE})")
             ordered = longest_first(faults)
             tried = {fault: pool.submit(run_fault, fault, Path(workdir), postgres.url) for fault in ordered}
-            return [clean.result(), *(tried[fault].result() for fault in faults)]
+            verdicts = [tried[fault].result() for fault in faults]
+            # The @serial journeys' figures must not share the machine: they run once everything else is done.
+            alone = run_clean(Path(workdir), ALONE)
+            return [judge(CLEAN, together(clean.result(), alone)), *verdicts]
         finally:
             postgres.stop()
 
@@ -884,7 +899,7 @@ def report(verdicts: list[Verdict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("faults", nargs="*", help="defects to try (default: the whole catalogue)")
-    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=6)
     args = parser.parse_args(argv)
     missing = sorted(set(FAULTS) - set(CATALOGUE))
     if missing:
