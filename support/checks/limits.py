@@ -11,16 +11,24 @@ POLICY = re.compile(r'^"(?P<name>[^"]+)";q=(?P<quota>\d+);w=(?P<window>\d+)$')
 LIMIT = re.compile(r'^"(?P<name>[^"]+)";r=(?P<remaining>\d+);t=(?P<reset>\d+)$')
 
 
-def quota(response: ApiResponse) -> int:
+def policy_fields(response: ApiResponse) -> re.Match[str]:
     policy = POLICY.match(response.headers.get("ratelimit-policy", ""))
     assert policy, f"Expected a RateLimit-Policy field like '\"writes\";q=10;w=10'; got {dict(response.headers)}"
-    return int(policy["quota"])
+    return policy
+
+
+def limit_fields(response: ApiResponse) -> re.Match[str]:
+    limit = LIMIT.match(response.headers.get("ratelimit", ""))
+    assert limit, f"Expected a RateLimit field like '\"writes\";r=3;t=4'; got {dict(response.headers)}"
+    return limit
+
+
+def quota(response: ApiResponse) -> int:
+    return int(policy_fields(response)["quota"])
 
 
 def remaining(response: ApiResponse) -> int:
-    limit = LIMIT.match(response.headers.get("ratelimit", ""))
-    assert limit, f"Expected a RateLimit field like '\"writes\";r=3;t=4'; got {dict(response.headers)}"
-    return int(limit["remaining"])
+    return int(limit_fields(response)["remaining"])
 
 
 def retry_after(response: ApiResponse) -> int:
@@ -79,14 +87,12 @@ def expect_plan_limit(response: ApiResponse, plan_answer: ApiResponse, kind: str
 
 def reset_seconds(response: ApiResponse) -> int:
     """RateLimit's t: seconds until the limit is whole again."""
-    remaining(response)
-    return int(LIMIT.match(response.headers["ratelimit"])["reset"])  # type: ignore[index]
+    return int(limit_fields(response)["reset"])
 
 
 def refill_seconds(response: ApiResponse) -> float:
     """How often the limit gives back one request: its window over its quota, as RateLimit-Policy states them."""
-    policy = POLICY.match(response.headers.get("ratelimit-policy", ""))
-    assert policy, f"Expected a RateLimit-Policy field like '\"writes\";q=10;w=10'; got {dict(response.headers)}"
+    policy = policy_fields(response)
     return int(policy["window"]) / int(policy["quota"])
 
 
