@@ -1,0 +1,43 @@
+"""pydantic-ai's AG-UI server under uvicorn: `python -m targets.pydantic_ai.server --port N [--fault NAME]`.
+
+The request goes to pydantic-ai's own `AGUIAdapter`; a named stream fault (the kill matrix's) rewrites what it
+sends, between it and the suite.
+"""
+
+import argparse
+
+import uvicorn
+from pydantic_ai.ui.ag_ui import AGUIAdapter
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from targets.pydantic_ai.script import scripted_agent
+
+AGENT = scripted_agent()
+
+
+async def run_agent(request: Request) -> Response:
+    return await AGUIAdapter.dispatch_request(request, agent=AGENT)
+
+
+async def health(request: Request) -> Response:
+    return Response("ok")
+
+
+def create_app() -> Starlette:
+    return Starlette(routes=[Route("/", run_agent, methods=["POST"]), Route("/health", health)])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--fault", default="")
+    args = parser.parse_args()
+    app = create_app()
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
