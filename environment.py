@@ -4,6 +4,7 @@
 import os
 import sys
 from collections.abc import Coroutine
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,15 +16,17 @@ from behave.model_type import Status
 from behave.runner import Context
 
 from support.actors import Cast
+from support.agents.port import AgentTarget, agent_target, not_offered
+from support.agents.server import AgentServer, describe_agent, expect_agent_answers
 from support.clients.database_probe import DatabaseProbe
 from support.clients.http_client import PlatformApi
 from support.clients.servers import SERVER_NAMES, Servers
 from support.event_loop import LoopThread
-from support.report.allure_report import RESULTS_DIRS
+from support.report.allure_report import RESULTS_DIRS, RUN_LABELS
 from support.report.environment import describe_run, write_environment
 from support.report.evidence import ScenarioEvidence
 from support.report.redaction import RUN_REDACTOR
-from support.stack.config import load_config
+from support.stack.config import TargetConfig, load_config
 from support.stack.control import RemoteStack
 from support.stack.database_outage import RECOVERY_SECONDS, not_ready_after
 from support.stack.embedded_stack import EmbeddedStack
@@ -54,6 +57,13 @@ def before_all(context: Context) -> None:
     target = load_config(context.config.userdata, os.environ)
     context.loop = LoopThread()
     context.stack = None
+    context.agent_server = None
+    agent = agent_target(target)
+    select_applicable(context.config, agent)
+    RUN_LABELS.update(protocol=agent.protocol, target=agent.label)
+    if not agent.needs_platform:
+        before_agent_only(context, target, agent)
+        return
     if target.stack_control:
         context.stack = RemoteStack(target.stack_control)
     elif target.embedded:
@@ -95,6 +105,40 @@ def before_all(context: Context) -> None:
     context.outage = []  # the outage that broke the run, once there is one; kept in place across scenarios
 
 
+def select_applicable(config: Any, agent: AgentTarget) -> None:
+    """Scenarios whose needs this protocol and target do not offer are left out, as not applicable: the same
+    selection the parallel runner makes, for a plain `behave` run."""
+    chosen = config.tag_expression
+
+    class Applicable:
+        def check(self, tags: list[str]) -> bool:
+            return bool(chosen.check(tags)) and not not_offered(tags, agent)
+
+    config.tag_expression = Applicable()
+
+
+def before_agent_only(context: Context, target: TargetConfig, agent: AgentTarget) -> None:
+    """An agent server of its own, whose customers need no account: nothing of the platform starts or is asked."""
+    if target.agent_url is None:
+        context.agent_server = AgentServer(agent.profile).start()
+        target = replace(target, agent_url=context.agent_server.url)
+        agent = AgentTarget(agent.protocol, agent.profile, target.agent_url)
+    assert target.agent_url is not None
+    context.target = target
+    context.loop.run(expect_agent_answers(target.agent_url), PREFLIGHT_TIMEOUT + 2, "preflight")
+    context.redactor = RUN_REDACTOR
+    context.servers = Servers((target.agent_url,))
+    context.database = DatabaseProbe(None)
+    context.http = context.loop.run(open_http_client(target.agent_url, target.request_timeout), 5, "HTTP client")
+    context.run = lambda coroutine, timeout=None: context.loop.run(
+        coroutine, timeout or target.request_timeout + target.event_timeout, context.step_name
+    )
+    for results_dir in RESULTS_DIRS:
+        write_environment(results_dir, describe_agent(target, agent))
+    context.step_name = "step"
+    context.outage = []
+
+
 async def open_http_client(base_url: str, timeout: float) -> httpx2.AsyncClient:
     return httpx2.AsyncClient(base_url=base_url, timeout=timeout)
 
@@ -128,6 +172,8 @@ def after_step(context: Context, step: Step) -> None:
         context.evidence.attach_step()  # allure-behave still has the step open here, so attachments land on it
     if step.status not in (Status.failed, Status.error) or isinstance(step.exception, Outage):
         return
+    if context.target.base_url is None:
+        return  # an agent server of its own: no platform to ask
     outage = getattr(context, "database_outage", None)
     if outage is not None and outage.active:
         return  # the scenario's own outage: how the platform answers it is the product's doing
@@ -171,3 +217,5 @@ def after_all(context: Context) -> None:
             loop.close()
         if isinstance(stack, EmbeddedStack):
             stack.stop()
+        if context.agent_server is not None:
+            context.agent_server.stop()

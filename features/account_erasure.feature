@@ -1,4 +1,4 @@
-@allure.label.epic:Privacy
+@allure.label.epic:Privacy @needs.chat_socket
 Feature: A customer erases their account
   A customer can erase their account (GDPR Article 17). Once it is gone, it
   is gone from every store: the account, its chats, its sessions and tokens,

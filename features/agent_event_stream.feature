@@ -1,4 +1,4 @@
-@allure.label.epic:Agent_chat
+@allure.label.epic:Agent_chat @needs.chat_socket
 Feature: The agent's event stream
   While the agent works on a question, the customer's app shows its progress
   from a stream of events. Apps build their screens from this stream, so it is

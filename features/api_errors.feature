@@ -1,4 +1,4 @@
-@allure.label.epic:Platform
+@allure.label.epic:Platform @needs.chat_socket
 Feature: Every error is a problem the app can read
   Whatever goes wrong, the API answers with an RFC 9457 problem
   (application/problem+json): a status, a type the app can act on, a title a

@@ -1,4 +1,4 @@
-@allure.label.epic:Agent_chat
+@allure.label.epic:Agent_chat @needs.chat_socket
 Feature: The chat connection's own rules
   The app and the platform talk over the chat connection in JSON messages.
   Whatever the app sends, the platform answers: a message it cannot take gets

@@ -1,4 +1,4 @@
-@allure.label.epic:Agent_chat
+@allure.label.epic:Agent_chat @needs.chat_socket
 Feature: An answer survives dropped connections, restarts and slow tools
   Phones drop off Wi-Fi in the middle of an answer, deploys restart servers,
   and the services the agent's tools call can hang. None of this may leave a

@@ -1,4 +1,4 @@
-@allure.label.epic:Agent_chat @load @serial
+@allure.label.epic:Agent_chat @load @serial @needs.chat_socket
 Feature: Many customers at the same time
   The agent answers every customer who asks at the same moment as everyone
   else, as on a launch day: each sees a complete answer, in order, with no

@@ -1,4 +1,4 @@
-@allure.label.epic:Privacy
+@allure.label.epic:Privacy @needs.chat_socket
 Feature: A customer takes their data with them
   A customer can ask for everything the platform holds about them (GDPR
   Articles 15 and 20) and gets it as a machine-readable file. The export is

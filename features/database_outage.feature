@@ -1,4 +1,4 @@
-@allure.label.epic:Operations @two_instances @restarts
+@allure.label.epic:Operations @two_instances @restarts @needs.chat_socket
 Feature: The platform rides out a database outage
   When the platform's database goes away, customers are told so plainly: every
   request that needs it is answered 503 with when to try again, never a bare

@@ -1,4 +1,4 @@
-@allure.label.epic:Privacy
+@allure.label.epic:Privacy @needs.chat_socket
 Feature: One customer cannot reach another's chats
   Every customer's chats are theirs alone. Another customer who knows or
   guesses the id of a chat cannot read it, find it in a list, or delete it:

@@ -1,4 +1,4 @@
-@allure.label.epic:Accounts
+@allure.label.epic:Accounts @needs.chat_socket
 Feature: Signing in through an identity provider
   A customer can sign in with the account they already have at an identity
   provider, without a password of ours. The platform is the provider's client:

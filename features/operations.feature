@@ -1,4 +1,4 @@
-@allure.label.epic:Operations
+@allure.label.epic:Operations @needs.chat_socket
 Feature: Operators can tell whether an instance can serve, and what it runs
   An orchestrator restarts an instance that says it is not alive, and sends
   traffic only to instances that say they are ready. So an instance says it is

@@ -1,4 +1,4 @@
-@allure.label.epic:Accounts @misbehaving_providers
+@allure.label.epic:Accounts @misbehaving_providers @needs.chat_socket
 Feature: Signing in through an identity provider that misbehaves
   The platform trusts an identity provider only as far as it can check it. What
   the provider answers is checked before anyone is signed in: the ID token must

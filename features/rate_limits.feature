@@ -1,4 +1,4 @@
-@allure.label.epic:Limits @destructive
+@allure.label.epic:Limits @destructive @needs.chat_socket
 Feature: Fair use and plans
   Each customer has limits by plan, per kind of request: chat messages, other
   writes, exports. A customer over a limit is told so plainly, with when to

@@ -1,4 +1,4 @@
-@allure.label.epic:Platform
+@allure.label.epic:Platform @needs.chat_socket
 Feature: Every request can be traced
   When a customer reports a problem, support needs to find her request in the
   platform's logs. Every answer names its request by an id. An app that sends

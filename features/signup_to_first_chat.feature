@@ -1,4 +1,4 @@
-@allure.label.epic:Onboarding
+@allure.label.epic:Onboarding @needs.chat_socket
 Feature: First chat after signup
   A new customer should be able to create an account, log in and get a right
   answer from the agent within seconds, and see the agent working while it does.

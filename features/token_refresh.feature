@@ -1,4 +1,4 @@
-@allure.label.epic:Accounts
+@allure.label.epic:Accounts @needs.chat_socket
 Feature: Sessions and their tokens
   After logging in, the app holds a short-lived access token for the API and a
   refresh token to get new ones. A session lasts as long as the customer uses

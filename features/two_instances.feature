@@ -1,4 +1,4 @@
-@allure.label.epic:Operations @two_instances
+@allure.label.epic:Operations @two_instances @needs.chat_socket
 Feature: One deployment on several servers
   In production the platform runs on more than one server behind a load
   balancer, and a customer's requests and chat connections may land on any

@@ -142,6 +142,7 @@ def step_refresh_refused(context: Context, person: str) -> None:
     check.expect_refresh_refused(context.run(context.cast.actor(person).session.try_refresh()), "her refresh token")
 
 
+@given("{person:Person} has logged out")
 @when("{person:Person} logs out")
 def step_log_out(context: Context, person: str) -> None:
     context.run(context.cast.actor(person).session.log_out())

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 
 from support.abilities.account import Account
+from support.abilities.agent import AgentTalk
 from support.abilities.chat import Chat
 from support.abilities.data import Data
 from support.abilities.limits import Limits
@@ -52,6 +53,7 @@ class Actor:
         self.data = Data(self)
         self.limits = Limits(self)
         self.records = Records(self)
+        self.agent = AgentTalk(self)
 
     @property
     def event_timeout(self) -> float:
@@ -69,6 +71,7 @@ class Actor:
     async def leave(self) -> None:
         """Close her chats and browser, and erase the account this scenario created, whatever happened before."""
         await self.chat.close()
+        await self.agent.close()
         await self.provider.close()
         await self.account.close()
 

@@ -19,8 +19,8 @@ from allure_behave.formatter import AllureFormatter
 from allure_behave.listener import AllureListener
 from allure_behave.utils import TEST_PLAN_SKIP_REASON
 from allure_commons.logger import AllureFileLogger
-from allure_commons.model2 import Label, Status, StatusDetails
-from allure_commons.utils import format_exception, format_traceback, now
+from allure_commons.model2 import Label, Parameter, Status, StatusDetails
+from allure_commons.utils import format_exception, format_traceback, md5, now
 from behave.model import Feature, Scenario, Step
 from behave.model_type import Status as BehaveStatus
 
@@ -112,6 +112,13 @@ class HonestAllureListener(AllureListener):  # type: ignore[misc]
             Label(name=label.name, value=label.value.replace("_", " ")) if label.name in SPACED_LABELS else label
             for label in result.labels
         ] + [Label(name="tag", value=f"{TAG_PREFIX}{promise}") for promise in promises_of(scenario.name)]
+        result.labels += [Label(name=name, value=value) for name, value in RUN_LABELS.items()]
+        if RUN_LABELS.get("protocol", "chat-socket") != "chat-socket":
+            # The same journey over another protocol or target is another test, shown beside it, not a retry of it.
+            over = f"{RUN_LABELS['protocol']} · {RUN_LABELS.get('target', '')}"
+            result.parameters = [*(result.parameters or []), Parameter(name="agent", value=over)]
+            result.historyId = md5(result.historyId, over)
+            result.testCaseId = md5(result.testCaseId, over)
 
     def stop_behave_step(self, result: Step) -> None:
         status, details = step_verdict(result)
@@ -157,3 +164,5 @@ class HonestAllureFormatter(AllureFormatter):  # type: ignore[misc]
 
 RESULTS_DIRS: list[Path] = []
 """Where this run's Allure results go, for the files the hooks add beside them (environment.properties)."""
+RUN_LABELS: dict[str, str] = {}
+"""Labels every result of this run carries: the agent protocol and target (set by the hooks)."""

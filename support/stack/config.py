@@ -42,6 +42,9 @@ class TargetConfig:
     platform_instances: int = 1  # the embedded stack starts this many instances
     instance_urls: tuple[str, ...] = ()  # every instance of the target; requests and sockets spread over them
     stack_control: str | None = None  # the parallel runner's embedded stack, shared by its workers
+    agent_protocol: str = "chat-socket"  # how the agent's runs are carried: chat-socket or ag-ui
+    agent_url: str | None = None  # where an agent server of its own takes runs (by default, the platform)
+    agent_profile: str | None = None  # the target's profile (TOML); by default the reference platform's
 
     @property
     def embedded(self) -> bool:
@@ -88,10 +91,8 @@ def load_config(userdata: Mapping[str, str], environ: Mapping[str, str]) -> Targ
         value = userdata.get(key) or environ.get(ENV_PREFIX + key.upper())
         return value.strip() if value and value.strip() else None
 
-    base_url = setting("base_url")
+    base_url = _url(setting("base_url"), "base_url")
     if base_url is not None:
-        if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).hostname:
-            raise ConfigError(f"base_url must be an http(s) URL, got {base_url!r}")
         base_url = base_url.rstrip("/")
     faults = tuple(name.strip() for name in (setting("platform_faults") or "").split(",") if name.strip())
     if faults and base_url is not None:
@@ -126,7 +127,25 @@ def load_config(userdata: Mapping[str, str], environ: Mapping[str, str]) -> Targ
         platform_instances=instances,
         instance_urls=instance_urls,
         stack_control=setting("stack_control"),
+        agent_protocol=_protocol(setting("agent_protocol")),
+        agent_url=_url(setting("agent_url"), "agent_url"),
+        agent_profile=setting("agent_profile"),
     )
+
+
+AGENT_PROTOCOLS = ("chat-socket", "ag-ui")
+
+
+def _protocol(value: str | None) -> str:
+    if value is not None and value not in AGENT_PROTOCOLS:
+        raise ConfigError(f"agent_protocol must be one of {', '.join(AGENT_PROTOCOLS)}, got {value!r}")
+    return value or "chat-socket"
+
+
+def _url(value: str | None, key: str) -> str | None:
+    if value is not None and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname):
+        raise ConfigError(f"{key} must be an http(s) URL, got {value!r}")
+    return value
 
 
 def _count(value: str | None, key: str) -> int:

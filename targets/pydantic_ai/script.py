@@ -12,9 +12,15 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from pydantic_ai import Agent
-from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, ToolReturnPart, UserPromptPart
-from pydantic_ai.models.function import AgentInfo, DeltaThinkingCalls, DeltaThinkingPart, DeltaToolCall, DeltaToolCalls
-from pydantic_ai.models.function import FunctionModel
+from pydantic_ai.messages import ModelMessage, ModelRequest, TextPart, ToolReturnPart, UserPromptPart
+from pydantic_ai.models.function import (
+    AgentInfo,
+    DeltaThinkingCalls,
+    DeltaThinkingPart,
+    DeltaToolCall,
+    DeltaToolCalls,
+    FunctionModel,
+)
 
 ARITHMETIC = re.compile(r"[-+*/().\d\s]*\d\s*[-+*/]\s*[-+*/().\d\s]*\d[)\s]*")
 REMEMBER = re.compile(r"remember the code word:?\s+(\w+)", re.IGNORECASE)
@@ -65,10 +71,14 @@ def words(name: str) -> set[str]:
     return set(name.lower().split("_"))
 
 
-async def script(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str | DeltaToolCalls | DeltaThinkingCalls]:
+async def script(
+    messages: list[ModelMessage], info: AgentInfo
+) -> AsyncIterator[str | DeltaToolCalls | DeltaThinkingCalls]:
     """One model response: text, or a tool call, after a thought."""
     latest = messages[-1]
-    returned = [part for part in latest.parts if isinstance(part, ToolReturnPart)] if isinstance(latest, ModelRequest) else []
+    returned = (
+        [part for part in latest.parts if isinstance(part, ToolReturnPart)] if isinstance(latest, ModelRequest) else []
+    )
     if returned:
         result = returned[-1]
         if result.tool_name == "calculator":

@@ -1,0 +1,174 @@
+"""AG-UI over HTTP: one POST of `RunAgentInput` per run, answered by server-sent events.
+
+Only this module speaks AG-UI's words. The app holds the conversation and sends all of it with each run.
+Every event is checked as it arrives (ag_ui_rules); the first violation fails the step that received it.
+"""
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import httpx2
+
+from support.agents.ag_ui_rules import StreamRules, Violation, parse_event
+from support.agents.run import AgentRun, AppTool, Refusal, RunEvent
+from support.report.evidence import ScenarioEvidence
+from support.stack.service_errors import ServiceUnavailable, describe
+
+NAME = "ag-ui"
+OFFERS = frozenset({"client_history", "app_tools"})  # the app sends the whole conversation, and declares tools
+
+
+def new_id(kind: str) -> str:
+    return f"{kind}-{uuid.uuid4().hex[:12]}"
+
+
+def translate(event: dict[str, Any], streamed: set[str]) -> list[RunEvent]:
+    """An AG-UI event in the suite's words; a snapshot's answers that were not streamed count as text."""
+    kind, wire = event["type"], event
+    match kind:
+        case "RUN_STARTED":
+            return [RunEvent("started", wire, run_id=event["runId"], thread_id=event["threadId"])]
+        case "RUN_FINISHED":
+            outcome = (event.get("outcome") or {}).get("type", "success")
+            return [RunEvent("finished", wire, run_id=event["runId"], thread_id=event["threadId"], outcome=outcome)]
+        case "RUN_ERROR":
+            return [RunEvent("error", wire, code=event.get("code"), text=event.get("message", ""))]
+        case "REASONING_MESSAGE_CONTENT" | "REASONING_MESSAGE_CHUNK":
+            return [RunEvent("thinking", wire, text=event.get("delta", ""))]
+        case "TOOL_CALL_START":
+            return [RunEvent("tool_opened", wire, tool_call_id=event["toolCallId"], tool=event["toolCallName"])]
+        case "TOOL_CALL_RESULT":
+            return [RunEvent("tool_result", wire, tool_call_id=event["toolCallId"], text=str(event["content"]))]
+        case "TEXT_MESSAGE_CONTENT" | "TEXT_MESSAGE_CHUNK":
+            streamed.add(str(event.get("messageId")))
+            return [RunEvent("text", wire, text=event.get("delta", ""))]
+        case "MESSAGES_SNAPSHOT":
+            return [
+                RunEvent("text", wire, text=message["content"])
+                for message in event["messages"]
+                if message.get("role") == "assistant" and isinstance(message.get("content"), str)
+                and message.get("id") not in streamed
+            ]  # fmt: skip
+    return [RunEvent("other", wire)]
+
+
+REASONS = {401: "unauthorized", 404: "not_found", 429: "rate_limited"}
+
+
+def refusal(response: httpx2.Response) -> Refusal:
+    retry_after = response.headers.get("retry-after")
+    said = f"HTTP {response.status_code} {response.text[:300]}"
+    seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
+    return Refusal(REASONS.get(response.status_code, "other"), said, seconds)
+
+
+class AgUiConversation:
+    """One conversation with an AG-UI agent, as the app holds it: its thread id and every message so far."""
+
+    def __init__(
+        self, http: httpx2.AsyncClient, url: str, name: str, evidence: ScenarioEvidence, bearer: str | None,
+        event_timeout: float, thread_id: str | None = None,
+    ) -> None:  # fmt: skip
+        self.http, self.url, self.name, self.evidence = http, url, name, evidence
+        self.bearer, self.event_timeout = bearer, event_timeout
+        self.thread_id = thread_id or str(uuid.uuid4())
+        self.messages: list[dict[str, Any]] = []
+        self.tools: list[AppTool] = []
+
+    def recall(self, said: str, answered: str) -> None:
+        """A turn the app holds from earlier, which this server never saw."""
+        self.messages += [{"id": new_id("msg"), "role": "user", "content": said},
+                          {"id": new_id("msg"), "role": "assistant", "content": answered}]  # fmt: skip
+
+    async def ask(self, question: str, bearer: str | None = None) -> AgentRun:
+        self.messages.append({"id": new_id("msg"), "role": "user", "content": question})
+        return await self.run(question, bearer)
+
+    async def answer_tool(self, tool_call_id: str, result: str) -> AgentRun:
+        """The app's result for the tool call the last run left waiting, sent with the next run."""
+        self.messages.append({"id": new_id("msg"), "role": "tool", "toolCallId": tool_call_id, "content": result})
+        return await self.run(f"(her app's result: {result})")
+
+    def request_body(self, run_id: str) -> dict[str, Any]:
+        no_arguments = {"type": "object", "properties": {}}
+        tools = [{"name": tool.name, "description": tool.description, "parameters": no_arguments}
+                 for tool in self.tools]  # fmt: skip
+        return {"threadId": self.thread_id, "runId": run_id, "messages": self.messages, "tools": tools,
+                "context": [], "state": {}, "forwardedProps": {}}  # fmt: skip
+
+    async def run(self, question: str, bearer: str | None = None) -> AgentRun:
+        run = AgentRun(question, new_id("run"), self.thread_id)
+        headers = {"Accept": "text/event-stream"}
+        token = bearer if bearer is not None else self.bearer
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        body = json.dumps(self.request_body(run.run_id))
+        self.evidence.record_frame(self.name, "->", f"POST {self.url} {body}")
+        try:
+            async with self.http.stream("POST", self.url, content=body, headers={**headers,
+                                        "Content-Type": "application/json"}) as response:  # fmt: skip
+                if response.status_code != 200:
+                    await response.aread()
+                    self.evidence.record_frame(self.name, "<-", f"HTTP {response.status_code} {response.text}")
+                    run.refused = refusal(response)
+                    return run
+                await self.receive(response, run)
+        except httpx2.TransportError as error:
+            raise ServiceUnavailable("AG-UI agent", self.url, describe(error)) from error
+        self.remember_answer(run)
+        return run
+
+    async def receive(self, response: httpx2.Response, run: AgentRun) -> None:
+        content_type = response.headers.get("content-type", "")
+        if not content_type.startswith("text/event-stream"):
+            raise AssertionError(f"Expected the AG-UI run to be answered as text/event-stream, got {content_type!r}")
+        rules, streamed = StreamRules({tool.name for tool in self.tools}), set[str]()
+        lines = response.aiter_lines()
+        data: list[str] = []
+        while True:
+            try:
+                line = await asyncio.wait_for(anext(lines), self.event_timeout)
+            except StopAsyncIteration:
+                break
+            except TimeoutError:
+                raise AssertionError(
+                    f"Expected the next AG-UI event of {self.name}'s run within {self.event_timeout:g} s; "
+                    f"none came. Received:\n{run.received()}"
+                ) from None
+            if line.startswith("data:"):
+                data.append(line[5:].removeprefix(" "))
+            elif not line and data:
+                self.take("\n".join(data), run, rules, streamed)
+                data = []
+        if data:
+            self.take("\n".join(data), run, rules, streamed)
+        run.cut_off = rules.cut_off()
+
+    def take(self, text: str, run: AgentRun, rules: StreamRules, streamed: set[str]) -> None:
+        self.evidence.record_frame(self.name, "<-", text)
+        try:
+            event = json.loads(text)
+        except ValueError:
+            raise Violation("each data line holds one JSON event", {"data": text[:300]}) from None
+        if not isinstance(event, dict) or "type" not in event:
+            raise Violation("each event is a JSON object with a type", {"data": text[:300]})
+        try:
+            _, extras = parse_event(event)
+            run.extras += [f"{event['type']}.{extra}" for extra in extras]
+            rules.check(event)
+        except Violation as violation:
+            raise AssertionError(f"{violation}\nReceived before it:\n{run.received()}") from None
+        run.events += translate(event, streamed)
+
+    def remember_answer(self, run: AgentRun) -> None:
+        """The app keeps the run's answer and tool calls in the conversation it sends next time."""
+        calls = [{"id": call_id, "type": "function", "function": {"name": tool, "arguments": "{}"}}
+                 for call_id, tool in run.tool_calls.items()]  # fmt: skip
+        message: dict[str, Any] = {"id": new_id("msg"), "role": "assistant", "content": run.answer}
+        if calls:
+            message["toolCalls"] = calls
+        self.messages.append(message)
+        for call_id, result in run.tool_results.items():
+            self.messages.append({"id": new_id("msg"), "role": "tool", "toolCallId": call_id, "content": result})

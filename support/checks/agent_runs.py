@@ -1,0 +1,123 @@
+"""What a Then verifies about an agent's run, in the suite's words, whichever protocol carried it."""
+
+from support.agents.run import AgentRun
+
+
+def fail(expectation: str, run: AgentRun) -> AssertionError:
+    return AssertionError(f"{expectation}\nThe run of {run.question!r} received:\n{run.received()}")
+
+
+def expect_started(run: AgentRun) -> None:
+    if run.refused is not None:
+        raise fail(f"Expected the run to start, but it was refused: {run.refused.said}", run)
+
+
+def expect_one_run_kept_ids(run: AgentRun) -> None:
+    """One start, one end, the end last and a success, and both carry the ids the run began with."""
+    expect_started(run)
+    starts, ends = run.of_kind("started"), run.terminals
+    if len(starts) != 1 or len(ends) != 1 or run.events[0] is not starts[0] or run.events[-1] is not ends[0]:
+        raise fail(f"Expected one start first and one end last; got {len(starts)} starts and {len(ends)} ends", run)
+    end = ends[0]
+    if end.kind != "finished" or end.outcome != "success":
+        raise fail(f"Expected the run to end as a success, but it ended with {end.wire}", run)
+    expected = (run.run_id or starts[0].run_id, run.thread_id)
+    for event in (starts[0], end):
+        if (event.run_id, event.thread_id) != expected:
+            raise fail(f"Expected the run and conversation ids {expected}, but {event.kind} carries "
+                       f"{(event.run_id, event.thread_id)}", run)  # fmt: skip
+
+
+def expect_tool_answered(run: AgentRun, tool: str) -> None:
+    """The tool was called, and each call of it has a result before the run ended."""
+    expect_started(run)
+    calls = [call for call, name in run.tool_calls.items() if name == tool]
+    if not calls:
+        raise fail(f"Expected the agent to call its tool {tool!r}; it called {sorted(run.tool_calls.values())}", run)
+    unanswered = [call for call in calls if call not in run.tool_results]
+    if unanswered:
+        raise fail(f"Expected every call of {tool!r} to be answered by the tool; no result for {unanswered}", run)
+
+
+def expect_answer_states(run: AgentRun, fact: str, what: str) -> None:
+    expect_started(run)
+    if not run.terminals or run.terminals[-1].kind != "finished":
+        raise fail(f"Expected the run to finish with an answer that states {what} ({fact!r})", run)
+    if fact not in run.answer:
+        raise fail(f"Expected the answer to state {what} ({fact!r}); it says {run.answer!r}", run)
+
+
+def expect_plain_answer(run: AgentRun) -> None:
+    expect_answer_states(run, "", "something")
+    if not run.answer.strip():
+        raise fail("Expected an answer in words; the answer is empty", run)
+    if run.tool_calls:
+        raise fail(f"Expected no tool call for a plain question; got {sorted(run.tool_calls.values())}", run)
+
+
+def expect_thinking_first(run: AgentRun) -> None:
+    expect_started(run)
+    first_answer = next((i for i, e in enumerate(run.events) if e.kind in ("text", "tool_opened", "finished")), None)
+    thoughts = [i for i, e in enumerate(run.events) if e.kind == "thinking" and e.text.strip()]
+    if not thoughts or (first_answer is not None and thoughts[0] > first_answer):
+        raise fail("Expected the agent to show its thinking, in words, before it answers or calls a tool", run)
+
+
+def expect_failure_shown(run: AgentRun) -> None:
+    """The run ends with an error that says something, and nothing calls it a success."""
+    expect_started(run)
+    ends = run.terminals
+    if not ends or ends[-1].kind != "error" or run.events[-1] is not ends[-1]:
+        raise fail("Expected the run whose tool failed to end with an error, as its last event", run)
+    if any(end.kind == "finished" for end in ends):
+        raise fail("Expected no success for a run whose tool failed; it also finished as one", run)
+    if not ends[-1].text.strip():
+        raise fail("Expected the error to say what went wrong; its message is empty", run)
+
+
+def expect_waiting_on_app(run: AgentRun, tool: str) -> None:
+    """The run finished with its call to the app's tool left for the app: no result from the server."""
+    expect_started(run)
+    calls = [call for call, name in run.tool_calls.items() if name == tool]
+    if not calls:
+        raise fail(f"Expected the agent to call her app's tool {tool!r}", run)
+    if not run.terminals or run.terminals[-1].kind != "finished":
+        raise fail(f"Expected the run to end, waiting for her app's {tool!r}, not to fail", run)
+    answered = [call for call in calls if call in run.tool_results]
+    if answered:
+        raise fail(f"Expected her app's tool {tool!r} to be left to her app; the agent's side answered it", run)
+
+
+def expect_refused(run: AgentRun, reason: str, why: str) -> None:
+    if run.refused is None:
+        raise fail(f"Expected the run to be refused as {why}; it started", run)
+    if run.refused.reason != reason:
+        raise fail(f"Expected the run to be refused as {why}; it was refused otherwise: {run.refused.said}", run)
+    if run.events:
+        raise fail(f"Expected no run to start once refused as {why}", run)
+
+
+def expect_retry_after(run: AgentRun) -> None:
+    expect_refused(run, "rate_limited", "over the limit")
+    assert run.refused is not None
+    if run.refused.retry_after is None or run.refused.retry_after <= 0:
+        raise fail(f"Expected the refusal to say, in seconds, when to retry: {run.refused.said}", run)
+
+
+def expect_runs_of_their_own(first: AgentRun, second: AgentRun) -> None:
+    ids = (first.of_kind("started")[0].run_id, second.of_kind("started")[0].run_id)
+    if ids[0] == ids[1]:
+        raise fail(f"Expected each question to get a run of its own; both ran as {ids[0]}", second)
+
+
+def expect_in_history(history: list[dict[str, object]], run: AgentRun) -> None:
+    said = [(message.get("role"), message.get("content")) for message in history]
+    if ("user", run.question) not in said or ("assistant", run.answer) not in said:
+        raise fail(f"Expected her question and the answer {run.answer!r} in her history; it holds {said}", run)
+
+
+def expect_only_own_history(history: list[dict[str, object]], own_runs: list[AgentRun]) -> None:
+    asked = {run.question for run in own_runs}
+    strangers = [m for m in history if m.get("role") == "user" and m.get("content") not in asked]
+    if strangers:
+        raise AssertionError(f"Expected nothing of anyone else's in her conversation; it holds {strangers}")
