@@ -20,7 +20,9 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
 
+from reference_platform.chat.ag_ui import AgUiEncoder, AgUiRuns
 from reference_platform.chat.agent import Agent, Planner, PlannerAgent, RunEvents, RunEventsFactory
+from reference_platform.chat.conversation import ConversationAgent
 from reference_platform.chat.runs import InstanceLease, RunFeed, RunJournal
 from reference_platform.chat.socket import (
     ChatSessions,
@@ -95,6 +97,7 @@ class Parts:
     exports: Exports
     erasure: Erasure
     admin: AdminAuth
+    ag_ui_runs: AgUiRuns
 
 
 RequestIds = Callable[[ASGIApp], ASGIApp]
@@ -136,6 +139,9 @@ class Blueprint:
     exports: type[Exports] = Exports
     erasure: type[Erasure] = Erasure
     admin: type[AdminAuth] = AdminAuth
+    ag_ui_runs: type[AgUiRuns] = AgUiRuns
+    ag_ui_encoder: type[AgUiEncoder] = AgUiEncoder
+    conversation_agent: type[ConversationAgent] = ConversationAgent
 
 
 def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
@@ -196,6 +202,15 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
         exports=exports,
         erasure=blueprint.erasure(database, users, sessions, hashing, exports, limiter, settings.recent_login_seconds),
         admin=blueprint.admin(settings.admin_token, bearer),
+        ag_ui_runs=blueprint.ag_ui_runs(
+            chats,
+            blueprint.conversation_agent(agent),
+            blueprint.run_events,
+            quotas,
+            journal,
+            bearer,
+            blueprint.ag_ui_encoder,
+        ),
     )
 
 
@@ -498,6 +513,7 @@ def routes(parts: Parts) -> Starlette:
             Route("/version", version),
             Route("/chat/policy", chat_policy),
             WebSocketRoute("/chat", chat),
+            Route("/agents/ag-ui", parts.ag_ui_runs.handle, methods=["POST"]),
         ],
         exception_handlers={
             Problem: problem_handler,

@@ -55,6 +55,15 @@ class ChatStore:
         assert row is not None, "INSERT ... RETURNING returned no row"
         return Thread(**dict(row))
 
+    async def claim_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID, title: str) -> None:
+        """A thread with the id an app chose, for this owner, unless the id is taken (by her or anyone)."""
+        await self.database.pool.execute(
+            "INSERT INTO threads (id, user_id, title) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+            thread_id,
+            owner_id,
+            title,
+        )
+
     async def threads_of(self, owner_id: uuid.UUID) -> list[Thread]:
         rows = await self.database.pool.fetch(
             "SELECT id, title, created_at FROM threads WHERE user_id = $1 ORDER BY created_at, id", owner_id

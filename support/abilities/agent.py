@@ -63,14 +63,14 @@ class AgentTalk:
             await self.actor.account.sign_up_and_log_in()
         self.conversation = await self.open(self.bearer)
 
-    async def open(self, bearer: str | object | None, thread_id: str | None = None) -> Conversation:
+    async def open(self, bearer: str | object | None, thread_id: str | None = None, new: bool = True) -> Conversation:
         actor, timeout = self.actor, self.actor.event_timeout
         token = None if bearer is NOBODY else bearer if isinstance(bearer, str) else None
         if self.target.protocol == "chat-socket":
             chat = ChatSocketConversation(actor.api, token, f"{actor.name}'s app", timeout)
             if thread_id is not None:
                 chat.thread_id = thread_id
-            elif bearer is not NOBODY:
+            elif new:
                 await chat.start()
             return chat
         url = self.target.run_url(actor.target.base_url)
@@ -101,7 +101,7 @@ class AgentTalk:
 
     async def ask_with(self, credentials: str | None, kind: str = "plain") -> AgentRun:
         """Ask in a conversation opened with these credentials (None: none at all) instead of her own."""
-        conversation = await self.open(credentials if credentials is not None else NOBODY)
+        conversation = await self.open(credentials if credentials is not None else NOBODY, new=False)
         self.others.append(conversation)
         return self.kept(await conversation.ask(self.profile_asks[kind].question))
 

@@ -15,7 +15,7 @@ TERMINAL = {"agent_completed", "agent_error"}
 
 
 def translate(frame: dict[str, Any]) -> RunEvent:
-    ids = {"run_id": frame.get("run_id"), "thread_id": frame.get("thread_id")}
+    ids: dict[str, Any] = {"run_id": frame.get("run_id"), "thread_id": frame.get("thread_id")}
     match frame.get("type"):
         case "agent_started":
             return RunEvent("started", frame, **ids)

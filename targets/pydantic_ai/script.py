@@ -81,8 +81,9 @@ async def script(
     )
     if returned:
         result = returned[-1]
-        if result.tool_name == "calculator":
-            yield f"{result.content['expression']} = {result.content['value']:g}."
+        content: Any = result.content
+        if result.tool_name == "calculator" and isinstance(content, dict):
+            yield f"{content['expression']} = {content['value']:g}."
         else:
             yield f"You chose: {result.content}."
         return
