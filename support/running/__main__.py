@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from pathlib import Path
 
+from support.agents.port import AgentTarget, agent_target, not_offered
+from support.agents.server import AgentServer
 from support.report.attempts import NOT_PASSED, final, mark_flaky, ran_durations, tally
 from support.report.junit import JUNIT_FILE, write_junit
 from support.running.completeness import missing_by_feature, record_missing
@@ -195,6 +197,31 @@ def default_processes() -> int:
     return 4 * (os.cpu_count() or 1)
 
 
+def applicable(scenarios: list[Planned], agent: AgentTarget) -> tuple[list[Planned], list[Planned]]:
+    """The scenarios this protocol and target offer what they need, and the others: not applicable, so never
+    run, never skipped and never passed; the summary and the report's environment count and name them."""
+    chosen = [s for s in scenarios if not not_offered(s.tags, agent)]
+    left = [s for s in scenarios if not_offered(s.tags, agent)]
+    if left:
+        needs = sorted({need for s in left for need in not_offered(s.tags, agent)})
+        print(f"{len(left)} scenarios not applicable to {agent.protocol} on {agent.label}, which does not offer "
+              f"what they need ({', '.join(needs)}):")  # fmt: skip
+        for feature, count in sorted(Counter(s.feature for s in left).items()):
+            names = [s.name for s in left if s.feature == feature]
+            print(f"  {feature}: {'; '.join(names) if count <= 3 else f'{count} scenarios'}")
+    return chosen, left
+
+
+def record_not_applicable(results: Path, left: list[Planned], agent: AgentTarget) -> None:
+    """Their count and names join the report's environment."""
+    environment = results / "environment.properties"
+    lines = [f"Not\\ applicable={len(left)} scenarios need what {agent.protocol} on {agent.label} does not offer"]
+    lines += [f"Not\\ applicable\\ {index}={s.feature}: {s.name}" for index, s in enumerate(left, 1)]
+    if environment.exists() and left:
+        with environment.open("a", encoding="utf-8") as file:
+            file.write("\n".join(lines) + "\n")
+
+
 def still_up(target: TargetConfig) -> str | None:
     try:
         asyncio.run(check_services(target))
@@ -223,13 +250,23 @@ def main(argv: list[str] | None = None) -> int:
         print("No scenario selected.")
         return 1
     target = load_config(userdata(behave_args), os.environ)
+    agent = agent_target(target)
+    scenarios, not_applicable = applicable(scenarios, agent)
+    if not scenarios:
+        print("No scenario selected.")
+        return 1
     stacks: list[tuple[EmbeddedStack, StackControlServer]] = []
     worker_args = [*options_only(behave_args), "-D", f"allure_results={options.results}"]
     beside_args: list[list[str]] | None = None
+    agent_server: AgentServer | None = None
     shutil.rmtree(LOGS, ignore_errors=True)
     start_afresh(options.results)
     try:
-        if target.embedded:
+        if target.agent_url is None and agent.profile.server:
+            agent_server = AgentServer(agent.profile).start()
+            worker_args += ["-D", f"agent_url={agent_server.url}"]
+            print(f"{agent.label} started at {agent_server.url} (log: {agent_server.log})")
+        if target.embedded and agent.needs_platform:
             # Journeys that restart a server, stop the database, break storage or load the platform get stacks of
             # their own when the run owns its database: they then run meanwhile, not after everyone else.
             own = [s for s in scenarios if s.needs_own_stack] if target.database_url is None else []
@@ -254,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
                 runs += run_phases(again, options.processes, worker_args, f"retry{attempt}", durations, beside_args)
     finally:
         stop_stacks(stacks)
+        if agent_server is not None:
+            agent_server.stop()
+    record_not_applicable(options.results, not_applicable, agent)
     # Every shard must read the same durations to choose the same scenarios: shards leave the file alone.
     status = conclude(scenarios, options.results, runs, time.monotonic() - started, None if spec else options.durations)
     print(f"JUnit report: {write_junit(options.results, options.junit)}")
