@@ -27,7 +27,10 @@ from reference_platform.faults import FAULTS
 from support.report.junit import failing_step
 from support.running.plan import RECORDED_DURATIONS, load_durations
 from support.stack.embedded_stack import EmbeddedPostgres
+from targets.pydantic_ai.stream_faults import STREAM_FAULTS
+from tests.ag_ui_catalogue import AG_UI_CATALOGUE, agent_arguments
 from tests.behave_runs import ROOT, SuiteRun, run_suite
+from tests.expectations import Expectation, expect
 from tests.feature_index import scenarios, then_patterns
 
 CLEAN = "(none)"
@@ -35,12 +38,6 @@ CLEAN = "(none)"
 # of its own): they run once every defect is tried.
 ALONE = "@serial and not @load"
 MATRIX_FILE = ROOT / "reports" / "kill-matrix.json"
-
-
-@dataclass(frozen=True)
-class Expectation:
-    scenario: str
-    message: str
 
 
 FIRST_CHAT = "A new customer sees the agent work through their first question"
@@ -83,10 +80,6 @@ HANGING_TOOL = "A tool that hangs ends the run with tool_timeout within the plat
 ABANDONED = "A run whose customer left still ends within the tool timeout, recorded as ended"
 PINGED = "The platform pings an idle chat often enough to keep it open through proxies"
 SILENT_APP = "A chat whose app stops answering pings is closed"
-
-
-def expect(scenario: str, message: str) -> tuple[Expectation, ...]:
-    return (Expectation(scenario, message),)
 
 
 # Which scenarios must catch each defect, and what each failure message must say.
@@ -698,6 +691,7 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "An expired access token is refused as expired, and refreshing keeps the session",
         "Expected an expired access token to be refused with 401",
     ),
+    **AG_UI_CATALOGUE,
 }
 
 
@@ -798,12 +792,14 @@ def together(first: SuiteRun, then: SuiteRun) -> SuiteRun:
 
 
 def run_fault(fault: str, workdir: Path, database_url: str) -> Verdict:
+    if fault in STREAM_FAULTS:  # pydantic-ai's server, with the rewrite: no platform of ours
+        return judge(fault, run_suite(workdir / fault, *agent_arguments(fault), *selection(fault)))
     args = (
         []
         if fault in OWN_DATABASE
         else ["-D", f"database_url={database_url}", "-D", f"export_store={workdir / 'exports'}"]
     )
-    args += ["-D", f"platform_faults={fault}", *selection(fault)]
+    args += ["-D", f"platform_faults={fault}", *agent_arguments(fault), *selection(fault)]
     return judge(fault, run_suite(workdir / fault.strip("()"), *args))
 
 
@@ -901,7 +897,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("faults", nargs="*", help="defects to try (default: the whole catalogue)")
     parser.add_argument("--workers", type=int, default=6)
     args = parser.parse_args(argv)
-    missing = sorted(set(FAULTS) - set(CATALOGUE))
+    missing = sorted((set(FAULTS) | set(STREAM_FAULTS)) - set(CATALOGUE))
     if missing:
         print(f"defects with no catching scenario in the catalogue: {missing}")
         return 1

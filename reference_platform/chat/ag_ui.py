@@ -141,11 +141,19 @@ class AgUiRuns:
         run_input = read_input(await request.body())
         question, conversation = conversation_of(run_input)
         thread_id = await self.thread_for(caller.user_id, run_input.thread_id)
-        await self.quotas.enforce(caller.user_id, CHAT)
+        await self.count_against_limit(caller.user_id)
         encoder = self.encoder(run_input.thread_id, run_input.run_id)
         return StreamingResponse(
             self.stream(encoder, thread_id, question, conversation), media_type="text/event-stream"
         )
+
+    async def count_against_limit(self, user_id: uuid.UUID) -> None:
+        """The question counts against her chat limit; over it, a 429 that says when to retry, and no run."""
+        await self.quotas.enforce(user_id, CHAT)
+
+    async def keep_answer(self, thread_id: uuid.UUID, text: str, run_id: uuid.UUID) -> str:
+        """The answer joins the thread's history; its message id."""
+        return str((await self.chats.add_message(thread_id, "assistant", text, run_id)).id)
 
     async def thread_for(self, user_id: uuid.UUID, thread: str) -> uuid.UUID:
         """The caller's thread; a new id makes one for her; anyone else's is answered as if it did not exist."""
@@ -190,9 +198,10 @@ class AgUiRuns:
             answer = await self.answer(events, question, conversation)
             if answer is None:
                 return
-            saved = await self.chats.add_message(thread_id, "assistant", answer.text, run_id)
-            await events.emit("agent_completed", message_id=str(saved.id), content=answer.text,
-                              waiting_on=answer.waiting_on)  # fmt: skip
+            message_id = await self.keep_answer(thread_id, answer.text, run_id)
+            await events.emit(
+                "agent_completed", message_id=message_id, content=answer.text, waiting_on=answer.waiting_on
+            )
         except Exception:
             log.exception("AG-UI run %s in thread %s failed", run_id, thread_id)
             await events.failed("agent_failed", "The run failed.")

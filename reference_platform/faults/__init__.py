@@ -10,6 +10,7 @@ from typing import Any
 from reference_platform.app import Blueprint
 
 from . import chat, data, identity, limits
+from .ag_ui import AG_UI_FAULTS
 from .fault import Fault
 from .timing import TIMING_FAULTS
 
@@ -569,6 +570,7 @@ FAULTS: dict[str, Fault] = {
         "each instance counts a customer's requests on its own", {"limiter": limits.CountsPerInstance}
     ),
     **TIMING_FAULTS,
+    **AG_UI_FAULTS,
 }
 
 

@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     start_afresh(options.results)
     try:
         if target.agent_url is None and agent.profile.server:
-            agent_server = AgentServer(agent.profile).start()
+            agent_server = AgentServer(agent.profile, target.agent_faults).start()
             worker_args += ["-D", f"agent_url={agent_server.url}"]
             print(f"{agent.label} started at {agent_server.url} (log: {agent_server.log})")
         if target.embedded and agent.needs_platform:

@@ -45,6 +45,7 @@ class TargetConfig:
     agent_protocol: str = "chat-socket"  # how the agent's runs are carried: chat-socket or ag-ui
     agent_url: str | None = None  # where an agent server of its own takes runs (by default, the platform)
     agent_profile: str | None = None  # the target's profile (TOML); by default the reference platform's
+    agent_faults: str | None = None  # a defect the agent server the suite starts is started with (kill matrix)
 
     @property
     def embedded(self) -> bool:
@@ -130,6 +131,7 @@ def load_config(userdata: Mapping[str, str], environ: Mapping[str, str]) -> Targ
         agent_protocol=_protocol(setting("agent_protocol")),
         agent_url=_url(setting("agent_url"), "agent_url"),
         agent_profile=setting("agent_profile"),
+        agent_faults=setting("agent_faults"),
     )
 
 

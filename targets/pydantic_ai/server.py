@@ -12,8 +12,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from targets.pydantic_ai.script import scripted_agent
+from targets.pydantic_ai.stream_faults import STREAM_FAULTS, RewrittenStream
 
 AGENT = scripted_agent()
 
@@ -33,9 +35,11 @@ def create_app() -> Starlette:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--fault", default="")
+    parser.add_argument("--fault", default="", choices=["", *STREAM_FAULTS], help="a rewrite of the stream")
     args = parser.parse_args()
-    app = create_app()
+    app: ASGIApp = create_app()
+    if args.fault:
+        app = RewrittenStream(app, STREAM_FAULTS[args.fault][1])
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 
