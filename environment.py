@@ -59,7 +59,7 @@ def before_all(context: Context) -> None:
     context.stack = None
     context.agent_server = None
     agent = agent_target(target)
-    select_applicable(context.config, agent)
+    leave_out_not_applicable(context, agent)
     RUN_LABELS.update(protocol=agent.protocol, target=agent.label)
     if not agent.needs_platform:
         before_agent_only(context, target, agent)
@@ -105,16 +105,20 @@ def before_all(context: Context) -> None:
     context.outage = []  # the outage that broke the run, once there is one; kept in place across scenarios
 
 
-def select_applicable(config: Any, agent: AgentTarget) -> None:
-    """Scenarios whose needs this protocol and target do not offer are left out, as not applicable: the same
-    selection the parallel runner makes, for a plain `behave` run."""
-    chosen = config.tag_expression
-
-    class Applicable:
-        def check(self, tags: list[str]) -> bool:
-            return bool(chosen.check(tags)) and not not_offered(tags, agent)
-
-    config.tag_expression = Applicable()
+def leave_out_not_applicable(context: Context, agent: AgentTarget) -> None:
+    """Scenarios whose needs this protocol and target do not offer are taken out of the run before it starts,
+    as the parallel runner leaves them out: never run, never counted as skipped or passed; named here."""
+    runner = context._runner
+    left: list[str] = []
+    for feature in runner.features:
+        kept = [item for item in feature.run_items if not not_offered(item.effective_tags, agent)]
+        left += [s.name for item in feature.run_items if item not in kept for s in getattr(item, "scenarios", [item])]
+        feature.run_items[:] = kept
+        feature.scenarios[:] = [item for item in feature.scenarios if item in kept]
+    runner.features[:] = [feature for feature in runner.features if feature.run_items]
+    if left:
+        print(f"{len(left)} scenarios not applicable to {agent.protocol} on {agent.label}: {'; '.join(left)}",
+              file=sys.stderr)  # fmt: skip
 
 
 def before_agent_only(context: Context, target: TargetConfig, agent: AgentTarget) -> None:

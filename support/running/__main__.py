@@ -16,7 +16,6 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from itertools import pairwise
 from pathlib import Path
 
 from support.agents.port import AgentTarget, agent_target, not_offered
@@ -33,6 +32,7 @@ from support.running.plan import (
     save_durations,
     seconds_of,
     shard,
+    userdata,
 )
 from support.running.progress import RunProgress
 from support.running.workers import WorkerRun, run_workers
@@ -43,16 +43,6 @@ from support.stack.preflight import check_services
 from support.stack.service_errors import ServiceUnavailable
 
 LOGS = Path("reports/workers")
-
-
-def userdata(behave_args: list[str]) -> dict[str, str]:
-    """The -D key=value pairs among behave's arguments."""
-    pairs: dict[str, str] = {}
-    for flag, value in pairwise([*behave_args, ""]):
-        if flag in ("-D", "--define") and "=" in value:
-            key, _, setting = value.partition("=")
-            pairs[key] = setting
-    return pairs
 
 
 VALUE_OPTIONS = frozenset(

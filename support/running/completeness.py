@@ -11,21 +11,26 @@ feature by feature, with the results on disk. Exit 0 when every one has a result
 
 import hashlib
 import json
+import os
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 from uuid import uuid4
 
+from support.agents.port import agent_target, not_offered
 from support.report.attempts import feature_of
-from support.running.plan import collect
+from support.running.plan import collect, userdata
+from support.stack.config import load_config
 
 Key = tuple[str, str]  # (feature, scenario)
 GROUPING_LABELS = frozenset({"feature", "epic", "parentSuite", "suite"})
 
 
 def collected(selection: list[str]) -> Counter[Key]:
-    return Counter((scenario.feature, scenario.name) for scenario in collect(selection))
+    """What behave selects with these arguments and the configured agent protocol and target offer what it needs."""
+    agent = agent_target(load_config(userdata(selection), os.environ))
+    return Counter((s.feature, s.name) for s in collect(selection) if not not_offered(s.tags, agent))
 
 
 def reported(results_dir: Path) -> Counter[Key]:

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from support.report.attempts import scenario_key
@@ -36,6 +37,16 @@ class Planned:
     @property
     def needs_own_stack(self) -> bool:
         return bool(self.tags & OWN_STACK_TAGS)
+
+
+def userdata(behave_args: list[str]) -> dict[str, str]:
+    """The -D key=value pairs among behave's arguments."""
+    pairs: dict[str, str] = {}
+    for flag, value in pairwise([*behave_args, ""]):
+        if flag in ("-D", "--define") and "=" in value:
+            key, _, setting = value.partition("=")
+            pairs[key] = setting
+    return pairs
 
 
 def typical_duration(scenarios: list[Planned], durations: dict[str, float], unknown: float = 1.0) -> float:
