@@ -99,6 +99,7 @@ def before_all(context: Context) -> None:
     context.run = run
     embedded = context.stack is not None
     environment = context.loop.run(describe_run(target, context.http, embedded), 10, "report set-up")
+    environment |= describe_agent(target, agent) | not_applicable_lines(context.not_applicable)
     for results_dir in RESULTS_DIRS:
         write_environment(results_dir, environment)
     context.step_name = "step"
@@ -116,9 +117,17 @@ def leave_out_not_applicable(context: Context, agent: AgentTarget) -> None:
         feature.run_items[:] = kept
         feature.scenarios[:] = [item for item in feature.scenarios if item in kept]
     runner.features[:] = [feature for feature in runner.features if feature.run_items]
+    context.not_applicable = left
     if left:
         print(f"{len(left)} scenarios not applicable to {agent.protocol} on {agent.label}: {'; '.join(left)}",
               file=sys.stderr)  # fmt: skip
+
+
+def not_applicable_lines(left: list[str]) -> dict[str, str]:
+    """The report's environment names what this run left out as not applicable."""
+    return {f"Not applicable {index}": name for index, name in enumerate(left, 1)} | (
+        {"Not applicable": f"{len(left)} scenarios"} if left else {}
+    )
 
 
 def before_agent_only(context: Context, target: TargetConfig, agent: AgentTarget) -> None:
@@ -138,7 +147,7 @@ def before_agent_only(context: Context, target: TargetConfig, agent: AgentTarget
         coroutine, timeout or target.request_timeout + target.event_timeout, context.step_name
     )
     for results_dir in RESULTS_DIRS:
-        write_environment(results_dir, describe_agent(target, agent))
+        write_environment(results_dir, describe_agent(target, agent) | not_applicable_lines(context.not_applicable))
     context.step_name = "step"
     context.outage = []
 

@@ -145,6 +145,9 @@ class AgUiConversation:
         if data:
             self.take("\n".join(data), run, rules, streamed)
         run.cut_off = rules.cut_off()
+        if run.extras:
+            defined_nowhere = ", ".join(sorted(set(run.extras)))
+            self.evidence.record_note("Fields AG-UI does not define (allowed, listed only)", defined_nowhere)
 
     def take(self, text: str, run: AgentRun, rules: StreamRules, streamed: set[str]) -> None:
         self.evidence.record_frame(self.name, "<-", text)
