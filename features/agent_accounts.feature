@@ -26,7 +26,7 @@ Feature: Only the account holder runs the agent in her conversations
     And she has asked a plain question
     And Mallory is talking to the agent
     When Mallory asks a plain question in Alice's conversation
-    Then she is refused as if the conversation did not exist, and nothing reaches Alice's history
+    Then she is refused, told there is no such conversation, and nothing reaches Alice's history
 
   @critical @needs.history @allure.label.story:Conversations
   Scenario: Her question and the agent's answer are kept in her conversation's history
@@ -38,7 +38,7 @@ Feature: Only the account holder runs the agent in her conversations
   Scenario: A question over her plan's limit is refused with when to retry, and no run starts
     Given Alice is talking to the agent
     When she asks more plain questions than her plan allows
-    Then the question over the limit is refused with when to retry, and no run starts
+    Then the question over the limit is refused with the seconds to wait before retrying, and no run starts
 
   @blocker @allure.label.story:Access
   Scenario: After she logs out, her old access token starts no run

@@ -51,10 +51,10 @@ Feature: An agent's runs, whichever protocol carries them
     Then she sees the agent think before it answers
 
   @critical @allure.label.story:Failures
-  Scenario: A tool that fails ends the run with an error that says so, never with a success
+  Scenario: A tool that fails ends the run with an error, never with a success
     Given Alice is talking to the agent
     When she asks a question that makes the agent's tool fail
-    Then the run ends with an error that says what went wrong, and not as a success
+    Then the run ends with an error that has a message, and not as a success
 
   @critical @needs.client_history @allure.label.story:Conversations
   Scenario: The agent answers from the conversation the app sends with the question

@@ -65,13 +65,15 @@ def step_two_questions(context: Context, person: str) -> None:
 @when("{person:Person} asks the agent a question with {credentials}")
 def step_ask_with(context: Context, person: str, credentials: str) -> None:
     presented = context.run(handshake_credentials(credentials, context.cast))
+    assert presented.ticket is None, f"{credentials} is a chat socket's ticket, which no agent protocol takes"
     context.run(context.cast.actor(person).agent.ask_with(presented.bearer))
 
 
 @when("{person:Person} asks a plain question in {owner:Person}'s conversation")
 def step_ask_in(context: Context, person: str, owner: str) -> None:
-    thread_id = context.cast.actor(owner).agent.current.thread_id
-    context.run(context.cast.actor(person).agent.ask_in(thread_id))
+    owner_agent = context.cast.actor(owner).agent
+    context.history_before = context.run(owner_agent.history())
+    context.run(context.cast.actor(person).agent.ask_in(owner_agent.current.thread_id))
 
 
 @when("{person:Person} asks more plain questions than her plan allows")
@@ -87,13 +89,15 @@ def step_one_run(context: Context) -> None:
 @then("the agent's tool call is answered by the tool before the run ends")
 def step_tool_answered(context: Context) -> None:
     agent = context.cast.current.agent
-    runs.expect_tool_answered(agent.last_run, agent.profile_asks["tool"].tool)
+    runs.expect_tool_answered(
+        agent.last_run, agent.profile_asks["tool"].tool, frozenset({agent.profile_asks["app tool"].tool})
+    )
 
 
 @then("{person:Person} answer states what the tool found")
 def step_answer_states(context: Context, person: str) -> None:
     agent = context.cast.actor(person).agent
-    runs.expect_answer_states(agent.last_run, agent.profile_asks["tool"].fact, "what the tool found")
+    runs.expect_tool_found(agent.last_run, agent.profile_asks["tool"].tool, agent.profile_asks["tool"].fact)
 
 
 @then("{person:Person} gets an answer in words, with no tool call")
@@ -106,15 +110,16 @@ def step_thinks(context: Context, person: str) -> None:
     runs.expect_thinking_first(context.cast.actor(person).agent.last_run)
 
 
-@then("the run ends with an error that says what went wrong, and not as a success")
+@then("the run ends with an error that has a message, and not as a success")
 def step_failure_shown(context: Context) -> None:
-    runs.expect_failure_shown(context.cast.current.agent.last_run)
+    agent = context.cast.current.agent
+    runs.expect_failure_shown(agent.last_run, agent.profile_asks["failing tool"].tool)
 
 
 @then("the answer gives back the code word from the conversation her app sent")
 def step_code_word(context: Context) -> None:
     agent = context.cast.current.agent
-    runs.expect_answer_states(agent.last_run, agent.profile_asks["code word"].fact, "the code word")
+    runs.expect_answer_states(agent.last_run, agent.fact("code word"), "the code word")
 
 
 @then("the run ends waiting for her app's tool, with no result from the agent's side")
@@ -126,7 +131,7 @@ def step_waiting_on_app(context: Context) -> None:
 @then("the agent's answer uses her app's result")
 def step_app_result_used(context: Context) -> None:
     agent = context.cast.current.agent
-    runs.expect_answer_states(agent.last_run, agent.profile_asks["app tool"].fact, "her app's result")
+    runs.expect_answer_states(agent.last_run, agent.fact("app tool"), "her app's result")
 
 
 @then("each question gets a run of its own, which starts once and ends once")
@@ -142,20 +147,19 @@ def step_refused_unauthorized(context: Context, person: str) -> None:
     runs.expect_refused(context.cast.actor(person).agent.last_run, "unauthorized", "unauthorized")
 
 
-@then("{person:Person} is refused as if the conversation did not exist, and nothing reaches {owner:Person}'s history")
+@then("{person:Person} is refused, told there is no such conversation, and nothing reaches {owner:Person}'s history")
 def step_refused_not_found(context: Context, person: str, owner: str) -> None:
-    runs.expect_refused(context.cast.actor(person).agent.last_run, "not_found", "if the conversation did not exist")
-    owner_agent = context.cast.mentioned(owner).agent
-    history = context.run(owner_agent.history())
-    runs.expect_only_own_history(history, owner_agent.runs)
+    runs.expect_refused(context.cast.actor(person).agent.last_run, "not_found", "there being no such conversation")
+    history = context.run(context.cast.mentioned(owner).agent.history())
+    runs.expect_history_unchanged(context.history_before, history)
 
 
 @then("{person:Person} question and the agent's answer are kept in {owner:Person} conversation's history")
 def step_kept_in_history(context: Context, person: str, owner: str) -> None:
-    agent = context.cast.actor(person).agent
-    runs.expect_in_history(context.run(agent.history()), agent.last_run)
+    asked = context.cast.actor(person).agent.last_run
+    runs.expect_in_history(context.run(context.cast.actor(owner).agent.history()), asked)
 
 
-@then("the question over the limit is refused with when to retry, and no run starts")
+@then("the question over the limit is refused with the seconds to wait before retrying, and no run starts")
 def step_over_limit(context: Context) -> None:
     runs.expect_retry_after(context.cast.current.agent.last_run)

@@ -16,7 +16,7 @@ TOOL_ANSWERED = "Every tool call the agent makes is answered by its tool before 
 ANSWER_STATES = "The answer states what the agent's tool found"
 PLAIN = "A plain question is answered in words, with no tool"
 THINKS = "The agent shows its thinking before it answers"
-FAILURE_SHOWN = "A tool that fails ends the run with an error that says so, never with a success"
+FAILURE_SHOWN = "A tool that fails ends the run with an error, never with a success"
 CODE_WORD = "The agent answers from the conversation the app sends with the question"
 LEFT_TO_APP = "A tool of the app's own is left to the app: the run ends waiting for it"
 APP_RESULT = "The next run carries the app's result, and the answer uses it"
@@ -67,7 +67,7 @@ AG_UI_CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         ),
         Expectation(LOGGED_OUT, STARTED),
     ),
-    "ag_ui_any_thread_joined": expect(FOREIGN, "Expected the run to be refused as if the conversation did not exist"),
+    "ag_ui_any_thread_joined": expect(FOREIGN, "Expected the run to be refused as there being no such conversation"),
     "ag_ui_quota_not_checked": expect(OVER_PLAN, "Expected the run to be refused as over the limit; it started"),
     "ag_ui_answers_not_kept": expect(KEPT, "Expected her question and the answer"),
     "ag_ui_pydantic_stream_cut_off": expect(ONE_RUN, CUT_OFF),

@@ -2,6 +2,7 @@
 
 import functools
 import os
+import secrets
 from typing import TYPE_CHECKING
 
 from support.agents.ag_ui import AgUiConversation
@@ -29,6 +30,7 @@ class AgentTalk:
         self.conversation: Conversation | None = None
         self.runs: list[AgentRun] = []
         self.others: list[Conversation] = []  # conversations opened with someone else's thread or credentials
+        self.expected: dict[str, str] = {}  # what a fresh fact the scenario made up must come back as
 
     @property
     def target(self) -> AgentTarget:
@@ -105,6 +107,10 @@ class AgentTalk:
         self.others.append(conversation)
         return self.kept(await conversation.ask(self.profile_asks[kind].question))
 
+    def fact(self, kind: str) -> str:
+        """What the answer to this kind of question must state: made up for the scenario, or the profile's."""
+        return self.expected.get(kind, self.profile_asks[kind].fact)
+
     async def ask_in(self, thread_id: str, kind: str = "plain") -> AgentRun:
         """Ask, with her own credentials, in a conversation named by its id: someone else's, perhaps."""
         conversation = await self.open(self.bearer, thread_id)
@@ -112,10 +118,12 @@ class AgentTalk:
         return self.kept(await conversation.ask(self.profile_asks[kind].question))
 
     def recall_code_word(self) -> None:
-        """Her app holds an earlier turn that told the agent a code word (one this server never saw)."""
-        conversation = self.current
+        """Her app holds an earlier turn that told the agent a code word (one this server never saw), made up
+        afresh for the scenario so that no agent can know it from anywhere else."""
+        conversation, ask = self.current, self.profile_asks["code word"]
         assert isinstance(conversation, AgUiConversation), "only an app that sends the conversation can hold one"
-        conversation.recall(self.profile_asks["code word"].told, "Noted.")
+        self.expected["code word"] = f"{ask.fact}{secrets.token_hex(3)}"
+        conversation.recall(ask.told.replace(ask.fact, self.expected["code word"]), "Noted.")
 
     def offer_app_tool(self) -> None:
         conversation = self.current
@@ -128,15 +136,16 @@ class AgentTalk:
         assert isinstance(conversation, AgUiConversation), "only an app that declares tools can answer one"
         waiting = [call for call, tool in self.last_run.tool_calls.items() if tool == ask.tool]
         assert waiting, f"{self.actor.name}'s last run left no call to {ask.tool} for her app to answer"
-        return self.kept(await conversation.answer_tool(waiting[-1], ask.fact))
+        self.expected["app tool"] = f"{ask.fact}-{secrets.token_hex(3)}"  # made up afresh: only her app knows it
+        return self.kept(await conversation.answer_tool(waiting[-1], self.expected["app tool"]))
 
-    async def ask_until_refused(self, most: int = 12) -> AgentRun:
-        """Plain questions, one after another, until one is refused (or `most` are answered)."""
+    async def ask_until_refused(self, most: int = 30) -> AgentRun:
+        """Plain questions, one after another, until one is refused; never refused after `most` fails here."""
         for _ in range(most):
             run = await self.ask("plain")
             if run.refused is not None:
                 return run
-        return self.last_run
+        raise AssertionError(f"Expected {self.actor.name}'s plan to refuse a question; {most} in a row were answered")
 
     async def history(self) -> list[dict[str, object]]:
         """Her conversation as the platform keeps it."""

@@ -39,7 +39,8 @@ REASONS = {"thread_not_found": "not_found", "rate_limited": "rate_limited"}
 def refused_by(frame: dict[str, Any]) -> Refusal:
     """An error frame instead of a run."""
     retry_after = frame.get("retry_after")
-    seconds = float(retry_after) if isinstance(retry_after, int | float) else None
+    number = isinstance(retry_after, int | float) and not isinstance(retry_after, bool)
+    seconds = float(retry_after) if number else None
     return Refusal(REASONS.get(str(frame.get("code")), "other"), f"error frame {frame}", seconds)
 
 
@@ -99,7 +100,7 @@ class ChatSocketConversation:
             event = translate(frame)
             run.events.append(event)
             if event.kind == "started" and not run.run_id:
-                run.run_id = str(event.run_id)
+                run.run_id = event.run_id or ""
             if frame.get("type") in TERMINAL:
                 return
 

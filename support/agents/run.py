@@ -19,6 +19,7 @@ class RunEvent:
     text: str = ""
     code: str | None = None
     outcome: str | None = None  # how a finished run says it ended: success, or waiting on the app's tools
+    pending: tuple[str, ...] | None = None  # the tool calls a finished run says it leaves to the app, if it says
 
 
 @dataclass(frozen=True)
