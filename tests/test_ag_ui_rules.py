@@ -90,3 +90,10 @@ def test_a_scenario_applies_only_where_its_needs_are_offered() -> None:
     assert not_offered(["needs.app_tools", "critical"], socket) == {"app_tools"}
     assert not not_offered(["needs.app_tools", "needs.accounts"], ag_ui)
     assert not_offered(["needs.chat_socket"], ag_ui) == {"chat_socket"}
+
+
+def test_a_fact_is_a_whole_word_or_number_of_the_answer() -> None:
+    from support.checks.agent_runs import mentions
+
+    assert mentions("12 * 7 = 84.", "84") and mentions('{"value": 84.0}', "84") and mentions("You chose: pro.", "pro")
+    assert not mentions("a process", "pro") and not mentions("in 1984", "84") and not mentions("0.84", "84")

@@ -17,6 +17,7 @@ from support.report.evidence import ScenarioEvidence
 from support.stack.service_errors import ServiceUnavailable, describe
 
 NAME = "ag-ui"
+PROTOCOL_VERSION = "1.0"  # what the app speaks; producers may shape the stream by it (pydantic-ai's outcomes do)
 OFFERS = frozenset({"client_history", "app_tools"})  # the app sends the whole conversation, and declares tools
 
 
@@ -31,13 +32,25 @@ def translate(event: dict[str, Any], streamed: set[str]) -> list[RunEvent]:
         case "RUN_STARTED":
             return [RunEvent("started", wire, run_id=event["runId"], thread_id=event["threadId"])]
         case "RUN_FINISHED":
-            outcome = (event.get("outcome") or {}).get("type", "success")
-            return [RunEvent("finished", wire, run_id=event["runId"], thread_id=event["threadId"], outcome=outcome)]
+            outcome = event.get("outcome") or {}
+            pending = outcome.get("pendingToolCallIds")
+            return [
+                RunEvent(
+                    "finished",
+                    wire,
+                    run_id=event["runId"],
+                    thread_id=event["threadId"],
+                    outcome=outcome.get("type", "success"),
+                    pending=tuple(pending) if pending else None,
+                )
+            ]
         case "RUN_ERROR":
             return [RunEvent("error", wire, code=event.get("code"), text=event.get("message", ""))]
         case "REASONING_MESSAGE_CONTENT" | "REASONING_MESSAGE_CHUNK":
             return [RunEvent("thinking", wire, text=event.get("delta", ""))]
         case "TOOL_CALL_START":
+            return [RunEvent("tool_opened", wire, tool_call_id=event["toolCallId"], tool=event["toolCallName"])]
+        case "TOOL_CALL_CHUNK" if event.get("toolCallId") and event.get("toolCallName"):
             return [RunEvent("tool_opened", wire, tool_call_id=event["toolCallId"], tool=event["toolCallName"])]
         case "TOOL_CALL_RESULT":
             return [RunEvent("tool_result", wire, tool_call_id=event["toolCallId"], text=str(event["content"]))]
@@ -83,28 +96,29 @@ class AgUiConversation:
                           {"id": new_id("msg"), "role": "assistant", "content": answered}]  # fmt: skip
 
     async def ask(self, question: str, bearer: str | None = None) -> AgentRun:
-        self.messages.append({"id": new_id("msg"), "role": "user", "content": question})
-        return await self.run(question, bearer)
+        return await self.run(question, [{"id": new_id("msg"), "role": "user", "content": question}], bearer)
 
     async def answer_tool(self, tool_call_id: str, result: str) -> AgentRun:
         """The app's result for the tool call the last run left waiting, sent with the next run."""
-        self.messages.append({"id": new_id("msg"), "role": "tool", "toolCallId": tool_call_id, "content": result})
-        return await self.run(f"(her app's result: {result})")
+        answered = {"id": new_id("msg"), "role": "tool", "toolCallId": tool_call_id, "content": result}
+        return await self.run(f"(her app's result: {result})", [answered])
 
-    def request_body(self, run_id: str) -> dict[str, Any]:
+    def request_body(self, run_id: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
         no_arguments = {"type": "object", "properties": {}}
         tools = [{"name": tool.name, "description": tool.description, "parameters": no_arguments}
                  for tool in self.tools]  # fmt: skip
-        return {"threadId": self.thread_id, "runId": run_id, "messages": self.messages, "tools": tools,
-                "context": [], "state": {}, "forwardedProps": {}}  # fmt: skip
+        return {"threadId": self.thread_id, "runId": run_id, "messages": messages, "tools": tools,
+                "context": [], "state": {}, "forwardedProps": {}, "protocolVersion": PROTOCOL_VERSION}  # fmt: skip
 
-    async def run(self, question: str, bearer: str | None = None) -> AgentRun:
+    async def run(self, question: str, new: list[dict[str, Any]], bearer: str | None = None) -> AgentRun:
+        """One run with the conversation so far and the `new` messages; they join it only if the run starts."""
         run = AgentRun(question, new_id("run"), self.thread_id)
+        messages = [*self.messages, *new]
         headers = {"Accept": "text/event-stream"}
         token = bearer if bearer is not None else self.bearer
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        body = json.dumps(self.request_body(run.run_id))
+        body = json.dumps(self.request_body(run.run_id, messages))
         self.evidence.record_frame(self.name, "->", f"POST {self.url} {body}")
         try:
             async with self.http.stream("POST", self.url, content=body, headers={**headers,
@@ -114,23 +128,25 @@ class AgUiConversation:
                     self.evidence.record_frame(self.name, "<-", f"HTTP {response.status_code} {response.text}")
                     run.refused = refusal(response)
                     return run
-                await self.receive(response, run)
+                await self.receive(response, run, {str(message["id"]) for message in messages})
         except httpx2.TransportError as error:
             raise ServiceUnavailable("AG-UI agent", self.url, describe(error)) from error
+        self.messages += new
         self.remember_answer(run)
         return run
 
-    async def receive(self, response: httpx2.Response, run: AgentRun) -> None:
+    async def receive(self, response: httpx2.Response, run: AgentRun, sent: set[str]) -> None:
+        """Every event until the stream ends; a connection lost once the answer began is a stream cut off."""
         content_type = response.headers.get("content-type", "")
         if not content_type.startswith("text/event-stream"):
             raise AssertionError(f"Expected the AG-UI run to be answered as text/event-stream, got {content_type!r}")
-        rules, streamed = StreamRules({tool.name for tool in self.tools}), set[str]()
+        rules, streamed = StreamRules({tool.name for tool in self.tools}), set(sent)  # a snapshot's old news
         lines = response.aiter_lines()
         data: list[str] = []
         while True:
             try:
                 line = await asyncio.wait_for(anext(lines), self.event_timeout)
-            except StopAsyncIteration:
+            except (StopAsyncIteration, httpx2.TransportError):
                 break
             except TimeoutError:
                 raise AssertionError(
@@ -166,12 +182,12 @@ class AgUiConversation:
         run.events += translate(event, streamed)
 
     def remember_answer(self, run: AgentRun) -> None:
-        """The app keeps the run's answer and tool calls in the conversation it sends next time."""
+        """The app keeps the run as a client does: the tool calls, their results, then the answer's text."""
         calls = [{"id": call_id, "type": "function", "function": {"name": tool, "arguments": "{}"}}
                  for call_id, tool in run.tool_calls.items()]  # fmt: skip
-        message: dict[str, Any] = {"id": new_id("msg"), "role": "assistant", "content": run.answer}
         if calls:
-            message["toolCalls"] = calls
-        self.messages.append(message)
+            self.messages.append({"id": new_id("msg"), "role": "assistant", "toolCalls": calls})
         for call_id, result in run.tool_results.items():
             self.messages.append({"id": new_id("msg"), "role": "tool", "toolCallId": call_id, "content": result})
+        if run.answer:
+            self.messages.append({"id": new_id("msg"), "role": "assistant", "content": run.answer})

@@ -39,8 +39,9 @@ REASONS = {"thread_not_found": "not_found", "rate_limited": "rate_limited"}
 def refused_by(frame: dict[str, Any]) -> Refusal:
     """An error frame instead of a run."""
     retry_after = frame.get("retry_after")
-    number = isinstance(retry_after, int | float) and not isinstance(retry_after, bool)
-    seconds = float(retry_after) if number else None
+    seconds = None
+    if isinstance(retry_after, int | float) and not isinstance(retry_after, bool):
+        seconds = float(retry_after)
     return Refusal(REASONS.get(str(frame.get("code")), "other"), f"error frame {frame}", seconds)
 
 

@@ -60,16 +60,20 @@ def expect_tool_found(run: AgentRun, tool: str, fact: str) -> None:
     expect_answer_states(run, fact, "what the tool found")
 
 
-def expect_answer_states(run: AgentRun, fact: str, what: str) -> None:
+def expect_finished(run: AgentRun, with_what: str) -> None:
     expect_started(run)
     if not run.terminals or run.terminals[-1].kind != "finished":
-        raise fail(f"Expected the run to finish with an answer that states {what} ({fact!r})", run)
+        raise fail(f"Expected the run to finish with {with_what}", run)
+
+
+def expect_answer_states(run: AgentRun, fact: str, what: str) -> None:
+    expect_finished(run, f"an answer that states {what} ({fact!r})")
     if not mentions(run.answer, fact):
         raise fail(f"Expected the answer to state {what} ({fact!r}); it says {run.answer!r}", run)
 
 
 def expect_plain_answer(run: AgentRun) -> None:
-    expect_answer_states(run, "", "something")
+    expect_finished(run, "an answer in words")
     if not run.answer.strip():
         raise fail("Expected an answer in words; the answer is empty", run)
     if run.tool_calls:
