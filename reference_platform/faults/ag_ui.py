@@ -129,6 +129,16 @@ class SkipsTheQuota(AgUiRuns):
         return None
 
 
+class RefusesWithoutSayingWhen(AgUiRuns):
+    """Over the limit: a 429 with no Retry-After."""
+
+    async def count_against_limit(self, user_id: uuid.UUID) -> None:
+        try:
+            await super().count_against_limit(user_id)
+        except Problem as refusal:
+            raise Problem(refusal.status, refusal.slug, refusal.title, refusal.detail) from None
+
+
 class KeepsNoAnswers(AgUiRuns):
     async def keep_answer(self, thread_id: uuid.UUID, text: str, run_id: uuid.UUID) -> str:
         return str(uuid.uuid4())
@@ -178,6 +188,10 @@ AG_UI_FAULTS: dict[str, Fault] = {
     ),
     "ag_ui_quota_not_checked": Fault(
         "AG-UI: runs are not counted against the chat limit", {"ag_ui_runs": SkipsTheQuota}
+    ),
+    "ag_ui_limit_refusal_says_not_when": Fault(
+        "AG-UI: a run over the chat limit is refused with a 429 that has no Retry-After",
+        {"ag_ui_runs": RefusesWithoutSayingWhen},
     ),
     "ag_ui_answers_not_kept": Fault(
         "AG-UI: the agent's answers are not kept in the conversation's history", {"ag_ui_runs": KeepsNoAnswers}
