@@ -134,7 +134,7 @@ def before_agent_only(context: Context, target: TargetConfig, agent: AgentTarget
     """An agent server of its own, whose customers need no account: nothing of the platform starts or is asked."""
     if target.agent_url is None:
         context.agent_server = AgentServer(agent.profile, target.agent_faults).start()
-        target = replace(target, agent_url=context.agent_server.url)
+        target = replace(target, agent_url=context.agent_server.run_url(agent.protocol))
         agent = AgentTarget(agent.protocol, agent.profile, target.agent_url)
     assert target.agent_url is not None
     context.target = target

@@ -15,10 +15,16 @@ Feature: An agent's runs, whichever protocol carries them
     such as asking her to choose; the agent asks for it, the app answers.
 
   @critical @allure.label.story:Run_lifecycle
-  Scenario: A run starts once and ends once, under the ids it started with
+  Scenario: A run starts once and ends once, with its end last
     Given Alice is talking to the agent
     When she asks a question the agent answers with a tool
-    Then the run starts once and ends once, as a success, under the run and conversation ids it started with
+    Then the run starts once and ends once, as a success, with its end last
+
+  @critical @needs.run_ids @allure.label.story:Run_lifecycle
+  Scenario: A run keeps the ids the app knows it by, from its start to its end
+    Given Alice is talking to the agent
+    When she asks a question the agent answers with a tool
+    Then the run's start and end carry the run and conversation ids it started with
 
   @normal @allure.label.story:Run_lifecycle
   Scenario: Each question in a conversation gets a run of its own

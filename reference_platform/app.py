@@ -31,6 +31,7 @@ from reference_platform.chat.socket import (
 )
 from reference_platform.chat.threads import ChatStore
 from reference_platform.chat.tools import Calculator, CostEstimator, Tool, Wait
+from reference_platform.chat.vercel_ai import VercelEncoder, VercelRuns
 from reference_platform.data.erasure import Erasure
 from reference_platform.data.exports import Exports, export_not_found
 from reference_platform.database import CLIENT_ERRORS, DATABASE_OUTAGES, Database
@@ -98,6 +99,7 @@ class Parts:
     erasure: Erasure
     admin: AdminAuth
     ag_ui_runs: AgUiRuns
+    vercel_runs: VercelRuns
 
 
 RequestIds = Callable[[ASGIApp], ASGIApp]
@@ -142,6 +144,8 @@ class Blueprint:
     ag_ui_runs: type[AgUiRuns] = AgUiRuns
     ag_ui_encoder: type[AgUiEncoder] = AgUiEncoder
     conversation_agent: type[ConversationAgent] = ConversationAgent
+    vercel_runs: type[VercelRuns] = VercelRuns
+    vercel_encoder: type[VercelEncoder] = VercelEncoder
 
 
 def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
@@ -169,6 +173,7 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
     }
     chat_sessions = blueprint.chat_sessions(chats, agent, blueprint.run_events, quotas, journal, run_feed)
     lease = blueprint.lease(settings.database_url, settings.instance_id, journal)
+    streamed = (chats, blueprint.conversation_agent(agent), blueprint.run_events, quotas, journal, bearer)
     session_endings = blueprint.session_endings(
         settings.database_url,
         chat_sessions.end_session,
@@ -202,15 +207,8 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
         exports=exports,
         erasure=blueprint.erasure(database, users, sessions, hashing, exports, limiter, settings.recent_login_seconds),
         admin=blueprint.admin(settings.admin_token, bearer),
-        ag_ui_runs=blueprint.ag_ui_runs(
-            chats,
-            blueprint.conversation_agent(agent),
-            blueprint.run_events,
-            quotas,
-            journal,
-            bearer,
-            blueprint.ag_ui_encoder,
-        ),
+        ag_ui_runs=blueprint.ag_ui_runs(*streamed, blueprint.ag_ui_encoder),
+        vercel_runs=blueprint.vercel_runs(*streamed, blueprint.vercel_encoder),
     )
 
 
@@ -514,6 +512,7 @@ def routes(parts: Parts) -> Starlette:
             Route("/chat/policy", chat_policy),
             WebSocketRoute("/chat", chat),
             Route("/agents/ag-ui", parts.ag_ui_runs.handle, methods=["POST"]),
+            Route("/agents/vercel-ai", parts.vercel_runs.handle, methods=["POST"]),
         ],
         exception_handlers={
             Problem: problem_handler,

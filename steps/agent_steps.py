@@ -81,9 +81,14 @@ def step_ask_over_limit(context: Context, person: str) -> None:
     context.run(context.cast.actor(person).agent.ask_until_refused(), timeout=60)
 
 
-@then("the run starts once and ends once, as a success, under the run and conversation ids it started with")
+@then("the run starts once and ends once, as a success, with its end last")
 def step_one_run(context: Context) -> None:
-    runs.expect_one_run_kept_ids(context.cast.current.agent.last_run)
+    runs.expect_one_run(context.cast.current.agent.last_run)
+
+
+@then("the run's start and end carry the run and conversation ids it started with")
+def step_kept_ids(context: Context) -> None:
+    runs.expect_kept_ids(context.cast.current.agent.last_run)
 
 
 @then("the agent's tool call is answered by the tool before the run ends")
@@ -138,7 +143,7 @@ def step_app_result_used(context: Context) -> None:
 def step_runs_of_their_own(context: Context) -> None:
     first, second = context.cast.current.agent.runs[-2:]
     for run in (first, second):
-        runs.expect_one_run_kept_ids(run)
+        runs.expect_one_run(run)
     runs.expect_runs_of_their_own(first, second)
 
 

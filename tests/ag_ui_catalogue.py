@@ -10,7 +10,8 @@ from targets.pydantic_ai.stream_faults import STREAM_FAULTS
 from tests.expectations import Expectation, expect
 
 PYDANTIC_PROFILE = "targets/pydantic_ai/profile.toml"
-ONE_RUN = "A run starts once and ends once, under the ids it started with"
+ONE_RUN = "A run starts once and ends once, with its end last"
+KEPT_IDS = "A run keeps the ids the app knows it by, from its start to its end"
 OWN_RUNS = "Each question in a conversation gets a run of its own"
 TOOL_ANSWERED = "Every tool call the agent makes is answered by its tool before the run ends"
 ANSWER_STATES = "The answer states what the agent's tool found"
@@ -48,8 +49,8 @@ AG_UI_CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "ag_ui_error_says_nothing": expect(FAILURE_SHOWN, "its message is empty"),
     "ag_ui_tool_result_dropped": expect(TOOL_ANSWERED, UNANSWERED),
     "ag_ui_run_id_is_the_thread_id": (
-        Expectation(ONE_RUN, "Expected the run and conversation ids"),
-        Expectation(OWN_RUNS, "Expected the run and conversation ids"),
+        Expectation(KEPT_IDS, "Expected the run and conversation ids"),
+        Expectation(OWN_RUNS, "Expected each question to get a run of its own"),
     ),
     "ag_ui_reasoning_dropped": expect(THINKS, NO_THOUGHT),
     "ag_ui_answer_text_dropped": (

@@ -7,9 +7,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from reference_platform.chat.ag_ui import AgUiEncoder, AgUiRuns, Wire
+from reference_platform.chat.ag_ui import AgUiEncoder, AgUiRuns
 from reference_platform.chat.agent import RunEvents
 from reference_platform.chat.conversation import Answer, Conversation, ConversationAgent
+from reference_platform.chat.streamed_runs import Wire
 from reference_platform.faults.fault import Fault
 from reference_platform.problems import Problem
 

@@ -10,12 +10,17 @@ from support.agents.chat_socket import ChatSocketConversation
 from support.agents.port import AgentTarget, agent_target
 from support.agents.profile import Ask
 from support.agents.run import AgentRun, AppTool
+from support.agents.vercel_ai import VercelAiConversation
 from support.stack.config import TargetConfig
 
 if TYPE_CHECKING:
     from support.actors import Actor
 
-Conversation = AgUiConversation | ChatSocketConversation
+Conversation = AgUiConversation | ChatSocketConversation | VercelAiConversation
+STREAMED: dict[str, type[AgUiConversation] | type[VercelAiConversation]] = {
+    "ag-ui": AgUiConversation,
+    "vercel-ai": VercelAiConversation,
+}  # the protocols of one POST per run
 NOBODY = object()  # a conversation opened with no credentials at all
 
 
@@ -76,7 +81,8 @@ class AgentTalk:
                 await chat.start()
             return chat
         url = self.target.run_url(actor.target.base_url)
-        return AgUiConversation(actor.api.http, url, f"{actor.name}'s app", actor.evidence, token, timeout, thread_id)
+        streamed: type[AgUiConversation] | type[VercelAiConversation] = STREAMED[self.target.protocol]
+        return streamed(actor.api.http, url, f"{actor.name}'s app", actor.evidence, token, timeout, thread_id)
 
     @property
     def current(self) -> Conversation:
@@ -121,7 +127,7 @@ class AgentTalk:
         """Her app holds an earlier turn that told the agent a code word (one this server never saw), made up
         afresh for the scenario so that no agent can know it from anywhere else."""
         conversation, ask = self.current, self.profile_asks["code word"]
-        assert isinstance(conversation, AgUiConversation), "only an app that sends the conversation can hold one"
+        assert not isinstance(conversation, ChatSocketConversation), "only an app that sends the chat can hold one"
         self.expected["code word"] = f"{ask.fact}{secrets.token_hex(3)}"
         conversation.recall(ask.told.replace(ask.fact, self.expected["code word"]), "Noted.")
 

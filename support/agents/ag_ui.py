@@ -18,7 +18,7 @@ from support.stack.service_errors import ServiceUnavailable, describe
 
 NAME = "ag-ui"
 PROTOCOL_VERSION = "1.0"  # what the app speaks; producers may shape the stream by it (pydantic-ai's outcomes do)
-OFFERS = frozenset({"client_history", "app_tools"})  # the app sends the whole conversation, and declares tools
+OFFERS = frozenset({"client_history", "app_tools", "run_ids"})  # the app sends the conversation, declares tools
 
 
 def new_id(kind: str) -> str:

@@ -10,7 +10,7 @@ from support.clients.http_client import PlatformApi
 from support.clients.servers import chat_url
 
 NAME = "chat-socket"
-OFFERS = frozenset({"chat_socket"})  # seq, resume, tickets and close codes: the chat socket's own features
+OFFERS = frozenset({"chat_socket", "run_ids"})  # seq, resume, tickets, close codes; every event names its run
 TERMINAL = {"agent_completed", "agent_error"}
 
 

@@ -8,11 +8,11 @@ tags; a scenario whose needs are not all offered is not applicable to this run: 
 from dataclasses import dataclass
 from pathlib import Path
 
-from support.agents import ag_ui, chat_socket
+from support.agents import ag_ui, chat_socket, vercel_ai
 from support.agents.profile import REFERENCE_PROFILE, AgentProfile, load_profile
 from support.stack.config import TargetConfig
 
-PROTOCOL_OFFERS = {chat_socket.NAME: chat_socket.OFFERS, ag_ui.NAME: ag_ui.OFFERS}
+PROTOCOL_OFFERS = {chat_socket.NAME: chat_socket.OFFERS, ag_ui.NAME: ag_ui.OFFERS, vercel_ai.NAME: vercel_ai.OFFERS}
 NEEDS_PREFIX = "needs."
 
 
@@ -36,9 +36,11 @@ class AgentTarget:
         return self.profile.name
 
     def run_url(self, platform_url: str | None) -> str:
-        base = self.url or platform_url
-        assert base is not None, "no agent URL and no platform"
-        return base.rstrip("/") + (self.profile.path if self.url is None else "")
+        """An agent_url as given; else the platform's URL and the profile's path for this protocol."""
+        if self.url is not None:
+            return self.url
+        assert platform_url is not None, "no agent URL and no platform"
+        return platform_url.rstrip("/") + self.profile.path_for(self.protocol)
 
 
 def agent_target(config: TargetConfig) -> AgentTarget:

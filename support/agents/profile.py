@@ -33,9 +33,12 @@ class AgentProfile:
     code_word: Ask  # the question that asks back a code word the conversation told it; fact: the word
     app_tool: Ask  # the question that makes it call a tool the app declares; tool: its name, fact: the app's result
     auth: str = "none"  # none | account (the suite signs a customer up) | env:VARIABLE (a bearer token)
-    path: str = "/"  # where runs are posted, from the target's base URL
+    paths: tuple[tuple[str, str], ...] = ()  # where each protocol's runs are posted, from the target's base URL
     server: tuple[str, ...] = ()  # the command that starts the target on {port}, when no agent_url is given
     source: Path = REFERENCE_PROFILE
+
+    def path_for(self, protocol: str) -> str:
+        return dict(self.paths).get(protocol, "/")
 
 
 def load_profile(path: Path) -> AgentProfile:
@@ -49,7 +52,7 @@ def load_profile(path: Path) -> AgentProfile:
             name=str(agent["name"]),
             offers=frozenset(str(need) for need in agent.get("offers", [])),
             auth=str(agent.get("auth", "none")),
-            path=str(agent.get("path", "/")),
+            paths=tuple((str(protocol), str(path)) for protocol, path in agent.get("paths", {}).items()),
             server=tuple(str(part) for part in agent.get("server", [])),
             tool_question=_ask(questions, "tool"),
             failing_tool_question=_ask(questions, "failing_tool"),

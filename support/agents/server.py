@@ -30,9 +30,13 @@ class AgentServer:
         self.profile = profile
         self.fault = fault
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
+        self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
         self.log = ROOT / "reports" / f"agent-server-{self.port}.log"
+
+    def run_url(self, protocol: str) -> str:
+        """Where this server takes the protocol's runs: its address and the profile's path."""
+        return self.url + self.profile.path_for(protocol)
 
     def command(self) -> list[str]:
         assert self.profile.server, (

@@ -9,22 +9,33 @@ def fail(expectation: str, run: AgentRun) -> AssertionError:
     return AssertionError(f"{expectation}\nThe run of {run.question!r} received:\n{run.received()}")
 
 
+def last_said(run: AgentRun) -> object:
+    """The last event that says something about the run (not a protocol's own bookkeeping, such as a step's end)."""
+    said = [event for event in run.events if event.kind != "other"]
+    return said[-1] if said else None
+
+
 def expect_started(run: AgentRun) -> None:
     if run.refused is not None:
         raise fail(f"Expected the run to start, but it was refused: {run.refused.said}", run)
 
 
-def expect_one_run_kept_ids(run: AgentRun) -> None:
-    """One start, one end, the end last and a success, and both carry the ids the run began with."""
+def expect_one_run(run: AgentRun) -> None:
+    """One start first, one end last, and the end a success."""
     expect_started(run)
     starts, ends = run.of_kind("started"), run.terminals
-    if len(starts) != 1 or len(ends) != 1 or run.events[0] is not starts[0] or run.events[-1] is not ends[0]:
+    if len(starts) != 1 or len(ends) != 1 or run.events[0] is not starts[0] or last_said(run) is not ends[0]:
         raise fail(f"Expected one start first and one end last; got {len(starts)} starts and {len(ends)} ends", run)
-    end = ends[0]
-    if end.kind != "finished" or end.outcome != "success":
-        raise fail(f"Expected the run to end as a success, but it ended with {end.wire}", run)
-    expected = (run.run_id or starts[0].run_id, run.thread_id)
-    for event in (starts[0], end, *(e for e in run.events if e.run_id is not None or e.thread_id is not None)):
+    if ends[0].kind != "finished" or ends[0].outcome != "success":
+        raise fail(f"Expected the run to end as a success, but it ended with {ends[0].wire}", run)
+
+
+def expect_kept_ids(run: AgentRun) -> None:
+    """The start and the end, and every event that carries ids, carry the ones the run began with."""
+    expect_one_run(run)
+    start, end = run.of_kind("started")[0], run.terminals[0]
+    expected = (run.run_id or start.run_id, run.thread_id)
+    for event in (start, end, *(e for e in run.events if e.run_id is not None or e.thread_id is not None)):
         if (event.run_id, event.thread_id) != expected:
             raise fail(f"Expected the run and conversation ids {expected}, but {event.kind} carries "
                        f"{(event.run_id, event.thread_id)}", run)  # fmt: skip
@@ -97,7 +108,7 @@ def expect_failure_shown(run: AgentRun, tool: str) -> None:
     if tool not in run.tool_calls.values():
         raise fail(f"Expected the agent to call its tool {tool!r}, which fails", run)
     ends = run.terminals
-    if not ends or ends[-1].kind != "error" or run.events[-1] is not ends[-1]:
+    if not ends or ends[-1].kind != "error" or last_said(run) is not ends[-1]:
         raise fail("Expected the run whose tool failed to end with an error, as its last event", run)
     if any(end.kind == "finished" for end in ends):
         raise fail("Expected no success for a run whose tool failed; it also finished as one", run)
@@ -138,8 +149,9 @@ def expect_retry_after(run: AgentRun) -> None:
 
 
 def expect_runs_of_their_own(first: AgentRun, second: AgentRun) -> None:
+    """Where runs carry ids, the two differ (each is bracketed by expect_one_run)."""
     ids = (first.of_kind("started")[0].run_id, second.of_kind("started")[0].run_id)
-    if ids[0] == ids[1]:
+    if ids[0] is not None and ids[0] == ids[1]:
         raise fail(f"Expected each question to get a run of its own; both ran as {ids[0]}", second)
 
 

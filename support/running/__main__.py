@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if target.agent_url is None and agent.profile.server:
             agent_server = AgentServer(agent.profile, target.agent_faults).start()
-            worker_args += ["-D", f"agent_url={agent_server.url}"]
+            worker_args += ["-D", f"agent_url={agent_server.run_url(agent.protocol)}"]
             print(f"{agent.label} started at {agent_server.url} (log: {agent_server.log})")
         if target.embedded and agent.needs_platform:
             # Journeys that restart a server, stop the database, break storage or load the platform get stacks of

@@ -42,7 +42,7 @@ class TargetConfig:
     platform_instances: int = 1  # the embedded stack starts this many instances
     instance_urls: tuple[str, ...] = ()  # every instance of the target; requests and sockets spread over them
     stack_control: str | None = None  # the parallel runner's embedded stack, shared by its workers
-    agent_protocol: str = "chat-socket"  # how the agent's runs are carried: chat-socket or ag-ui
+    agent_protocol: str = "chat-socket"  # how the agent's runs are carried: chat-socket, ag-ui or vercel-ai
     agent_url: str | None = None  # where an agent server of its own takes runs (by default, the platform)
     agent_profile: str | None = None  # the target's profile (TOML); by default the reference platform's
     agent_faults: str | None = None  # a defect the agent server the suite starts is started with (kill matrix)
@@ -135,7 +135,7 @@ def load_config(userdata: Mapping[str, str], environ: Mapping[str, str]) -> Targ
     )
 
 
-AGENT_PROTOCOLS = ("chat-socket", "ag-ui")
+AGENT_PROTOCOLS = ("chat-socket", "ag-ui", "vercel-ai")
 
 
 def _protocol(value: str | None) -> str:

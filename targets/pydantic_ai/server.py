@@ -1,6 +1,7 @@
-"""pydantic-ai's AG-UI server under uvicorn: `python -m targets.pydantic_ai.server --port N [--fault NAME]`.
+"""pydantic-ai's servers under uvicorn: `python -m targets.pydantic_ai.server --port N [--fault NAME]`.
 
-The request goes to pydantic-ai's own `AGUIAdapter`; a named stream fault (the kill matrix's) rewrites what it
+AG-UI at / goes to pydantic-ai's own `AGUIAdapter`, the Vercel AI stream at /vercel-ai to its
+`VercelAIAdapter`, both serving one scripted agent; a named stream fault (the kill matrix's) rewrites what it
 sends, between it and the suite.
 """
 
@@ -8,6 +9,7 @@ import argparse
 
 import uvicorn
 from pydantic_ai.ui.ag_ui import AGUIAdapter
+from pydantic_ai.ui.vercel_ai import VercelAIAdapter
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,12 +26,22 @@ async def run_agent(request: Request) -> Response:
     return await AGUIAdapter.dispatch_request(request, agent=AGENT)
 
 
+async def run_agent_vercel(request: Request) -> Response:
+    return await VercelAIAdapter.dispatch_request(request, agent=AGENT)
+
+
 async def health(request: Request) -> Response:
     return Response("ok")
 
 
 def create_app() -> Starlette:
-    return Starlette(routes=[Route("/", run_agent, methods=["POST"]), Route("/health", health)])
+    return Starlette(
+        routes=[
+            Route("/", run_agent, methods=["POST"]),
+            Route("/vercel-ai", run_agent_vercel, methods=["POST"]),
+            Route("/health", health),
+        ]
+    )
 
 
 def main() -> None:

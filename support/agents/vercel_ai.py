@@ -1,0 +1,163 @@
+"""The Vercel AI SDK's UI message stream over HTTP: one POST of the chat (its id and every UIMessage) per run,
+answered by server-sent events, one chunk each, then `data: [DONE]`.
+
+Only this module speaks the stream's words. Each chunk is checked as it arrives, against the AI SDK's own
+definitions (ai_sdk.py) and the order the protocol implies (vercel_ai_rules.py); the first violation fails the
+step that received it. The protocol carries no run or conversation ids in its chunks, and the app declares no
+tools, so the journeys that need them do not apply.
+"""
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import httpx2
+
+from support.agents.ai_sdk import AI_SDK
+from support.agents.run import AgentRun, Refusal, RunEvent
+from support.agents.vercel_ai_rules import HEADER, StreamRules, Violation
+from support.report.evidence import ScenarioEvidence
+from support.stack.service_errors import ServiceUnavailable, describe
+
+NAME = "vercel-ai"
+OFFERS = frozenset({"client_history"})  # the app sends every message of the chat with each question
+REASONS = {401: "unauthorized", 404: "not_found", 429: "rate_limited"}
+
+
+def new_id(kind: str) -> str:
+    return f"{kind}-{uuid.uuid4().hex[:12]}"
+
+
+def said(role: str, text: str) -> dict[str, Any]:
+    return {"id": new_id("msg"), "role": role, "parts": [{"type": "text", "text": text}]}
+
+
+def translate(chunk: dict[str, Any], errored: bool) -> RunEvent:
+    """A chunk in the suite's words. `finish` after an `error` chunk only closes the stream: the error ended it."""
+    match chunk["type"]:
+        case "start":
+            return RunEvent("started", chunk)
+        case "reasoning-delta":
+            return RunEvent("thinking", chunk, text=chunk["delta"])
+        case "tool-input-start" | "tool-input-available":
+            return RunEvent("tool_opened", chunk, tool_call_id=chunk["toolCallId"], tool=chunk["toolName"])
+        case "tool-output-available":
+            return RunEvent("tool_result", chunk, tool_call_id=chunk["toolCallId"], text=json.dumps(chunk["output"]))
+        case "tool-output-error":
+            return RunEvent("tool_result", chunk, tool_call_id=chunk["toolCallId"], text=chunk["errorText"])
+        case "text-delta":
+            return RunEvent("text", chunk, text=chunk["delta"])
+        case "error":
+            return RunEvent("error", chunk, text=chunk["errorText"])
+        case "finish" if not (errored and chunk.get("finishReason") in (None, "error")):
+            return RunEvent("finished", chunk, outcome="success" if chunk.get("finishReason", "stop") == "stop"
+                            else chunk.get("finishReason"))  # fmt: skip
+    return RunEvent("other", chunk)
+
+
+def refusal(response: httpx2.Response) -> Refusal:
+    retry_after = response.headers.get("retry-after")
+    seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
+    return Refusal(REASONS.get(response.status_code, "other"), f"HTTP {response.status_code} {response.text[:300]}",
+                   seconds)  # fmt: skip
+
+
+class VercelAiConversation:
+    """One chat with an agent that streams UI messages, as the app (useChat) holds it."""
+
+    def __init__(
+        self, http: httpx2.AsyncClient, url: str, name: str, evidence: ScenarioEvidence, bearer: str | None,
+        event_timeout: float, thread_id: str | None = None,
+    ) -> None:  # fmt: skip
+        self.http, self.url, self.name, self.evidence = http, url, name, evidence
+        self.bearer, self.event_timeout = bearer, event_timeout
+        self.thread_id = thread_id or str(uuid.uuid4())
+        self.messages: list[dict[str, Any]] = []
+
+    def recall(self, said_before: str, answered: str) -> None:
+        self.messages += [said("user", said_before), said("assistant", answered)]
+
+    async def ask(self, question: str, bearer: str | None = None) -> AgentRun:
+        run = AgentRun(question, new_id("run"), self.thread_id)
+        asked = said("user", question)
+        body = json.dumps({"trigger": "submit-message", "id": self.thread_id, "messages": [*self.messages, asked]})
+        headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+        token = bearer if bearer is not None else self.bearer
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.evidence.record_frame(self.name, "->", f"POST {self.url} {body}")
+        try:
+            async with self.http.stream("POST", self.url, content=body, headers=headers) as response:
+                if response.status_code != 200:
+                    await response.aread()
+                    self.evidence.record_frame(self.name, "<-", f"HTTP {response.status_code} {response.text}")
+                    run.refused = refusal(response)
+                    return run
+                await self.receive(response, run)
+        except httpx2.TransportError as error:
+            raise ServiceUnavailable("Vercel AI agent", self.url, describe(error)) from error
+        self.messages += [asked, self.answer_message(run)]
+        return run
+
+    async def receive(self, response: httpx2.Response, run: AgentRun) -> None:
+        """Every chunk until the stream ends; a connection lost once the answer began is a stream cut off."""
+        if response.headers.get(HEADER) != "v1":
+            raise AssertionError(f"Vercel AI stream rule broken: the answer carries the header {HEADER}: v1; it "
+                                 f"carries {response.headers.get(HEADER)!r}")  # fmt: skip
+        rules, lines = StreamRules(), response.aiter_lines()
+        while True:
+            try:
+                line = await asyncio.wait_for(anext(lines), self.event_timeout)
+            except (StopAsyncIteration, httpx2.TransportError):
+                break
+            except TimeoutError:
+                raise AssertionError(
+                    f"Expected the next chunk of {self.name}'s stream within {self.event_timeout:g} s; none came. "
+                    f"Received:\n{run.received()}"
+                ) from None
+            if line.startswith("data:"):
+                await self.take(line[5:].strip(), run, rules)
+        run.cut_off = rules.cut_off()
+        if rules.finished and not rules.done:
+            raise AssertionError(f"Vercel AI stream rule broken: the stream ends with [DONE] after finish; it "
+                                 f"ended without it. Received:\n{run.received()}")  # fmt: skip
+
+    async def take(self, text: str, run: AgentRun, rules: StreamRules) -> None:
+        self.evidence.record_frame(self.name, "<-", text)
+        if text == "[DONE]":
+            self.check(rules, text, run)
+            return
+        try:
+            chunk = json.loads(text)
+        except ValueError:
+            raise AssertionError(
+                f"Vercel AI stream rule broken: each data line holds one JSON chunk: {text[:300]}"
+            ) from None
+        if not isinstance(chunk, dict) or "type" not in chunk:
+            raise AssertionError(f"Vercel AI stream rule broken: each chunk is an object with a type: {text[:300]}")
+        problem = await AI_SDK.problem(chunk)
+        if problem is not None:
+            raise AssertionError(f"{Violation(f'the chunk is not one the AI SDK reads ({problem})', chunk)}\n"
+                                 f"Received before it:\n{run.received()}")  # fmt: skip
+        self.check(rules, chunk, run)
+        run.events.append(translate(chunk, any(event.kind == "error" for event in run.events)))
+
+    @staticmethod
+    def check(rules: StreamRules, chunk: Any, run: AgentRun) -> None:
+        try:
+            rules.check(chunk)
+        except Violation as violation:
+            raise AssertionError(f"{violation}\nReceived before it:\n{run.received()}") from None
+
+    @staticmethod
+    def answer_message(run: AgentRun) -> dict[str, Any]:
+        """The assistant's message as useChat keeps it: its tool parts with their outputs, then its text."""
+        parts: list[dict[str, Any]] = [
+            {"type": f"tool-{tool}", "toolCallId": call, "state": "output-available", "input": {},
+             "output": run.tool_results.get(call, "")}
+            for call, tool in run.tool_calls.items()
+        ]  # fmt: skip
+        if run.answer:
+            parts.append({"type": "text", "text": run.answer})
+        return {"id": new_id("msg"), "role": "assistant", "parts": parts}
