@@ -57,13 +57,15 @@ run: install
 	echo "Open it with:  make report   (serves it on http://127.0.0.1:$(REPORT_PORT)/)"; \
 	exit $$status
 
-## Every journey that applies over each agent protocol and target: AG-UI against pydantic-ai's own server (started
-## by the suite) and against the reference platform, and the chat socket on the same journeys; one report.
+## Every journey that applies over each agent protocol and target: AG-UI and the Vercel AI stream against
+## pydantic-ai's own servers (started by the suite) and the reference platform, and the chat socket on the same
+## journeys; one report, and allure-report/protocols.html with the protocols side by side.
 agents: install
 	@$(BYTECODE)
 	@$(BIN)/python -m support.running.agents $(BEHAVE_ARGS); \
 	status=$$?; \
 	node_modules/.bin/allure generate allure-results --config allurerc.mjs >/dev/null || status=1; \
+	$(BIN)/python -m support.report.protocols allure-results allure-report/protocols.html || status=1; \
 	echo "Allure report: $(CURDIR)/allure-report/index.html  (make report serves it)"; \
 	exit $$status
 

@@ -1,4 +1,5 @@
-"""The kill matrix's AG-UI defects: which journeys catch each, and how each run reaches the agent.
+"""The kill matrix's agent-protocol defects (AG-UI, the Vercel AI stream): which journeys catch each, and how
+each run reaches the agent.
 
 The platform's own (reference_platform/faults/ag_ui.py) run over AG-UI against the reference platform; the
 stream rewrites (targets/pydantic_ai/stream_faults.py) against pydantic-ai's server, which the suite starts
@@ -6,6 +7,7 @@ with the rewrite between it and the suite.
 """
 
 from reference_platform.faults.ag_ui import AG_UI_FAULTS
+from reference_platform.faults.vercel_ai import VERCEL_FAULTS
 from targets.pydantic_ai.stream_faults import STREAM_FAULTS
 from tests.expectations import Expectation, expect
 
@@ -83,10 +85,35 @@ AG_UI_CATALOGUE: dict[str, tuple[Expectation, ...]] = {
 }
 
 
+VERCEL_CATALOGUE: dict[str, tuple[Expectation, ...]] = {
+    "vercel_finish_never_sent": expect(ONE_RUN, CUT_OFF),
+    "vercel_done_never_sent": expect(ONE_RUN, "the stream ends with [DONE] after finish"),
+    "vercel_start_sent_twice": expect(ONE_RUN, "one start per message"),
+    "vercel_tool_output_never_sent": expect(TOOL_ANSWERED, "every server tool's input is answered before finish"),
+    "vercel_error_hidden_as_stop": expect(FAILURE_SHOWN, HIDDEN_ERROR),
+    "vercel_error_text_misnamed": expect(FAILURE_SHOWN, "not one the AI SDK reads (errorText"),
+    "vercel_text_delta_before_start": expect(ANSWER_STATES, "text-delta for a text part that is not open"),
+    "vercel_reasoning_dropped": expect(THINKS, NO_THOUGHT),
+    "vercel_text_dropped": (
+        Expectation(ANSWER_STATES, "Expected the answer to state what the tool found"),
+        Expectation(PLAIN, "the answer is empty"),
+    ),
+    "vercel_unknown_chunk_type": expect(PLAIN, 'no chunk of the AI SDK has the type "text-chunk"'),
+    "vercel_stream_header_missing": expect(ONE_RUN, "the answer carries the header x-vercel-ai-ui-message-stream"),
+    "vercel_chat_history_ignored": expect(CODE_WORD, "Expected the answer to state the code word"),
+    "vercel_pydantic_finish_dropped": expect(ONE_RUN, CUT_OFF),
+    "vercel_pydantic_tool_output_dropped": expect(TOOL_ANSWERED, "every server tool's input is answered before finish"),
+    "vercel_pydantic_error_as_stop": expect(FAILURE_SHOWN, HIDDEN_ERROR),
+    "vercel_pydantic_delta_renamed": expect(PLAIN, "not one the AI SDK reads (delta:"),
+}
+
+
 def agent_arguments(fault: str) -> list[str]:
-    """How a defect's run reaches the agent: over AG-UI for these, the chat socket (no arguments) for the rest."""
+    """How a defect's run reaches the agent: over AG-UI or the Vercel AI stream for these (against pydantic-ai's
+    server for the stream rewrites), the chat socket (no arguments) for the rest."""
+    protocol = ["-D", f"agent_protocol={'vercel-ai' if fault.startswith('vercel') else 'ag-ui'}"]
     if fault in STREAM_FAULTS:
-        return ["-D", "agent_protocol=ag-ui", "-D", f"agent_profile={PYDANTIC_PROFILE}", "-D", f"agent_faults={fault}"]
-    if fault in AG_UI_FAULTS:
-        return ["-D", "agent_protocol=ag-ui"]
+        return [*protocol, "-D", f"agent_profile={PYDANTIC_PROFILE}", "-D", f"agent_faults={fault}"]
+    if fault in AG_UI_FAULTS or fault in VERCEL_FAULTS:
+        return protocol
     return []

@@ -28,7 +28,7 @@ from support.report.junit import failing_step
 from support.running.plan import RECORDED_DURATIONS, load_durations
 from support.stack.embedded_stack import EmbeddedPostgres
 from targets.pydantic_ai.stream_faults import STREAM_FAULTS
-from tests.ag_ui_catalogue import AG_UI_CATALOGUE, agent_arguments
+from tests.ag_ui_catalogue import AG_UI_CATALOGUE, VERCEL_CATALOGUE, agent_arguments
 from tests.behave_runs import ROOT, SuiteRun, run_suite
 from tests.expectations import Expectation, expect
 from tests.feature_index import scenarios, then_patterns
@@ -692,6 +692,7 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "Expected an expired access token to be refused with 401",
     ),
     **AG_UI_CATALOGUE,
+    **VERCEL_CATALOGUE,
 }
 
 

@@ -13,6 +13,7 @@ from . import chat, data, identity, limits
 from .ag_ui import AG_UI_FAULTS
 from .fault import Fault
 from .timing import TIMING_FAULTS
+from .vercel_ai import VERCEL_FAULTS
 
 FAULTS: dict[str, Fault] = {
     "drop_agent_thinking": Fault("agent_thinking is never sent", {"run_events": chat.SkipsThinking}),
@@ -571,6 +572,7 @@ FAULTS: dict[str, Fault] = {
     ),
     **TIMING_FAULTS,
     **AG_UI_FAULTS,
+    **VERCEL_FAULTS,
 }
 
 

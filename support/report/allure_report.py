@@ -19,7 +19,7 @@ from allure_behave.formatter import AllureFormatter
 from allure_behave.listener import AllureListener
 from allure_behave.utils import TEST_PLAN_SKIP_REASON
 from allure_commons.logger import AllureFileLogger
-from allure_commons.model2 import Label, Parameter, Status, StatusDetails
+from allure_commons.model2 import Label, Link, Parameter, Status, StatusDetails
 from allure_commons.utils import format_exception, format_traceback, md5, now
 from behave.model import Feature, Scenario, Step
 from behave.model_type import Status as BehaveStatus
@@ -113,6 +113,11 @@ class HonestAllureListener(AllureListener):  # type: ignore[misc]
             for label in result.labels
         ] + [Label(name="tag", value=f"{TAG_PREFIX}{promise}") for promise in promises_of(scenario.name)]
         result.labels += [Label(name=name, value=value) for name, value in RUN_LABELS.items()]
+        if RUN_LABELS:
+            result.links = [
+                *(result.links or []),
+                Link(type="link", url="protocols.html", name="Protocols side by side"),
+            ]
         if RUN_LABELS.get("protocol", "chat-socket") != "chat-socket":
             # The same journey over another protocol or target is another test, shown beside it, not a retry of it.
             over = f"{RUN_LABELS['protocol']} · {RUN_LABELS.get('target', '')}"

@@ -2,8 +2,9 @@
 
     python -m support.running.agents [behave arguments]
 
-Three runs of the parallel runner at once: AG-UI against pydantic-ai's own server (started from its profile),
-AG-UI against the reference platform's endpoint, and the chat socket on the port's journeys for comparison.
+Five runs of the parallel runner at once: AG-UI and the Vercel AI stream against pydantic-ai's own servers
+(started from its profile) and against the reference platform's endpoints, and the chat socket on the port's
+journeys for comparison.
 Their results merge into allure-results, each labelled with its protocol and target, so the same journey shows
 once per protocol, side by side. Exits non-zero if any run failed or left a scenario without a result.
 """
@@ -26,11 +27,12 @@ class AgentRun:
     arguments: tuple[str, ...]
 
 
+PYDANTIC = ("-D", "agent_profile=targets/pydantic_ai/profile.toml")
 RUNS = (
-    AgentRun(
-        "ag-ui on pydantic-ai", ("-D", "agent_protocol=ag-ui", "-D", "agent_profile=targets/pydantic_ai/profile.toml")
-    ),
+    AgentRun("ag-ui on pydantic-ai", ("-D", "agent_protocol=ag-ui", *PYDANTIC)),
+    AgentRun("vercel-ai on pydantic-ai", ("-D", "agent_protocol=vercel-ai", *PYDANTIC)),
     AgentRun("ag-ui on the reference platform", ("-D", "agent_protocol=ag-ui")),
+    AgentRun("vercel-ai on the reference platform", ("-D", "agent_protocol=vercel-ai")),
     AgentRun("chat-socket on the reference platform", ("-D", "agent_protocol=chat-socket", *PORT_FEATURES)),
 )
 

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 Event = dict[str, Any]
-Rewrite = Callable[[Event, dict[str, Any]], list[Event]]
+Rewrite = Callable[[Event, dict[str, Any]], list[Event]]  # the same layer rewrites AG-UI events and Vercel chunks
 
 
 def drop(kind: str) -> Rewrite:
@@ -54,6 +54,22 @@ def no_reasoning(event: Event, run: dict[str, Any]) -> list[Event]:
     return [] if event["type"].startswith("REASONING") else [event]
 
 
+def error_as_stop(event: Event, run: dict[str, Any]) -> list[Event]:
+    """The error chunk is dropped and the finish says stop: the failure is hidden as an answer."""
+    if event["type"] == "error":
+        return []
+    if event["type"] == "finish":
+        return [{**event, "finishReason": "stop"}]
+    return [event]
+
+
+def delta_renamed(event: Event, run: dict[str, Any]) -> list[Event]:
+    if event["type"] == "text-delta":
+        event = {**event, "textDelta": event["delta"]}
+        del event["delta"]
+    return [event]
+
+
 STREAM_FAULTS: dict[str, tuple[str, Rewrite]] = {
     "ag_ui_pydantic_stream_cut_off": ("RUN_FINISHED never reaches the app", drop("RUN_FINISHED")),
     "ag_ui_pydantic_run_finished_twice": ("RUN_FINISHED reaches the app twice", twice("RUN_FINISHED")),
@@ -63,6 +79,13 @@ STREAM_FAULTS: dict[str, tuple[str, Rewrite]] = {
     "ag_ui_pydantic_error_as_success": ("RUN_ERROR is rewritten as RUN_FINISHED success", error_as_success),
     "ag_ui_pydantic_timestamps_as_text": ("every timestamp is sent as a string", timestamps_as_text),
     "ag_ui_pydantic_reasoning_dropped": ("the agent's reasoning never reaches the app", no_reasoning),
+    "vercel_pydantic_finish_dropped": ("finish never reaches the app", drop("finish")),
+    "vercel_pydantic_tool_output_dropped": (
+        "tool-output-available never reaches the app",
+        drop("tool-output-available"),
+    ),
+    "vercel_pydantic_error_as_stop": ("the error chunk is dropped and finish says stop", error_as_stop),
+    "vercel_pydantic_delta_renamed": ("text-delta's delta is renamed textDelta", delta_renamed),
 }
 
 
@@ -91,14 +114,18 @@ class RewrittenStream:
                 return
             pending += message.get("body", b"").decode()
             *complete, pending = pending.split("\n\n")
-            out = [e for block in complete if block.strip() for e in self.rewrite(parse(block), run)]
-            body = "".join(f"data: {json.dumps(event)}\n\n" for event in out).encode()
-            await send({**message, "body": body})
+            out = [e for block in complete if block.strip() for e in rewritten_block(block, self.rewrite, run)]
+            body = "".join(f"data: {event if isinstance(event, str) else json.dumps(event)}\n\n" for event in out)
+            await send({**message, "body": body.encode()})
 
         await self.app(scope, receive, rewritten)
 
 
-def parse(block: str) -> Event:
+def rewritten_block(block: str, rewrite: Rewrite, run: dict[str, Any]) -> list[Event | str]:
+    """One server-sent event through the rewrite; one that is not a JSON event (the Vercel [DONE]) as it is."""
     data = "\n".join(line[5:].removeprefix(" ") for line in block.splitlines() if line.startswith("data:"))
-    event: Event = json.loads(data)
-    return event
+    try:
+        event = json.loads(data)
+    except ValueError:
+        return [data]
+    return list(rewrite(event, run)) if isinstance(event, dict) else [data]
