@@ -52,7 +52,7 @@ REJECTED = {
     ),
     "an output for an unknown call": ([START, tool("output-available", output=1)], "whose input was available"),
     "a chunk after finish": ([START, FINISH, text("start")], "finish is the last chunk"),
-    "[DONE] before finish": ([START, DONE], "after finish"),
+    "a chunk after [DONE]": ([START, FINISH, DONE, text("start")], "nothing follows"),
 }  # fmt: skip
 
 
@@ -62,8 +62,9 @@ def test_what_the_order_forbids_fails_naming_the_rule(chunks: list[Any], rule: s
         check(chunks)
 
 
-def test_a_stream_with_no_finish_is_cut_off() -> None:
+def test_a_stream_with_no_finish_is_cut_off_even_if_it_says_done() -> None:
     assert check([START, text("start"), text("delta", delta="x"), text("end")]).cut_off()
+    assert check([START, text("start"), text("end"), DONE]).cut_off()
 
 
 def test_the_ai_sdk_reads_its_own_chunks_and_names_what_is_wrong_with_others() -> None:

@@ -33,9 +33,7 @@ class StreamRules:
         if self.done:
             raise Violation("nothing follows [DONE]", chunk)
         if chunk == "[DONE]":
-            if not self.finished:
-                raise Violation("[DONE] comes after finish", chunk)
-            self.done = True
+            self.done = True  # with no finish before it, the stream is cut off (cut_off)
             return
         kind = chunk["type"]
         if self.finished:
