@@ -16,6 +16,7 @@ from behave.model_type import Status
 from behave.runner import Context
 
 from support.actors import Cast
+from support.agents.ai_sdk import AI_SDK
 from support.agents.port import AgentTarget, agent_target, not_offered
 from support.agents.server import AgentServer, describe_agent, expect_agent_answers
 from support.clients.database_probe import DatabaseProbe
@@ -225,6 +226,7 @@ def after_all(context: Context) -> None:
     try:
         if loop is not None and http is not None:
             loop.run(http.aclose(), 5, "closing the HTTP client")
+            loop.run(AI_SDK.close(), 10, "closing the AI SDK's chunk check")
     finally:
         if loop is not None:
             loop.close()

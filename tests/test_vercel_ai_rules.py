@@ -42,15 +42,16 @@ def test_an_error_mid_stream_may_be_followed_by_finish() -> None:
 
 
 REJECTED = {
-    "a first chunk that is not start": ([text("start")], "the first chunk is start"),
+    "a part before start": ([text("start")], "start comes before the message's parts"),
     "two starts": ([START, START], "one start per message"),
     "a delta before its part opens": ([START, text("delta", delta="x")], "not open"),
-    "a part opened twice": ([START, text("start"), text("end"), text("start")], "opened once"),
+    "a part opened again while open": ([START, text("start"), text("start")], "not opened again while open"),
     "finish with a part open": ([START, text("start"), FINISH], "still open"),
     "a server tool left unanswered": (
         [START, tool("input-available", toolName="calc", input={}), FINISH], "answered before finish"
     ),
-    "an output for an unknown call": ([START, tool("output-available", output=1)], "whose input was available"),
+    "an output for an unknown call": ([START, tool("output-available", output=1)], "whose input came before it"),
+    "an input delta before its start": ([START, tool("input-delta", inputTextDelta="{")], "has not started"),
     "a chunk after finish": ([START, FINISH, text("start")], "finish is the last chunk"),
     "a chunk after [DONE]": ([START, FINISH, DONE, text("start")], "nothing follows"),
 }  # fmt: skip

@@ -17,12 +17,14 @@ class VercelEncoder:
 
     def __init__(self) -> None:
         self.open_calls: list[str] = []
+        self.started = False
 
     def encode(self, event: dict[str, Any]) -> list[Wire]:
         handler = getattr(self, event["type"], None)
         return handler(event) if handler is not None else []
 
     def agent_started(self, event: dict[str, Any]) -> list[Wire]:
+        self.started = True
         return [{"type": "start"}, {"type": "start-step"}]
 
     def agent_thinking(self, event: dict[str, Any]) -> list[Wire]:
@@ -38,8 +40,11 @@ class VercelEncoder:
         return [{"type": "tool-input-start", "toolCallId": call, "toolName": tool}, available]
 
     def tool_completed(self, event: dict[str, Any]) -> list[Wire]:
+        """The tool's output ends its step, as the AI SDK's streamText ends one: what follows is a new step
+        (a step that held finished tool calls and then text would make useChat send the chat again)."""
         self.open_calls.remove(event["tool_call_id"])
-        return [{"type": "tool-output-available", "toolCallId": event["tool_call_id"], "output": event["result"]}]
+        output = {"type": "tool-output-available", "toolCallId": event["tool_call_id"], "output": event["result"]}
+        return [output, {"type": "finish-step"}, {"type": "start-step"}]
 
     def agent_completed(self, event: dict[str, Any]) -> list[Wire]:
         text, message = [], f"text-{event['message_id']}"
@@ -50,10 +55,12 @@ class VercelEncoder:
         return [*text, {"type": "finish-step"}, {"type": "finish", "finishReason": "stop"}]
 
     def agent_error(self, event: dict[str, Any]) -> list[Wire]:
+        """Open tool calls get their error first; a run that failed before it started starts first."""
+        opening = [] if self.started else self.agent_started(event)
         failed = [{"type": "tool-output-error", "toolCallId": call, "errorText": event["message"]}
                   for call in self.open_calls]  # fmt: skip
         self.open_calls = []
-        return [*failed, {"type": "error", "errorText": event["message"]}, {"type": "finish-step"},
+        return [*opening, *failed, {"type": "error", "errorText": event["message"]}, {"type": "finish-step"},
                 {"type": "finish", "finishReason": "error"}]  # fmt: skip
 
     def closing(self) -> list[str]:

@@ -27,8 +27,7 @@ class StartsTwice(VercelEncoder):
 
 class DropsToolOutputs(VercelEncoder):
     def tool_completed(self, event: Event) -> list[Wire]:
-        super().tool_completed(event)
-        return []
+        return [chunk for chunk in super().tool_completed(event) if chunk["type"] != "tool-output-available"]
 
 
 class HidesErrorsAsStop(VercelEncoder):

@@ -33,26 +33,33 @@ def said(role: str, text: str) -> dict[str, Any]:
     return {"id": new_id("msg"), "role": role, "parts": [{"type": "text", "text": text}]}
 
 
-def translate(chunk: dict[str, Any], errored: bool) -> RunEvent:
-    """A chunk in the suite's words. `finish` after an `error` chunk only closes the stream: the error ended it."""
+def translate(chunk: dict[str, Any], seen: list[RunEvent]) -> RunEvent:
+    """A chunk in the suite's words. After an `error` or `abort` the run has ended: a `finish` then only closes
+    the stream, as the AI SDK's client reads no further."""
+    ended = any(event.kind == "error" for event in seen)
+    opened = {event.tool_call_id for event in seen if event.kind == "tool_opened"}
     match chunk["type"]:
         case "start":
             return RunEvent("started", chunk)
         case "reasoning-delta":
             return RunEvent("thinking", chunk, text=chunk["delta"])
-        case "tool-input-start" | "tool-input-available":
+        case "tool-input-start" | "tool-input-available" if chunk["toolCallId"] not in opened:
             return RunEvent("tool_opened", chunk, tool_call_id=chunk["toolCallId"], tool=chunk["toolName"])
         case "tool-output-available":
             return RunEvent("tool_result", chunk, tool_call_id=chunk["toolCallId"], text=json.dumps(chunk["output"]))
-        case "tool-output-error":
+        case "tool-output-error" | "tool-input-error":
             return RunEvent("tool_result", chunk, tool_call_id=chunk["toolCallId"], text=chunk["errorText"])
+        case "tool-output-denied":
+            return RunEvent("tool_result", chunk, tool_call_id=chunk["toolCallId"], text="denied")
         case "text-delta":
             return RunEvent("text", chunk, text=chunk["delta"])
         case "error":
             return RunEvent("error", chunk, text=chunk["errorText"])
-        case "finish" if not (errored and chunk.get("finishReason") in (None, "error")):
-            return RunEvent("finished", chunk, outcome="success" if chunk.get("finishReason", "stop") == "stop"
-                            else chunk.get("finishReason"))  # fmt: skip
+        case "abort":
+            return RunEvent("error", chunk, code="aborted", text=str(chunk.get("reason") or "aborted"))
+        case "finish" if not ended:
+            reason = chunk.get("finishReason", "stop")
+            return RunEvent("finished", chunk, outcome="success" if reason == "stop" else reason)
     return RunEvent("other", chunk)
 
 
@@ -105,7 +112,7 @@ class VercelAiConversation:
         if response.headers.get(HEADER) != "v1":
             raise AssertionError(f"Vercel AI stream rule broken: the answer carries the header {HEADER}: v1; it "
                                  f"carries {response.headers.get(HEADER)!r}")  # fmt: skip
-        rules, lines = StreamRules(), response.aiter_lines()
+        rules, lines, data = StreamRules(), response.aiter_lines(), list[str]()
         while True:
             try:
                 line = await asyncio.wait_for(anext(lines), self.event_timeout)
@@ -116,8 +123,13 @@ class VercelAiConversation:
                     f"Expected the next chunk of {self.name}'s stream within {self.event_timeout:g} s; none came. "
                     f"Received:\n{run.received()}"
                 ) from None
-            if line.startswith("data:"):
-                await self.take(line[5:].strip(), run, rules)
+            if line.startswith("data:"):  # an event's data lines, joined at the blank line that ends it (SSE)
+                data.append(line[5:].removeprefix(" "))
+            elif not line and data:
+                await self.take("\n".join(data), run, rules)
+                data = []
+        if data:
+            await self.take("\n".join(data), run, rules)
         run.cut_off = rules.cut_off()
         if rules.finished and not rules.done:
             raise AssertionError(f"Vercel AI stream rule broken: the stream ends with [DONE] after finish; it "
@@ -141,7 +153,7 @@ class VercelAiConversation:
             raise AssertionError(f"{Violation(f'the chunk is not one the AI SDK reads ({problem})', chunk)}\n"
                                  f"Received before it:\n{run.received()}")  # fmt: skip
         self.check(rules, chunk, run)
-        run.events.append(translate(chunk, any(event.kind == "error" for event in run.events)))
+        run.events.append(translate(chunk, run.events))
 
     @staticmethod
     def check(rules: StreamRules, chunk: Any, run: AgentRun) -> None:
@@ -152,12 +164,20 @@ class VercelAiConversation:
 
     @staticmethod
     def answer_message(run: AgentRun) -> dict[str, Any]:
-        """The assistant's message as useChat keeps it: its tool parts with their outputs, then its text."""
-        parts: list[dict[str, Any]] = [
-            {"type": f"tool-{tool}", "toolCallId": call, "state": "output-available", "input": {},
-             "output": run.tool_results.get(call, "")}
-            for call, tool in run.tool_calls.items()
-        ]  # fmt: skip
+        """The assistant's message as useChat keeps it: its tool parts with their inputs and outputs, then its text."""
+        inputs = {e.wire["toolCallId"]: e.wire.get("input", {}) for e in run.events
+                  if e.wire.get("type") == "tool-input-available"}  # fmt: skip
+        parts: list[dict[str, Any]] = []
+        for event in run.events:
+            if event.kind != "tool_result" or event.tool_call_id not in run.tool_calls:
+                continue
+            call = event.tool_call_id
+            part = {"type": f"tool-{run.tool_calls[call]}", "toolCallId": call, "input": inputs.get(call, {})}
+            if event.wire["type"] == "tool-output-available":
+                parts.append({**part, "state": "output-available", "output": event.wire["output"]})
+            else:
+                parts.append({**part, "state": "output-error", "errorText": event.text})
         if run.answer:
             parts.append({"type": "text", "text": run.answer})
-        return {"id": new_id("msg"), "role": "assistant", "parts": parts}
+        message_id = next((e.wire.get("messageId") for e in run.events if e.kind == "started"), None)
+        return {"id": message_id or new_id("msg"), "role": "assistant", "parts": parts}
