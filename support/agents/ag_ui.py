@@ -6,23 +6,18 @@ Every event is checked as it arrives (ag_ui_rules); the first violation fails th
 
 import asyncio
 import json
-import uuid
 from typing import Any
 
 import httpx2
 
 from support.agents.ag_ui_rules import StreamRules, Violation, parse_event
-from support.agents.run import AgentRun, AppTool, Refusal, RunEvent
-from support.report.evidence import ScenarioEvidence
+from support.agents.http_stream import StreamedConversation, new_id, refusal
+from support.agents.run import AgentRun, AppTool, RunEvent
 from support.stack.service_errors import ServiceUnavailable, describe
 
 NAME = "ag-ui"
 PROTOCOL_VERSION = "1.0"  # what the app speaks; producers may shape the stream by it (pydantic-ai's outcomes do)
 OFFERS = frozenset({"client_history", "app_tools", "run_ids"})  # the app sends the conversation, declares tools
-
-
-def new_id(kind: str) -> str:
-    return f"{kind}-{uuid.uuid4().hex[:12]}"
 
 
 def translate(event: dict[str, Any], streamed: set[str]) -> list[RunEvent]:
@@ -67,27 +62,11 @@ def translate(event: dict[str, Any], streamed: set[str]) -> list[RunEvent]:
     return [RunEvent("other", wire)]
 
 
-REASONS = {401: "unauthorized", 404: "not_found", 429: "rate_limited"}
+class AgUiConversation(StreamedConversation):
+    """One conversation with an AG-UI agent, as the app holds it, with the tools the app declares."""
 
-
-def refusal(response: httpx2.Response) -> Refusal:
-    retry_after = response.headers.get("retry-after")
-    said = f"HTTP {response.status_code} {response.text[:300]}"
-    seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
-    return Refusal(REASONS.get(response.status_code, "other"), said, seconds)
-
-
-class AgUiConversation:
-    """One conversation with an AG-UI agent, as the app holds it: its thread id and every message so far."""
-
-    def __init__(
-        self, http: httpx2.AsyncClient, url: str, name: str, evidence: ScenarioEvidence, bearer: str | None,
-        event_timeout: float, thread_id: str | None = None,
-    ) -> None:  # fmt: skip
-        self.http, self.url, self.name, self.evidence = http, url, name, evidence
-        self.bearer, self.event_timeout = bearer, event_timeout
-        self.thread_id = thread_id or str(uuid.uuid4())
-        self.messages: list[dict[str, Any]] = []
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.tools: list[AppTool] = []
 
     def recall(self, said: str, answered: str) -> None:
@@ -114,15 +93,10 @@ class AgUiConversation:
         """One run with the conversation so far and the `new` messages; they join it only if the run starts."""
         run = AgentRun(question, new_id("run"), self.thread_id)
         messages = [*self.messages, *new]
-        headers = {"Accept": "text/event-stream"}
-        token = bearer if bearer is not None else self.bearer
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
         body = json.dumps(self.request_body(run.run_id, messages))
         self.evidence.record_frame(self.name, "->", f"POST {self.url} {body}")
         try:
-            async with self.http.stream("POST", self.url, content=body, headers={**headers,
-                                        "Content-Type": "application/json"}) as response:  # fmt: skip
+            async with self.http.stream("POST", self.url, content=body, headers=self.headers(bearer)) as response:
                 if response.status_code != 200:
                     await response.aread()
                     self.evidence.record_frame(self.name, "<-", f"HTTP {response.status_code} {response.text}")

@@ -9,24 +9,18 @@ tools, so the journeys that need them do not apply.
 
 import asyncio
 import json
-import uuid
 from typing import Any
 
 import httpx2
 
 from support.agents.ai_sdk import AI_SDK
-from support.agents.run import AgentRun, Refusal, RunEvent
+from support.agents.http_stream import StreamedConversation, new_id, refusal
+from support.agents.run import AgentRun, RunEvent
 from support.agents.vercel_ai_rules import HEADER, StreamRules, Violation
-from support.report.evidence import ScenarioEvidence
 from support.stack.service_errors import ServiceUnavailable, describe
 
 NAME = "vercel-ai"
 OFFERS = frozenset({"client_history"})  # the app sends every message of the chat with each question
-REASONS = {401: "unauthorized", 404: "not_found", 429: "rate_limited"}
-
-
-def new_id(kind: str) -> str:
-    return f"{kind}-{uuid.uuid4().hex[:12]}"
 
 
 def said(role: str, text: str) -> dict[str, Any]:
@@ -63,24 +57,8 @@ def translate(chunk: dict[str, Any], seen: list[RunEvent]) -> RunEvent:
     return RunEvent("other", chunk)
 
 
-def refusal(response: httpx2.Response) -> Refusal:
-    retry_after = response.headers.get("retry-after")
-    seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
-    return Refusal(REASONS.get(response.status_code, "other"), f"HTTP {response.status_code} {response.text[:300]}",
-                   seconds)  # fmt: skip
-
-
-class VercelAiConversation:
+class VercelAiConversation(StreamedConversation):
     """One chat with an agent that streams UI messages, as the app (useChat) holds it."""
-
-    def __init__(
-        self, http: httpx2.AsyncClient, url: str, name: str, evidence: ScenarioEvidence, bearer: str | None,
-        event_timeout: float, thread_id: str | None = None,
-    ) -> None:  # fmt: skip
-        self.http, self.url, self.name, self.evidence = http, url, name, evidence
-        self.bearer, self.event_timeout = bearer, event_timeout
-        self.thread_id = thread_id or str(uuid.uuid4())
-        self.messages: list[dict[str, Any]] = []
 
     def recall(self, said_before: str, answered: str) -> None:
         self.messages += [said("user", said_before), said("assistant", answered)]
@@ -89,13 +67,9 @@ class VercelAiConversation:
         run = AgentRun(question, new_id("run"), self.thread_id)
         asked = said("user", question)
         body = json.dumps({"trigger": "submit-message", "id": self.thread_id, "messages": [*self.messages, asked]})
-        headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
-        token = bearer if bearer is not None else self.bearer
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
         self.evidence.record_frame(self.name, "->", f"POST {self.url} {body}")
         try:
-            async with self.http.stream("POST", self.url, content=body, headers=headers) as response:
+            async with self.http.stream("POST", self.url, content=body, headers=self.headers(bearer)) as response:
                 if response.status_code != 200:
                     await response.aread()
                     self.evidence.record_frame(self.name, "<-", f"HTTP {response.status_code} {response.text}")
