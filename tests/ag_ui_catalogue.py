@@ -43,6 +43,7 @@ NO_THOUGHT = "Expected the agent to show its thinking"
 
 AG_UI_CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "ag_ui_run_finished_twice": expect(ONE_RUN, TWICE),
+    "ag_ui_run_replayed_in_stream": expect(ONE_RUN, "Expected one start first and one end last; got 2 starts"),
     "ag_ui_text_message_left_open": expect(ANSWER_STATES, "RUN_FINISHED while these are still open: message"),
     "ag_ui_stream_ends_before_run_finished": expect(ONE_RUN, CUT_OFF),
     "ag_ui_ids_in_snake_case": expect(ONE_RUN, "is spelled 'threadId' in the spec"),
@@ -87,6 +88,7 @@ AG_UI_CATALOGUE: dict[str, tuple[Expectation, ...]] = {
 
 VERCEL_CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "vercel_finish_never_sent": expect(ONE_RUN, CUT_OFF),
+    "vercel_finish_says_cut_for_length": expect(ONE_RUN, "Expected the run to end as a success"),
     "vercel_done_never_sent": expect(ONE_RUN, "the stream ends with [DONE] after finish"),
     "vercel_start_sent_twice": expect(ONE_RUN, "one start per message"),
     "vercel_tool_output_never_sent": expect(TOOL_ANSWERED, "every server tool's input is answered before finish"),

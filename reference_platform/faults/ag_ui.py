@@ -23,6 +23,14 @@ class FinishesTwice(AgUiEncoder):
         return [*encoded, encoded[-1]]
 
 
+class ReplaysTheRun(AgUiEncoder):
+    """After its end, the stream starts and ends the run once more (the protocol allows a new run there)."""
+
+    def agent_completed(self, event: Event) -> list[Wire]:
+        encoded = super().agent_completed(event)
+        return [*encoded, *self.agent_started(event), encoded[-1]]
+
+
 class LeavesTextOpen(AgUiEncoder):
     def agent_completed(self, event: Event) -> list[Wire]:
         return [wire for wire in super().agent_completed(event) if wire["type"] != "TEXT_MESSAGE_END"]
@@ -151,6 +159,9 @@ def encoder(description: str, part: type[AgUiEncoder]) -> Fault:
 
 AG_UI_FAULTS: dict[str, Fault] = {
     "ag_ui_run_finished_twice": encoder("AG-UI: RUN_FINISHED is sent twice", FinishesTwice),
+    "ag_ui_run_replayed_in_stream": encoder(
+        "AG-UI: after RUN_FINISHED the stream starts and finishes the same run again", ReplaysTheRun
+    ),
     "ag_ui_text_message_left_open": encoder("AG-UI: the answer's TEXT_MESSAGE_END is never sent", LeavesTextOpen),
     "ag_ui_stream_ends_before_run_finished": encoder(
         "AG-UI: the stream ends after the answer, with no RUN_FINISHED", StopsBeforeTheEnd

@@ -15,6 +15,12 @@ class NeverFinishes(VercelEncoder):
         return [chunk for chunk in super().agent_completed(event) if chunk["type"] != "finish"]
 
 
+class FinishesForLength(VercelEncoder):
+    def agent_completed(self, event: Event) -> list[Wire]:
+        return [{**chunk, "finishReason": "length"} if chunk["type"] == "finish" else chunk
+                for chunk in super().agent_completed(event)]  # fmt: skip
+
+
 class NeverSaysDone(VercelEncoder):
     def closing(self) -> list[str]:
         return []
@@ -82,6 +88,9 @@ def encoder(description: str, part: type[VercelEncoder]) -> Fault:
 
 VERCEL_FAULTS: dict[str, Fault] = {
     "vercel_finish_never_sent": encoder("an answered run never sends finish", NeverFinishes),
+    "vercel_finish_says_cut_for_length": encoder(
+        "a complete answer finishes with finishReason length", FinishesForLength
+    ),
     "vercel_done_never_sent": encoder("the stream ends without [DONE]", NeverSaysDone),
     "vercel_start_sent_twice": encoder("every run sends start twice", StartsTwice),
     "vercel_tool_output_never_sent": encoder("tool-output-available is never sent", DropsToolOutputs),
