@@ -4,16 +4,14 @@ Only this module speaks AG-UI's words. The app holds the conversation and sends 
 Every event is checked as it arrives (ag_ui_rules); the first violation fails the step that received it.
 """
 
-import asyncio
 import json
 from typing import Any
 
 import httpx2
 
 from support.agents.ag_ui_rules import StreamRules, Violation, parse_event
-from support.agents.http_stream import StreamedConversation, new_id, refusal
+from support.agents.http_stream import StreamedConversation, new_id
 from support.agents.run import AgentRun, AppTool, RunEvent
-from support.stack.service_errors import ServiceUnavailable, describe
 
 NAME = "ag-ui"
 PROTOCOL_VERSION = "1.0"  # what the app speaks; producers may shape the stream by it (pydantic-ai's outcomes do)
@@ -94,46 +92,20 @@ class AgUiConversation(StreamedConversation):
         run = AgentRun(question, new_id("run"), self.thread_id)
         messages = [*self.messages, *new]
         body = json.dumps(self.request_body(run.run_id, messages))
-        self.evidence.record_frame(self.name, "->", f"POST {self.url} {body}")
-        try:
-            async with self.http.stream("POST", self.url, content=body, headers=self.headers(bearer)) as response:
-                if response.status_code != 200:
-                    await response.aread()
-                    self.evidence.record_frame(self.name, "<-", f"HTTP {response.status_code} {response.text}")
-                    run.refused = refusal(response)
-                    return run
-                await self.receive(response, run, {str(message["id"]) for message in messages})
-        except httpx2.TransportError as error:
-            raise ServiceUnavailable("AG-UI agent", self.url, describe(error)) from error
-        self.messages += new
-        self.remember_answer(run)
+        sent = {str(message["id"]) for message in messages}
+        if await self.post(run, body, bearer, "AG-UI agent", lambda response: self.receive(response, run, sent)):
+            self.messages += new
+            self.remember_answer(run)
         return run
 
     async def receive(self, response: httpx2.Response, run: AgentRun, sent: set[str]) -> None:
-        """Every event until the stream ends; a connection lost once the answer began is a stream cut off."""
+        """Every event until the stream ends; one that ends with the run still going is cut off."""
         content_type = response.headers.get("content-type", "")
         if not content_type.startswith("text/event-stream"):
             raise AssertionError(f"Expected the AG-UI run to be answered as text/event-stream, got {content_type!r}")
         rules, streamed = StreamRules({tool.name for tool in self.tools}), set(sent)  # a snapshot's old news
-        lines = response.aiter_lines()
-        data: list[str] = []
-        while True:
-            try:
-                line = await asyncio.wait_for(anext(lines), self.event_timeout)
-            except (StopAsyncIteration, httpx2.TransportError):
-                break
-            except TimeoutError:
-                raise AssertionError(
-                    f"Expected the next AG-UI event of {self.name}'s run within {self.event_timeout:g} s; "
-                    f"none came. Received:\n{run.received()}"
-                ) from None
-            if line.startswith("data:"):
-                data.append(line[5:].removeprefix(" "))
-            elif not line and data:
-                self.take("\n".join(data), run, rules, streamed)
-                data = []
-        if data:
-            self.take("\n".join(data), run, rules, streamed)
+        async for data in self.events(response, run, "AG-UI event"):
+            self.take(data, run, rules, streamed)
         run.cut_off = rules.cut_off()
         if run.extras:
             defined_nowhere = ", ".join(sorted(set(run.extras)))

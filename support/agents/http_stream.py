@@ -1,13 +1,17 @@
 """What the protocols of one POST per run share (AG-UI, the Vercel AI stream): the conversation's fields, ids,
-and a refusal read from the HTTP status before any stream begins."""
+the POST whose refusal is read from its HTTP status before any stream begins, and the server-sent events that
+answer it, each within the event timeout."""
 
+import asyncio
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx2
 
-from support.agents.run import Refusal
+from support.agents.run import AgentRun, Refusal
 from support.report.evidence import ScenarioEvidence
+from support.stack.service_errors import ServiceUnavailable, describe
 
 REASONS = {401: "unauthorized", 404: "not_found", 429: "rate_limited"}
 
@@ -42,3 +46,44 @@ class StreamedConversation:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         return headers
+
+    async def post(
+        self, run: AgentRun, body: str, bearer: str | None, service: str,
+        receive: Callable[[httpx2.Response], Awaitable[None]],
+    ) -> bool:  # fmt: skip
+        """POST one run and `receive` its answer; False, with the refusal on the run, if it never started."""
+        self.evidence.record_frame(self.name, "->", f"POST {self.url} {body}")
+        try:
+            async with self.http.stream("POST", self.url, content=body, headers=self.headers(bearer)) as response:
+                if response.status_code != 200:
+                    await response.aread()
+                    self.evidence.record_frame(self.name, "<-", f"HTTP {response.status_code} {response.text}")
+                    run.refused = refusal(response)
+                    return False
+                await receive(response)
+        except httpx2.TransportError as error:
+            raise ServiceUnavailable(service, self.url, describe(error)) from error
+        return True
+
+    async def events(self, response: httpx2.Response, run: AgentRun, what: str) -> AsyncIterator[str]:
+        """Each server-sent event's data, its data lines joined at the blank line that ends it. The stream's end,
+        or a connection lost once the answer began, ends them (the run then judges whether it was cut off);
+        nothing for `event_timeout` fails, naming what was expected and what arrived."""
+        lines, data = response.aiter_lines(), list[str]()
+        while True:
+            try:
+                line = await asyncio.wait_for(anext(lines), self.event_timeout)
+            except (StopAsyncIteration, httpx2.TransportError):
+                break
+            except TimeoutError:
+                raise AssertionError(
+                    f"Expected the next {what} of {self.name}'s run within {self.event_timeout:g} s; none came. "
+                    f"Received:\n{run.received()}"
+                ) from None
+            if line.startswith("data:"):
+                data.append(line[5:].removeprefix(" "))
+            elif not line and data:
+                yield "\n".join(data)
+                data = []
+        if data:
+            yield "\n".join(data)

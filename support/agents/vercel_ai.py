@@ -7,17 +7,15 @@ step that received it. The protocol carries no run or conversation ids in its ch
 tools, so the journeys that need them do not apply.
 """
 
-import asyncio
 import json
 from typing import Any
 
 import httpx2
 
 from support.agents.ai_sdk import AI_SDK
-from support.agents.http_stream import StreamedConversation, new_id, refusal
+from support.agents.http_stream import StreamedConversation, new_id
 from support.agents.run import AgentRun, RunEvent
 from support.agents.vercel_ai_rules import HEADER, StreamRules, Violation
-from support.stack.service_errors import ServiceUnavailable, describe
 
 NAME = "vercel-ai"
 OFFERS = frozenset({"client_history"})  # the app sends every message of the chat with each question
@@ -67,43 +65,18 @@ class VercelAiConversation(StreamedConversation):
         run = AgentRun(question, new_id("run"), self.thread_id)
         asked = said("user", question)
         body = json.dumps({"trigger": "submit-message", "id": self.thread_id, "messages": [*self.messages, asked]})
-        self.evidence.record_frame(self.name, "->", f"POST {self.url} {body}")
-        try:
-            async with self.http.stream("POST", self.url, content=body, headers=self.headers(bearer)) as response:
-                if response.status_code != 200:
-                    await response.aread()
-                    self.evidence.record_frame(self.name, "<-", f"HTTP {response.status_code} {response.text}")
-                    run.refused = refusal(response)
-                    return run
-                await self.receive(response, run)
-        except httpx2.TransportError as error:
-            raise ServiceUnavailable("Vercel AI agent", self.url, describe(error)) from error
-        self.messages += [asked, self.answer_message(run)]
+        if await self.post(run, body, bearer, "Vercel AI agent", lambda response: self.receive(response, run)):
+            self.messages += [asked, self.answer_message(run)]
         return run
 
     async def receive(self, response: httpx2.Response, run: AgentRun) -> None:
-        """Every chunk until the stream ends; a connection lost once the answer began is a stream cut off."""
+        """Every chunk until the stream ends; one with no finish, error or abort is cut off."""
         if response.headers.get(HEADER) != "v1":
             raise AssertionError(f"Vercel AI stream rule broken: the answer carries the header {HEADER}: v1; it "
                                  f"carries {response.headers.get(HEADER)!r}")  # fmt: skip
-        rules, lines, data = StreamRules(), response.aiter_lines(), list[str]()
-        while True:
-            try:
-                line = await asyncio.wait_for(anext(lines), self.event_timeout)
-            except (StopAsyncIteration, httpx2.TransportError):
-                break
-            except TimeoutError:
-                raise AssertionError(
-                    f"Expected the next chunk of {self.name}'s stream within {self.event_timeout:g} s; none came. "
-                    f"Received:\n{run.received()}"
-                ) from None
-            if line.startswith("data:"):  # an event's data lines, joined at the blank line that ends it (SSE)
-                data.append(line[5:].removeprefix(" "))
-            elif not line and data:
-                await self.take("\n".join(data), run, rules)
-                data = []
-        if data:
-            await self.take("\n".join(data), run, rules)
+        rules = StreamRules()
+        async for data in self.events(response, run, "chunk"):
+            await self.take(data, run, rules)
         run.cut_off = rules.cut_off()
         if rules.finished and not rules.done:
             raise AssertionError(f"Vercel AI stream rule broken: the stream ends with [DONE] after finish; it "
