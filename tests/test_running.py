@@ -273,3 +273,11 @@ def test_journeys_that_restart_a_server_run_meanwhile_on_a_stack_of_their_own(tm
     assert "for the journeys that need a stack of their own" in run.output
     assert re.search(r"worker-beside-1: 1 scenarios", run.output) and "worker-serial" not in run.output, run.output
     assert sorted(attempt.status for attempt in final(run.results_dir).values()) == ["passed", "passed"]
+
+
+def test_a_retry_asks_an_agent_server_of_its_own_whether_it_is_up_not_a_platform_there_is_none_of() -> None:
+    from support.running.__main__ import still_up
+    from support.stack.config import TargetConfig
+
+    down = still_up(TargetConfig(), "http://127.0.0.1:9/")
+    assert down is not None and "agent server at http://127.0.0.1:9/" in down

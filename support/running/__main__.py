@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from support.agents.port import AgentTarget, agent_target, not_offered
-from support.agents.server import AgentServer
+from support.agents.server import AgentServer, expect_agent_answers
 from support.report.attempts import NOT_PASSED, final, mark_flaky, ran_durations, tally
 from support.report.junit import JUNIT_FILE, write_junit
 from support.running.completeness import missing_by_feature, record_missing
@@ -212,9 +212,10 @@ def record_not_applicable(results: Path, left: list[Planned], agent: AgentTarget
             file.write("\n".join(lines) + "\n")
 
 
-def still_up(target: TargetConfig) -> str | None:
+def still_up(target: TargetConfig, agent_url: str | None = None) -> str | None:
+    """What is down, or None: the platform's services, or only the agent server when no platform is in the run."""
     try:
-        asyncio.run(check_services(target))
+        asyncio.run(check_services(target) if agent_url is None else expect_agent_answers(agent_url))
     except ServiceUnavailable as down:
         return str(down)
     return None
@@ -273,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
                 again = [s for s in scenarios if (r := results.get(s.key)) is not None and r.status in NOT_PASSED]
                 if not again:
                     break
-                down = still_up(target)
+                down = still_up(target, None if agent.needs_platform else userdata(worker_args).get("agent_url"))
                 if down is not None:
                     print(f"Not retrying {len(again)} scenarios: the test bed is still down. {down}")
                     break
