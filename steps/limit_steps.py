@@ -118,7 +118,7 @@ def step_chat_refused(context: Context, person: str, code: str) -> None:
 def step_chat_recovers(context: Context, person: str, pronoun: str) -> None:
     actor = context.cast.actor(person)
     wait_until(float(check.chat_retry_after(actor.runs.seen[-1])), "the chat refusal's retry_after")
-    expect_answered_on_the_same_chat(*context.run(actor.chat.ask_again()))
+    expect_answered_on_the_same_chat(*context.run(actor.runs.ask_again()))
 
 
 @then("{person:Person} next {count:d} questions are answered at once on the same chat")
@@ -127,7 +127,7 @@ def step_answered_at_once(context: Context, person: str, count: int) -> None:
     refused = actor.runs.seen[-1]
     waited_out = refused.arrivals[0] + check.chat_retry_after(refused)
     for _ in range(count):
-        expect_answered_on_the_same_chat(*context.run(actor.chat.ask_again()))
+        expect_answered_on_the_same_chat(*context.run(actor.runs.ask_again()))
     first = actor.runs.seen[-count]
     assert first.asked_at < waited_out, (
         f"Expected her questions to be answered at once, before the refusal's retry_after ran out; the first was "

@@ -259,7 +259,7 @@ def step_other_session_goes_on(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     me = context.run(context.cast.api.me(actor.session.token))
     assert me.status == 200, f"Expected {actor.name}'s access token to still open the API; got {me.describe()}"
-    expect_answered_on_the_same_chat(*context.run(actor.chat.ask_again()))
+    expect_answered_on_the_same_chat(*context.run(actor.runs.ask_again()))
 
 
 @then("{person:Person}'s question and the agent's answer are still in the platform's database")

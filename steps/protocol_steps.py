@@ -73,7 +73,7 @@ def step_message_refused(context: Context, person: str, code: str) -> None:
 
 @then("{person:Person} next question is answered on the same chat")
 def step_next_answered(context: Context, person: str) -> None:
-    stream.expect_answered_on_the_same_chat(*context.run(context.cast.actor(person).chat.ask_again()))
+    stream.expect_answered_on_the_same_chat(*context.run(context.cast.actor(person).runs.ask_again()))
 
 
 @when("{person:Person} sends two questions without waiting for the first answer")

@@ -1,34 +1,28 @@
-"""Personas: a name, who she is to the platform (email, password, account), the last answer she got, and her
-abilities, each in a room of its own (`support/abilities/`), holding what that ability has seen."""
-
-import contextlib
-import secrets
-import uuid
-from collections.abc import Iterator
+"""The cast of a scenario: actors, each a persona (`support/abilities/persona.py`) with her abilities, each
+ability in a room of its own (`support/abilities/`) and given only the persona and the abilities it uses."""
 
 from support.abilities.account import Account
 from support.abilities.agent import AgentTalk
 from support.abilities.chat import Chat
 from support.abilities.data import Data
 from support.abilities.limits import Limits
+from support.abilities.persona import Persona, suite_email
 from support.abilities.provider import Provider
 from support.abilities.records import Records
+from support.abilities.run_log import RunLog
 from support.abilities.runs import Runs
 from support.abilities.session import Session
-from support.clients.database_probe import SUITE_EMAIL_DOMAIN, DatabaseProbe
-from support.clients.http_client import ApiResponse, PlatformApi
+from support.clients.database_probe import DatabaseProbe
+from support.clients.http_client import PlatformApi
 from support.report.evidence import ScenarioEvidence
 from support.stack.config import TargetConfig
+
+__all__ = ["Actor", "Cast", "suite_email"]
 
 PRONOUNS = frozenset({"she", "he", "they", "her", "his", "their", "him", "them"})
 
 
-def suite_email(name: str) -> str:
-    """A fresh address per actor and scenario, in a domain that marks it as the suite's own."""
-    return f"{name.lower()}-{uuid.uuid4().hex[:10]}@{SUITE_EMAIL_DOMAIN}"
-
-
-class Actor:
+class Actor(Persona):
     def __init__(
         self,
         name: str,
@@ -38,35 +32,17 @@ class Actor:
         email: str = "",
         password: str = "",
     ) -> None:
-        self.name, self.api, self.target, self.evidence = name, api, target, evidence
-        self.email = email or suite_email(name)
-        self.password = password or secrets.token_urlsafe(18)
-        self.user_id: str | None = None
-        self.last_response: ApiResponse | None = None
-        self.answer_for_nothing: ApiResponse | None = None  # the same request for an id that does not exist
-        evidence.redactor.remember(self.password)
-        self.account = Account(self)
+        super().__init__(name, api, target, evidence, email, password)
         self.session = Session(self)
-        self.provider = Provider(self)
-        self.chat = Chat(self)
-        self.runs = Runs(self)
-        self.data = Data(self)
-        self.limits = Limits(self)
-        self.records = Records(self)
-        self.agent = AgentTalk(self)
-
-    @property
-    def event_timeout(self) -> float:
-        return self.target.event_timeout
-
-    @contextlib.contextmanager
-    def on_server(self, base_url: str) -> Iterator[None]:
-        """Her requests and sockets go to this instance only, for as long as the block lasts."""
-        spread, self.api = self.api, self.api.on(base_url)
-        try:
-            yield
-        finally:
-            self.api = spread
+        self.provider = Provider(self, self.session)
+        self.account = Account(self, self.session, self.provider)
+        log = RunLog(self)
+        self.chat = Chat(self, self.session, log)
+        self.runs = Runs(self, self.chat, log)
+        self.data = Data(self, self.session)
+        self.limits = Limits(self, self.session)
+        self.records = Records(self, self.chat, self.runs)
+        self.agent = AgentTalk(self, self.session, self.account)
 
     async def leave(self) -> None:
         """Close her chats and browser, and erase the account this scenario created, whatever happened before."""

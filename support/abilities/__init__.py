@@ -1,4 +1,8 @@
-"""What a person can do, one domain a file; each ability keeps the state it uses (Serenity's Screenplay):
+"""What a person can do, one domain a file; each ability keeps the state it uses (Serenity's Screenplay), and is
+given her persona and only the other abilities it uses (an account's clean-up logs her in; a chat needs her token):
+
+persona.py   who she is: name, credentials, account id, where her requests go
+run_log.py   the runs her chat received, and the question awaiting its run (written by chat, read by runs)
 
 account.py   sign up, erase the account            alice.account.sign_up()
 session.py   log in, tokens, refresh, log out      alice.session.log_out()

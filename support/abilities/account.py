@@ -1,54 +1,54 @@
 """Signing up and erasing the account: what makes the person a customer, and what ends it."""
 
-from typing import TYPE_CHECKING
-
+from support.abilities.persona import Persona
+from support.abilities.provider import Provider
+from support.abilities.session import Session
 from support.clients.http_client import ApiResponse, expect_status
-
-if TYPE_CHECKING:
-    from support.actors import Actor
 
 
 class Account:
-    def __init__(self, actor: "Actor") -> None:
-        self.actor = actor
+    def __init__(self, persona: Persona, session: Session, provider: Provider) -> None:
+        self.persona = persona
+        self.session = session
+        self.provider = provider
 
     async def try_sign_up(self, email: str | None = None, password: str | None = None) -> ApiResponse:
-        actor = self.actor
-        response = await actor.api.sign_up(email or actor.email, password or actor.password)
+        persona = self.persona
+        response = await persona.api.sign_up(email or persona.email, password or persona.password)
         if response.status == 201:
-            actor.evidence.redactor.remember(password)
-            actor.email, actor.password = email or actor.email, password or actor.password
-            actor.user_id = response.body["id"]
-        actor.last_response = response
+            persona.evidence.redactor.remember(password)
+            persona.email, persona.password = email or persona.email, password or persona.password
+            persona.user_id = response.body["id"]
+        persona.last_response = response
         return response
 
     async def sign_up(self) -> None:
-        expect_status(await self.try_sign_up(), 201, f"{self.actor.name} signs up as {self.actor.email}")
+        expect_status(await self.try_sign_up(), 201, f"{self.persona.name} signs up as {self.persona.email}")
 
     async def sign_up_and_log_in(self) -> None:
         await self.sign_up()
-        await self.actor.session.log_in()
+        await self.session.log_in()
 
     async def erase_account(self, with_password: bool = True) -> None:
         """Erase her account; an account with no password proves it is her by a recent sign-in instead."""
-        actor = self.actor
-        erased = await actor.api.delete_account(actor.session.token, actor.password if with_password else None)
-        expect_status(erased, 204, f"{actor.name} erases her account")
-        actor.user_id = None
+        persona = self.persona
+        erased = await persona.api.delete_account(self.session.token, persona.password if with_password else None)
+        expect_status(erased, 204, f"{persona.name} erases her account")
+        persona.user_id = None
 
     async def close(self) -> None:
         """Erase the account this scenario created, whatever happened before (the clean-up)."""
-        actor = self.actor
-        if actor.user_id is None:
-            untraded = actor.provider.untraded_sign_in()
+        persona = self.persona
+        if persona.user_id is None:
+            untraded = self.provider.untraded_sign_in()
             if untraded is None:
                 return
-            await actor.provider.sign_in_with_provider(untraded.login_name)  # the same identity: her account
-        if actor.session.access_token is None:
-            await actor.session.log_in()
-        erased = await actor.api.delete_account(actor.session.token, actor.password)
+            await self.provider.sign_in_with_provider(untraded.login_name)  # the same identity: her account
+        if self.session.access_token is None:
+            await self.session.log_in()
+        erased = await persona.api.delete_account(self.session.token, persona.password)
         if erased.status == 401:  # her session ended or expired in the scenario
-            await actor.session.log_in()
-            erased = await actor.api.delete_account(actor.session.token, actor.password)
-        expect_status(erased, 204, f"clean-up: delete {actor.name}'s account")
-        actor.user_id = None
+            await self.session.log_in()
+            erased = await persona.api.delete_account(self.session.token, persona.password)
+        expect_status(erased, 204, f"clean-up: delete {persona.name}'s account")
+        persona.user_id = None

@@ -3,8 +3,10 @@
 import functools
 import os
 import secrets
-from typing import TYPE_CHECKING
 
+from support.abilities.account import Account
+from support.abilities.persona import Persona
+from support.abilities.session import Session
 from support.agents.ag_ui import AgUiConversation
 from support.agents.chat_socket import ChatSocketConversation
 from support.agents.port import AgentTarget, agent_target
@@ -12,9 +14,6 @@ from support.agents.profile import Ask
 from support.agents.run import AgentRun, AppTool
 from support.agents.vercel_ai import VercelAiConversation
 from support.stack.config import TargetConfig
-
-if TYPE_CHECKING:
-    from support.actors import Actor
 
 Conversation = AgUiConversation | ChatSocketConversation | VercelAiConversation
 STREAMED: dict[str, type[AgUiConversation] | type[VercelAiConversation]] = {
@@ -30,8 +29,10 @@ def configured_target(config: TargetConfig) -> AgentTarget:
 
 
 class AgentTalk:
-    def __init__(self, actor: "Actor") -> None:
-        self.actor = actor
+    def __init__(self, persona: Persona, session: Session, account: Account) -> None:
+        self.persona = persona
+        self.session = session
+        self.account = account
         self.conversation: Conversation | None = None
         self.runs: list[AgentRun] = []
         self.others: list[Conversation] = []  # conversations opened with someone else's thread or credentials
@@ -39,7 +40,7 @@ class AgentTalk:
 
     @property
     def target(self) -> AgentTarget:
-        return configured_target(self.actor.target)
+        return configured_target(self.persona.target)
 
     @property
     def profile_asks(self) -> dict[str, Ask]:
@@ -56,42 +57,42 @@ class AgentTalk:
     def bearer(self) -> str | None:
         auth = self.target.profile.auth
         if auth == "account":
-            return self.actor.session.token
+            return self.session.token
         if auth.startswith("env:"):
             token = os.environ.get(auth.removeprefix("env:"))
             assert token, f"the agent profile asks for a bearer token in ${auth.removeprefix('env:')}, which is unset"
-            self.actor.evidence.redactor.remember(token)
+            self.persona.evidence.redactor.remember(token)
             return token
         return None
 
     async def start(self) -> None:
         """Ready to talk: signed up if the target has accounts, with a conversation of her own."""
-        if self.target.profile.auth == "account" and self.actor.user_id is None:
-            await self.actor.account.sign_up_and_log_in()
+        if self.target.profile.auth == "account" and self.persona.user_id is None:
+            await self.account.sign_up_and_log_in()
         self.conversation = await self.open(self.bearer)
 
     async def open(self, bearer: str | object | None, thread_id: str | None = None, new: bool = True) -> Conversation:
-        actor, timeout = self.actor, self.actor.event_timeout
+        persona, timeout = self.persona, self.persona.event_timeout
         token = None if bearer is NOBODY else bearer if isinstance(bearer, str) else None
         if self.target.protocol == "chat-socket":
-            chat = ChatSocketConversation(actor.api, token, f"{actor.name}'s app", timeout)
+            chat = ChatSocketConversation(persona.api, token, f"{persona.name}'s app", timeout)
             if thread_id is not None:
                 chat.thread_id = thread_id
             elif new:
                 await chat.start()
             return chat
-        url = self.target.run_url(actor.target.base_url)
+        url = self.target.run_url(persona.target.base_url)
         streamed: type[AgUiConversation] | type[VercelAiConversation] = STREAMED[self.target.protocol]
-        return streamed(actor.api.http, url, f"{actor.name}'s app", actor.evidence, token, timeout, thread_id)
+        return streamed(persona.api.http, url, f"{persona.name}'s app", persona.evidence, token, timeout, thread_id)
 
     @property
     def current(self) -> Conversation:
-        assert self.conversation is not None, f"{self.actor.name} is not talking to the agent"
+        assert self.conversation is not None, f"{self.persona.name} is not talking to the agent"
         return self.conversation
 
     @property
     def last_run(self) -> AgentRun:
-        assert self.runs, f"{self.actor.name} has asked the agent nothing"
+        assert self.runs, f"{self.persona.name} has asked the agent nothing"
         return self.runs[-1]
 
     def kept(self, run: AgentRun) -> AgentRun:
@@ -99,7 +100,7 @@ class AgentTalk:
         self.runs.append(run)
         if run.cut_off:
             raise AssertionError(
-                f"Expected {self.actor.name}'s run to end with its terminal event, but the stream was cut off "
+                f"Expected {self.persona.name}'s run to end with its terminal event, but the stream was cut off "
                 f"before it. Received:\n{run.received()}"
             )
         return run
@@ -141,7 +142,7 @@ class AgentTalk:
         conversation, ask = self.current, self.profile_asks["app tool"]
         assert isinstance(conversation, AgUiConversation), "only an app that declares tools can answer one"
         waiting = [call for call, tool in self.last_run.tool_calls.items() if tool == ask.tool]
-        assert waiting, f"{self.actor.name}'s last run left no call to {ask.tool} for her app to answer"
+        assert waiting, f"{self.persona.name}'s last run left no call to {ask.tool} for her app to answer"
         self.expected["app tool"] = f"{ask.fact}-{secrets.token_hex(3)}"  # made up afresh: only her app knows it
         return self.kept(await conversation.answer_tool(waiting[-1], self.expected["app tool"]))
 
@@ -151,13 +152,13 @@ class AgentTalk:
             run = await self.ask("plain")
             if run.refused is not None:
                 return run
-        raise AssertionError(f"Expected {self.actor.name}'s plan to refuse a question; {most} in a row were answered")
+        raise AssertionError(f"Expected {self.persona.name}'s plan to refuse a question; {most} in a row were answered")
 
     async def history(self) -> list[dict[str, object]]:
         """Her conversation as the platform keeps it."""
-        actor = self.actor
-        listed = await actor.api.list_messages(actor.session.token, self.current.thread_id)
-        assert listed.status == 200, f"Expected {actor.name}'s conversation history: {listed}"
+        persona = self.persona
+        listed = await persona.api.list_messages(self.session.token, self.current.thread_id)
+        assert listed.status == 200, f"Expected {persona.name}'s conversation history: {listed}"
         messages: list[dict[str, object]] = listed.body["messages"]
         return messages
 

@@ -2,22 +2,22 @@
 
 import json
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from support.checks.event_stream import NEXT_QUESTION, RunRecord
+from support.abilities.persona import Persona
+from support.abilities.run_log import RunLog
+from support.abilities.session import Session
+from support.checks.event_stream import RunRecord
 from support.clients.chat_connection import ChatConnection, Closed, HandshakeRefused
 from support.clients.http_client import ApiResponse, expect_status
 from support.clients.servers import chat_url
 from support.clients.silent_chat import SilentChat
 
-if TYPE_CHECKING:
-    from support.actors import Actor
-
 
 class Chat:
-    def __init__(self, actor: "Actor") -> None:
+    def __init__(self, persona: Persona, session: Session, log: RunLog) -> None:
+        self.persona, self.session, self.log = persona, session, log
         self.ticket_answer: ApiResponse | None = None  # what the platform said when it last issued her a ticket
-        self.actor = actor
         self.thread_id: str | None = None
         self.connection: ChatConnection | None = None
         self.handshake_refusal: HandshakeRefused | None = None
@@ -27,33 +27,38 @@ class Chat:
     @property
     def chat_url(self) -> str:
         """A chat socket opens on the instance whose turn it is, as behind a load balancer."""
-        return chat_url(self.actor.api.servers.next())
+        return chat_url(self.persona.api.servers.next())
 
     @property
     def open_connection(self) -> ChatConnection:
-        assert self.connection is not None, f"{self.actor.name} has no open chat"
+        assert self.connection is not None, f"{self.persona.name} has no open chat"
         return self.connection
 
     async def open_chat(self) -> None:
         await self.try_open_chat()
-        assert self.connection is not None, f"{self.actor.name} could not open her chat: {self.handshake_refusal}"
+        assert self.connection is not None, f"{self.persona.name} could not open her chat: {self.handshake_refusal}"
 
     async def try_open_chat(self, with_bearer: bool = False) -> None:
         """A new chat, and the handshake into it with a ticket, as a browser does, or with her access token."""
-        actor = self.actor
-        created = await actor.api.create_thread(actor.session.token, "First chat")
-        self.thread_id = expect_status(created, 201, f"{actor.name} opens a chat").body["id"]
+        persona = self.persona
+        created = await persona.api.create_thread(self.session.token, "First chat")
+        self.thread_id = expect_status(created, 201, f"{persona.name} opens a chat").body["id"]
         if with_bearer:
-            await self.try_connect(bearer=actor.session.token)
+            await self.try_connect(bearer=self.session.token)
         else:
             await self.try_connect(ticket=await self.chat_ticket())
 
     async def try_connect(self, ticket: str | None = None, bearer: str | None = None) -> None:
         """Attempt a chat handshake; a refusal is kept for the steps to judge."""
-        actor = self.actor
+        persona = self.persona
         try:
             self.connection = await ChatConnection.open(
-                self.chat_url, actor.name, actor.evidence, ticket=ticket, bearer=bearer, timeout=actor.event_timeout
+                self.chat_url,
+                persona.name,
+                persona.evidence,
+                ticket=ticket,
+                bearer=bearer,
+                timeout=persona.event_timeout,
             )
         except HandshakeRefused as refusal:
             self.handshake_refusal = refusal
@@ -64,39 +69,33 @@ class Chat:
 
     async def chat_ticket_and_lifetime(self) -> tuple[str, float]:
         """A new chat ticket, and the seconds it works for, as the platform said."""
-        actor = self.actor
+        persona = self.persona
         issued = expect_status(
-            await actor.api.issue_ticket(actor.session.token), 201, f"{actor.name} asks for a chat ticket"
+            await persona.api.issue_ticket(self.session.token), 201, f"{persona.name} asks for a chat ticket"
         )
         ticket: str = issued.body["ticket"]
-        actor.evidence.redactor.remember(ticket)
+        persona.evidence.redactor.remember(ticket)
         self.ticket_answer = issued
         return ticket, float(issued.body["expires_in"])
 
     async def ask(self, question: str, thread_id: str | None = None) -> None:
         """Send a question into her chat, or into the thread named; her runs await its answer."""
-        assert self.connection is not None and self.thread_id, f"{self.actor.name} has no open chat"
+        assert self.connection is not None and self.thread_id, f"{self.persona.name} has no open chat"
         asked_at, self.last_thread_asked = time.monotonic(), thread_id or self.thread_id
         await self.connection.send({"type": "user_message", "thread_id": self.last_thread_asked, "content": question})
-        self.actor.runs.await_answer(question, asked_at)
+        self.log.await_answer(question, asked_at)
 
     async def ask_sized(self, question: str, frame_bytes: int) -> None:
         """Ask `question`, padded with spaces so that its whole message frame is `frame_bytes` bytes of JSON."""
-        assert self.thread_id, f"{self.actor.name} has no open chat"
+        assert self.thread_id, f"{self.persona.name} has no open chat"
         unpadded = {"type": "user_message", "thread_id": self.thread_id, "content": question}
         await self.ask(question + " " * (frame_bytes - len(json.dumps(unpadded).encode())))
-
-    async def ask_again(self, question: str = NEXT_QUESTION) -> tuple[RunRecord, bool]:
-        """Ask on the chat she already has open: the run that answers, and whether it came on that same chat."""
-        connection = self.connection
-        await self.ask(question)
-        return await self.actor.runs.latest_run(), self.connection is connection
 
     async def send_raw(self, text: str, what: str) -> None:
         """Send the chat a frame as it is, not a question: `what` names it in the evidence."""
         asked_at = time.monotonic()
         await self.open_connection.send_text(text)
-        self.actor.runs.await_answer(what, asked_at)
+        self.log.await_answer(what, asked_at)
 
     async def drop_connection(self) -> None:
         """Her connection is lost mid-run, without a close handshake (a phone leaving Wi-Fi)."""
@@ -107,7 +106,7 @@ class Chat:
 
     async def follow_until_closed(self, seconds: float) -> Closed | None:
         """Listen to her chat until it closes (within `seconds`); events on the way join the latest run."""
-        runs = self.actor.runs.seen
+        runs = self.log.seen
         run = runs[-1] if runs else RunRecord("(no question)")
         deadline = time.monotonic() + seconds
         while (arrival := await self.open_connection.next_frame(deadline)) is not None:
@@ -128,17 +127,21 @@ class Chat:
 
     async def open_silent_chat(self) -> SilentChat:
         """Open a chat from an app that then answers nothing, not even pings."""
-        actor = self.actor
+        persona = self.persona
         self.silent_chat = await SilentChat.open(
-            self.chat_url, await self.chat_ticket(), f"{actor.name}'s silent app", actor.evidence, actor.event_timeout
+            self.chat_url,
+            await self.chat_ticket(),
+            f"{persona.name}'s silent app",
+            persona.evidence,
+            persona.event_timeout,
         )
         return self.silent_chat
 
     async def chat_history(self) -> list[dict[str, Any]]:
-        actor = self.actor
-        assert self.thread_id, f"{actor.name} has no chat"
-        listed = await actor.api.list_messages(actor.session.token, self.thread_id)
-        messages: list[dict[str, Any]] = expect_status(listed, 200, f"{actor.name} reads her chat history").body[
+        persona = self.persona
+        assert self.thread_id, f"{persona.name} has no chat"
+        listed = await persona.api.list_messages(self.session.token, self.thread_id)
+        messages: list[dict[str, Any]] = expect_status(listed, 200, f"{persona.name} reads her chat history").body[
             "messages"
         ]
         return messages

@@ -2,18 +2,18 @@
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from support.abilities.persona import Persona
+from support.abilities.session import Session
 from support.clients.http_client import ApiResponse, expect_status
 from support.clients.urls import query_secrets
 
-if TYPE_CHECKING:
-    from support.actors import Actor
-
 
 class Data:
-    def __init__(self, actor: "Actor") -> None:
-        self.actor = actor
+    def __init__(self, persona: Persona, session: Session) -> None:
+        self.persona = persona
+        self.session = session
         self.export_location: str | None = None
         self.export_status: dict[str, Any] = {}
         self.download: ApiResponse | None = None
@@ -21,9 +21,11 @@ class Data:
         self.erased: dict[str, Any] = {}  # what the database held for her just before erasure
 
     async def request_export(self) -> None:
-        actor = self.actor
-        requested = await actor.api.request_export(actor.session.token)
-        self.export_location = expect_status(requested, 202, f"{actor.name} asks for an export").headers.get("location")
+        persona = self.persona
+        requested = await persona.api.request_export(self.session.token)
+        self.export_location = expect_status(requested, 202, f"{persona.name} asks for an export").headers.get(
+            "location"
+        )
         assert self.export_location, f"Expected a Location header on the 202; got {requested.describe()}"
 
     async def wait_for_export(self, timeout: float) -> dict[str, Any]:
@@ -36,13 +38,13 @@ class Data:
 
     async def follow_export(self, timeout: float) -> dict[str, Any]:
         """Read the export's status until it is ready or failed, or `timeout` seconds have passed."""
-        actor = self.actor
-        assert self.export_location, f"{actor.name} has asked for no export"
+        persona = self.persona
+        assert self.export_location, f"{persona.name} has asked for no export"
         deadline = time.monotonic() + timeout
         while True:
-            status = await actor.api.export_status(actor.session.token, self.export_location)
-            self.export_status = expect_status(status, 200, f"{actor.name} reads her export").body
-            actor.evidence.redactor.remember(*query_secrets(status.body.get("download_url")))
+            status = await persona.api.export_status(self.session.token, self.export_location)
+            self.export_status = expect_status(status, 200, f"{persona.name} reads her export").body
+            persona.evidence.redactor.remember(*query_secrets(status.body.get("download_url")))
             if status.body.get("status") in ("ready", "failed") or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.2)
@@ -50,6 +52,6 @@ class Data:
 
     async def download_export(self, url: str | None = None) -> ApiResponse:
         link = url or self.export_status.get("download_url")
-        assert link, f"{self.actor.name} has no download link"
-        self.download = await self.actor.api.download(self.actor.session.token, link)
+        assert link, f"{self.persona.name} has no download link"
+        self.download = await self.persona.api.download(self.session.token, link)
         return self.download

@@ -4,18 +4,17 @@ import asyncio
 import secrets
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from support.abilities.persona import Persona
+from support.abilities.session import Session
 from support.checks.limits import LIMIT
 from support.clients.http_client import ApiResponse
 
-if TYPE_CHECKING:
-    from support.actors import Actor
-
 
 class Limits:
-    def __init__(self, actor: "Actor") -> None:
-        self.actor = actor
+    def __init__(self, persona: Persona, session: Session) -> None:
+        self.persona = persona
+        self.session = session
         self.writes: list[ApiResponse] = []  # her requests that count against a limit, in order
         self.plan_answer: ApiResponse | None = None  # what the admin API said when her plan changed
         self.round_seconds = 0.0  # from sending the first write of a timed round to receiving the last answer
@@ -25,7 +24,7 @@ class Limits:
 
     async def open_thread(self) -> ApiResponse:
         """One write: open a chat thread (no socket)."""
-        response = await self.actor.api.create_thread(self.actor.session.token, "Another chat")
+        response = await self.persona.api.create_thread(self.session.token, "Another chat")
         self.writes.append(response)
         return response
 
@@ -48,19 +47,19 @@ class Limits:
         count more refused requests than a customer sends."""
         batch = 1
         while len(self.writes) < most:
-            answers = await asyncio.gather(*(self.actor.api.create_thread(self.actor.session.token, "Another chat")
+            answers = await asyncio.gather(*(self.persona.api.create_thread(self.session.token, "Another chat")
                                              for _ in range(batch)))  # fmt: skip
             refused = [answer for answer in answers if answer.status != 201]  # the Then says whether as too many
             self.writes += [answer for answer in answers if answer.status == 201] + refused
             if refused:
                 return self.writes[-1]
             batch = min(at_once, min(left_of(answer) for answer in answers) + 1)
-        raise AssertionError(f"{self.actor.name} opened {len(self.writes)} chats and was never refused")
+        raise AssertionError(f"{self.persona.name} opened {len(self.writes)} chats and was never refused")
 
     async def log_in_from_until_refused(self, address: str, most: int = 150) -> ApiResponse:
         """Logins to accounts nobody has, over connections from `address`, until one is refused as too many;
         the last answer. Every try is kept in `address_tries`, and when the refused one was sent."""
-        api = self.actor.api.from_address(address)
+        api = self.persona.api.from_address(address)
         try:
             for attempt in range(most):
                 self.address_refused_at = time.monotonic()
@@ -75,10 +74,10 @@ class Limits:
     async def export_until_refused(self, most: int = 50) -> ApiResponse:
         """Ask for exports of her data until the exports limit refuses one."""
         for _ in range(most):
-            self.writes.append(await self.actor.api.request_export(self.actor.session.token))
+            self.writes.append(await self.persona.api.request_export(self.session.token))
             if self.writes[-1].status == 429:
                 return self.writes[-1]
-        raise AssertionError(f"{self.actor.name} asked for {most} exports and was never refused")
+        raise AssertionError(f"{self.persona.name} asked for {most} exports and was never refused")
 
 
 def left_of(answer: ApiResponse) -> int:

@@ -1,19 +1,17 @@
 """Signing in through an identity provider, in a browser of her own, leg by leg."""
 
-from typing import TYPE_CHECKING
-
+from support.abilities.persona import Persona
+from support.abilities.session import Session
 from support.clients.browser import Browser
 from support.clients.http_client import ApiResponse, expect_status
 from support.clients.oidc_sign_in import ProviderSignIn, SignIn
 from support.clients.provider_login import load_provider_login
 
-if TYPE_CHECKING:
-    from support.actors import Actor
-
 
 class Provider:
-    def __init__(self, actor: "Actor") -> None:
-        self.actor = actor
+    def __init__(self, persona: Persona, session: Session) -> None:
+        self.persona = persona
+        self.session = session
         self.browser: Browser | None = None
         self.sign_ins: list[SignIn] = []
         self.previous_user_id: str | None = None
@@ -22,16 +20,16 @@ class Provider:
         """A browser with an empty cookie jar, so the provider's own session cannot sign in someone else."""
         if self.browser is not None:
             await self.browser.close()
-        self.browser = Browser(self.actor.name, self.actor.evidence, self.actor.target.request_timeout)
+        self.browser = Browser(self.persona.name, self.persona.evidence, self.persona.target.request_timeout)
         return self.browser
 
     async def provider_sign_in(self, provider: str | None = None) -> ProviderSignIn:
         """A sign-in flow in a fresh browser, through the configured provider or the one named."""
-        target = self.actor.target
+        target = self.persona.target
         assert target.base_url is not None
         login = load_provider_login(target.provider_login)
         browser = await self.fresh_browser()
-        return ProviderSignIn(browser, self.actor.api, target.base_url, provider or target.identity_provider, login)
+        return ProviderSignIn(browser, self.persona.api, target.base_url, provider or target.identity_provider, login)
 
     async def start_sign_in(self, login_name: str, provider: str | None = None) -> tuple[ProviderSignIn, SignIn]:
         """A new sign-in in a fresh browser, sent on its way to the provider; the steps take it from there."""
@@ -47,7 +45,7 @@ class Provider:
 
     async def sign_in_with_provider(self, login_name: str, provider: str | None = None) -> SignIn:
         """The whole sign-in, as her browser and app do it; a refusal at any leg is kept for the steps."""
-        self.previous_user_id = self.actor.user_id
+        self.previous_user_id = self.persona.user_id
         flow, sign_in = await self.start_sign_in(login_name, provider)
         await flow.at_provider(sign_in)
         await flow.come_back(sign_in)
@@ -64,13 +62,13 @@ class Provider:
 
     async def finish(self, flow: ProviderSignIn, sign_in: SignIn) -> None:
         """As her app does: trade a login code, if the platform gave one, for tokens; she is then that account."""
-        actor = self.actor
+        persona = self.persona
         if sign_in.login_code:
             exchanged = await flow.exchange(sign_in)
             if exchanged.status == 200:
-                actor.session.take_tokens(exchanged)
-                me = expect_status(await actor.api.me(actor.session.token), 200, f"{actor.name} reads her profile")
-                actor.user_id, actor.email = me.body["id"], me.body["email"]
+                self.session.take_tokens(exchanged)
+                me = expect_status(await persona.api.me(self.session.token), 200, f"{persona.name} reads her profile")
+                persona.user_id, persona.email = me.body["id"], me.body["email"]
 
     def untraded_sign_in(self) -> SignIn | None:
         """A sign-in that made or found an account, whose login code her app never traded for tokens."""
