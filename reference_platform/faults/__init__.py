@@ -7,7 +7,7 @@ unless the platform is started with `--fault NAME`, which only the test harness 
 from dataclasses import replace
 from typing import Any
 
-from reference_platform.app import Blueprint
+from reference_platform.parts import Blueprint
 
 from . import chat, data, identity, limits
 from .ag_ui import AG_UI_FAULTS

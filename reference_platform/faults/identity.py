@@ -17,7 +17,6 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reference_platform.app import REQUEST_ID_HEADER
 from reference_platform.chat.socket import ChatSessions
 from reference_platform.identity.accounts import Accounts, User, UserStore, normalize_email
 from reference_platform.identity.bearer import BearerAuth, Caller
@@ -27,6 +26,7 @@ from reference_platform.identity.secrets import secret_digest
 from reference_platform.identity.sessions import DEFAULT_CLIENT, Sessions, TokenSet, invalid_grant
 from reference_platform.identity.tickets import TicketStore
 from reference_platform.identity.tokens import AccessClaims, AccessTokens, InvalidToken
+from reference_platform.parts import REQUEST_ID_HEADER
 from reference_platform.problems import Problem, http_error_handler, unauthorized
 
 
