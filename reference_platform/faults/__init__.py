@@ -9,7 +9,10 @@ from typing import Any
 
 from reference_platform.parts import Blueprint
 
-from . import chat, data, identity, limits
+from . import chat_socket as chat
+from . import exports as data
+from . import limits
+from . import oidc as identity
 from .ag_ui import AG_UI_FAULTS
 from .fault import Fault
 from .timing import TIMING_FAULTS
