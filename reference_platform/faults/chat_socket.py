@@ -1,90 +1,17 @@
-"""Defects in the chat: the event stream, the agent, the socket and the stored history."""
+"""Defects in the chat socket itself: its handshake, its frames, its pings and its policy."""
 
 import asyncio
 import contextlib
-import contextvars
 import json
-import os
-import signal
 import uuid
 import weakref
-from datetime import UTC, datetime
-from typing import Any
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
-from reference_platform.chat.agent import PlannerAgent, RunEvents, ToolCall, phrase_answer
-from reference_platform.chat.runs import SERVICE_UNAVAILABLE, InstanceLease, RunJournal, RunState
-from reference_platform.chat.socket import GONE, ChatSessions, Deliver, HandshakeAuthenticator
-from reference_platform.chat.threads import ChatStore, Message, Thread
-from reference_platform.database import HeldConnection
+from reference_platform.chat.socket import GONE, ChatSessions, HandshakeAuthenticator
+from reference_platform.faults.fault import Fault
 from reference_platform.identity.bearer import Caller
-from reference_platform.identity.sessions import SessionEndings
-from reference_platform.limits.rate_limits import Verdict
-from reference_platform.problems import Problem, unauthorized
-
-
-class SkipsThinking(RunEvents):
-    async def thinking(self, summary: str) -> None:
-        return None
-
-
-class ThinksTwice(RunEvents):
-    async def thinking(self, summary: str) -> None:
-        await super().thinking(summary)
-        await super().thinking(summary)
-
-
-class CompletesToolsBeforeStarting(RunEvents):
-    async def tool_executing(self, call_id: str, tool: str, arguments: dict[str, Any]) -> None:
-        self._held = (call_id, tool, arguments)
-
-    async def tool_completed(self, call_id: str, tool: str, result: dict[str, Any]) -> None:
-        await super().tool_completed(call_id, tool, result)
-        await super().tool_executing(*self._held)
-
-
-class TalksAfterTheEnd(RunEvents):
-    async def completed(self, message_id: uuid.UUID, content: str) -> None:
-        await super().completed(message_id, content)
-        await self.thinking("one more thought")
-
-
-class SkipsASeq(RunEvents):
-    async def tool_completed(self, call_id: str, tool: str, result: dict[str, Any]) -> None:
-        self.seq += 1
-        await super().tool_completed(call_id, tool, result)
-
-
-class ForgetsRunIdOnThinking(RunEvents):
-    async def thinking(self, summary: str) -> None:
-        self.seq += 1
-        await self._send({"type": "agent_thinking", "thread_id": str(self.thread_id), "seq": self.seq})
-
-
-class ClosesSilentlyOnFailure(RunEvents):
-    async def failed(self, code: str, message: str) -> None:
-        await self._close(1000, "")
-
-
-class ForgetsAnswers(ChatStore):
-    async def add_message(self, thread_id: uuid.UUID, role: str, content: str, run_id: uuid.UUID | None) -> Message:
-        if role != "assistant":
-            return await super().add_message(thread_id, role, content, run_id)
-        return Message(uuid.uuid4(), thread_id, role, content, run_id, created_at=datetime.now(UTC))
-
-
-class MisfilesAnswers(ChatStore):
-    async def add_message(self, thread_id: uuid.UUID, role: str, content: str, run_id: uuid.UUID | None) -> Message:
-        if role != "assistant":
-            return await super().add_message(thread_id, role, content, run_id)
-        other_thread = uuid.uuid4()
-        await self.database.pool.execute(
-            "INSERT INTO threads (id, user_id, title) SELECT $1, user_id, 'misfiled' FROM threads WHERE id = $2",
-            other_thread,
-            thread_id,
-        )
-        return await super().add_message(other_thread, role, content, run_id)
+from reference_platform.problems import unauthorized
 
 
 class LetsAnyoneIn(HandshakeAuthenticator):
@@ -103,85 +30,9 @@ class TicketsOnly(HandshakeAuthenticator):
         return await super().authenticate(websocket)
 
 
-class TalksAMomentAfterTheEnd(RunEvents):
-    async def completed(self, message_id: uuid.UUID, content: str) -> None:
-        await super().completed(message_id, content)
-        self._late = asyncio.create_task(self._late_thought())
-
-    async def _late_thought(self) -> None:
-        await asyncio.sleep(1.0)
-        try:
-            await self.thinking("an afterthought")
-        except Exception:
-            return  # the socket may be gone by now
-
-
-class ErrorsWithoutCode(RunEvents):
-    async def failed(self, code: str, message: str) -> None:
-        await self.emit("agent_error", message=message)
-
-
-class FailsFollowUpQuestions(ChatSessions):
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.answered: weakref.WeakSet[WebSocket] = weakref.WeakSet()
-
-    async def run(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
-        if websocket not in self.answered:
-            self.answered.add(websocket)
-            await super().run(websocket, thread_id, question)
-            return
-        events = self.run_events(websocket.send_json, websocket.close, uuid.uuid4(), thread_id)
-        await events.started()
-        await events.failed("agent_failed", "busy")
-
-
 class LetsAnyoneWrite(ChatSessions):
     async def may_write(self, user_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
         return await self.chats.database.pool.fetchval("SELECT true FROM threads WHERE id = $1", thread_id) or False
-
-
-class IgnoresTheQuestion(PlannerAgent):
-    async def answer(self, question: str, events: RunEvents) -> str:
-        await super().answer(question, events)
-        return phrase_answer([])
-
-
-class AnswersSlowly(PlannerAgent):
-    async def answer(self, question: str, events: RunEvents) -> str:
-        answer = await super().answer(question, events)
-        await asyncio.sleep(2.5)
-        return answer
-
-
-class DropsOverLimitMessages(ChatSessions):
-    async def refuse_over_limit(self, websocket: WebSocket, verdict: Verdict) -> None:
-        return None
-
-
-class ReadableByAnyone(ChatStore):
-    async def owned_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> Thread | None:
-        row = await self.database.pool.fetchrow("SELECT id, title, created_at FROM threads WHERE id = $1", thread_id)
-        return Thread(**dict(row)) if row else None
-
-
-class ListsEveryonesThreads(ChatStore):
-    async def threads_of(self, owner_id: uuid.UUID) -> list[Thread]:
-        rows = await self.database.pool.fetch(
-            "SELECT id, title, created_at FROM threads ORDER BY created_at DESC LIMIT 20"
-        )
-        return [Thread(**dict(row)) for row in rows]
-
-
-class DeletableByAnyone(ChatStore):
-    async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
-        deleted = await self.database.pool.fetchval("DELETE FROM threads WHERE id = $1 RETURNING id", thread_id)
-        return deleted is not None
-
-
-class PretendsToDelete(ChatStore):
-    async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
-        return await self.owned_thread(owner_id, thread_id) is not None
 
 
 class IgnoresMalformedFrames(ChatSessions):
@@ -215,148 +66,6 @@ class TakesAnySize(ChatSessions):
     max_message_bytes = 10 * 2**20
 
 
-class RunsConcurrently(ChatSessions):
-    """Handles each message in a task of its own, so a second question's run overlaps the first.
-
-    Its agent takes 0.3 s per answer, as a real one would, so the overlap shows on every run.
-    """
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.agent = AnswersSlowlyBy(self.agent, 0.3)
-
-    async def converse(self, websocket: WebSocket, user_id: uuid.UUID) -> None:
-        running: set[asyncio.Task[None]] = set()
-        try:
-            while True:
-                frame = await websocket.receive_text()
-                task = asyncio.create_task(self.handle_frame(websocket, user_id, frame))
-                running.add(task)
-                task.add_done_callback(running.discard)
-        except WebSocketDisconnect:
-            return
-
-
-class AnswersSlowlyBy:
-    def __init__(self, agent: Any, seconds: float) -> None:
-        self.agent = agent
-        self.seconds = seconds
-
-    async def answer(self, question: str, events: RunEvents) -> str:
-        await asyncio.sleep(self.seconds)
-        answer: str = await self.agent.answer(question, events)
-        return answer
-
-
-class NamesAnUnknownMessage(RunEvents):
-    async def completed(self, message_id: uuid.UUID, content: str) -> None:
-        await super().completed(uuid.uuid4(), content)
-
-
-class ReplaysTheLastSeenEvent(RunJournal):
-    async def events_after(self, run_id: uuid.UUID, seq: int) -> list[dict[str, Any]]:
-        return await super().events_after(run_id, max(0, seq - 1))
-
-
-class SkipsTheFirstMissedEvent(RunJournal):
-    async def events_after(self, run_id: uuid.UUID, seq: int) -> list[dict[str, Any]]:
-        return await super().events_after(run_id, seq + 1)
-
-
-class ResumesAnyonesRun(RunJournal):
-    async def run_of(self, user_id: uuid.UUID, run_id: uuid.UUID) -> RunState | None:
-        owner = await self.database.pool.fetchval(
-            "SELECT t.user_id FROM runs r JOIN threads t ON t.id = r.thread_id WHERE r.id = $1", run_id
-        )
-        return await super().run_of(owner, run_id) if owner else None
-
-
-class ForgetsFinishedRuns(RunJournal):
-    async def run_of(self, user_id: uuid.UUID, run_id: uuid.UUID) -> RunState | None:
-        state = await super().run_of(user_id, run_id)
-        return RunState(state.thread_id, state.status, state.status != "running") if state else None
-
-
-class RemembersEventsInMemory(RunJournal):
-    """Keeps each run's events in this instance's memory: another instance knows nothing of them."""
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.memory: dict[uuid.UUID, list[dict[str, Any]]] = {}
-
-    async def record(self, run_id: uuid.UUID, event: dict[str, Any]) -> None:
-        await super().record(run_id, event)
-        self.memory.setdefault(run_id, []).append(event)
-
-    async def events_after(self, run_id: uuid.UUID, seq: int) -> list[dict[str, Any]]:
-        return [event for event in self.memory.get(run_id, []) if event.get("seq", 0) > seq]
-
-
-class DiesWithItsSocket(ChatSessions):
-    """A run is bound to its socket: when the client is gone, the run stops where it is."""
-
-    def deliver(self, websocket: WebSocket, run_id: uuid.UUID) -> Deliver:
-        return StopsWhenTheClientLeaves(websocket, self.journal, run_id)
-
-
-class StopsWhenTheClientLeaves(Deliver):
-    async def __call__(self, event: dict[str, object]) -> None:
-        try:
-            await self.websocket.send_json(event)
-        except GONE as gone:
-            raise WebSocketDisconnect(1006) from gone
-        await self.journal.record(self.run_id, event)
-
-
-class WaitsForItsClient(ChatSessions):
-    """A run whose client left waits for a client that never comes back."""
-
-    def deliver(self, websocket: WebSocket, run_id: uuid.UUID) -> Deliver:
-        return BlocksWhenTheClientLeaves(websocket, self.journal, run_id)
-
-
-class BlocksWhenTheClientLeaves(Deliver):
-    async def __call__(self, event: dict[str, object]) -> None:
-        try:
-            await self.websocket.send_json(event)
-        except GONE:
-            await asyncio.Event().wait()
-        await self.journal.record(self.run_id, event)
-
-
-class ExitsAtOnceOnSigterm(ChatSessions):
-    """SIGTERM ends the process on the spot, as a server that does not handle it: no close frames, no draining."""
-
-    async def serve(self, websocket: WebSocket, caller: Caller) -> None:
-        signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-        await super().serve(websocket, caller)
-
-
-class WaitsForSlowTools(PlannerAgent):
-    async def call(self, call: ToolCall) -> dict[str, Any]:
-        return await self.tools[call.tool].run(call.arguments)
-
-
-class LeavesCutOffRunsRunning(RunJournal):
-    async def interrupt_orphans(self, run_id: uuid.UUID | None = None) -> int:
-        return 0
-
-
-class StampsTheLatestRun(RunEvents):
-    """Keeps "the current run" in one place for the whole process: right while runs take turns, wrong when
-    two overlap, as on a busy day."""
-
-    current: tuple[uuid.UUID, uuid.UUID] | None = None
-
-    async def emit(self, event_type: str, **payload: Any) -> None:
-        if event_type == "agent_started":
-            StampsTheLatestRun.current = (self.run_id, self.thread_id)
-        await asyncio.sleep(0.05)  # the agent's work between events, as long as a model call's first token
-        if StampsTheLatestRun.current is not None:
-            self.run_id, self.thread_id = StampsTheLatestRun.current
-        await super().emit(event_type, **payload)
-
-
 class LetsMalformedTokensIn(HandshakeAuthenticator):
     async def authenticate(self, websocket: WebSocket) -> Caller:
         bearer = websocket.headers.get("authorization", "").partition(" ")[2]
@@ -373,20 +82,6 @@ class ClosesAfterAnErrorFrame(ChatSessions):
         await ChatSessions.send_error(websocket, code, detail)
         if code != "thread_not_found":
             await websocket.close(1008, "bad message")
-
-
-class RefusesForeverOnceLimited(ChatSessions):
-    """Once a chat was over its limit, it refuses every later question, however long the customer waited."""
-
-    async def refuse_over_limit(self, websocket: WebSocket, verdict: Verdict) -> None:
-        self.__dict__.setdefault("limited", weakref.WeakSet()).add(websocket)
-        await super().refuse_over_limit(websocket, verdict)
-
-    async def run(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
-        if websocket in self.__dict__.get("limited", ()):
-            await self.send_error(websocket, "rate_limited", "The chat limit is used up.")
-            return
-        await super().run(websocket, thread_id, question)
 
 
 class ForgetsIdleChats(ChatSessions):
@@ -411,28 +106,6 @@ class ForgetsIdleChats(ChatSessions):
             await self.send_error(websocket, "session_idle", "This chat was idle; open a new one.")
             return
         await super().handle_frame(websocket, user_id, frame)
-
-
-class KeepsAnswersInMemory(ChatStore):
-    """Answers go to a write-behind cache that is never written out: the history the app reads has them,
-    the database never does."""
-
-    async def add_message(self, thread_id: uuid.UUID, role: str, content: str, run_id: uuid.UUID | None) -> Message:
-        if role != "assistant":
-            return await super().add_message(thread_id, role, content, run_id)
-        message = Message(uuid.uuid4(), thread_id, role, content, run_id, created_at=datetime.now(UTC))
-        self.__dict__.setdefault("unwritten", []).append(message)
-        return message
-
-    async def messages_of(self, thread_id: uuid.UUID) -> list[Message]:
-        cached = [message for message in self.__dict__.get("unwritten", []) if message.thread_id == thread_id]
-        return [*await super().messages_of(thread_id), *cached]
-
-
-class ClearsMessagesBeforeCheckingTheOwner(ChatStore):
-    async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
-        await self.database.pool.execute("DELETE FROM messages WHERE thread_id = $1", thread_id)
-        return await super().delete_thread(owner_id, thread_id)
 
 
 class HangsUpOnQuietApps(ChatSessions):
@@ -462,220 +135,6 @@ class HangsUpOnQuietApps(ChatSessions):
                 return
 
 
-class AnswersTheFirstQuestionAgain(ChatSessions):
-    """Every question on a chat is answered as if it were the chat's first."""
-
-    async def run(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
-        first: weakref.WeakKeyDictionary[WebSocket, str] = self.__dict__.setdefault(
-            "_first", weakref.WeakKeyDictionary()
-        )
-        await super().run(websocket, thread_id, first.setdefault(websocket, question))
-
-
-class SaysWhoseThreadItIs(ChatStore):
-    """Refuses another customer's chat with the same 404, but a detail that tells it exists."""
-
-    async def _refuse_if_foreign(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> None:
-        if await self.database.pool.fetchval(
-            "SELECT true FROM threads WHERE id = $1 AND user_id <> $2", thread_id, owner_id
-        ):
-            raise Problem(404, "thread-not-found", "No such thread", "It belongs to another customer.")
-
-    async def owned_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> Thread | None:
-        await self._refuse_if_foreign(owner_id, thread_id)
-        return await super().owned_thread(owner_id, thread_id)
-
-    async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
-        await self._refuse_if_foreign(owner_id, thread_id)
-        return await super().delete_thread(owner_id, thread_id)
-
-
-class RunsRefusedQuestionsLater(ChatSessions):
-    """A question over the chat limit gets its rate_limited frame, and is then run anyway, a moment later."""
-
-    def lock(self, websocket: WebSocket) -> asyncio.Lock:
-        locks: weakref.WeakKeyDictionary[WebSocket, asyncio.Lock] = self.__dict__.setdefault(
-            "_locks", weakref.WeakKeyDictionary()
-        )
-        return locks.setdefault(websocket, asyncio.Lock())
-
-    async def handle_frame(self, websocket: WebSocket, user_id: uuid.UUID, frame: str) -> None:
-        async with self.lock(websocket):
-            await super().handle_frame(websocket, user_id, frame)
-        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
-            message = json.loads(frame)
-            if self.__dict__.pop("_refused", False):
-                task = asyncio.create_task(self._later(websocket, uuid.UUID(message["thread_id"]), message["content"]))
-                self.__dict__.setdefault("_later", set()).add(task)
-
-    async def refuse_over_limit(self, websocket: WebSocket, verdict: Verdict) -> None:
-        await super().refuse_over_limit(websocket, verdict)
-        self.__dict__["_refused"] = True
-
-    async def _later(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
-        await asyncio.sleep(0.6)  # after the refusal was read (0.3 s settle), within the 1.5 s watch
-        async with self.lock(websocket):
-            with contextlib.suppress(*GONE):
-                await self.run(websocket, thread_id, question)
-
-
-HIDDEN_RUN: contextvars.ContextVar[bool] = contextvars.ContextVar("hidden_run", default=False)
-
-
-class RunsRefusedQuestionsUnseen(RunsRefusedQuestionsLater):
-    """A question over the chat limit is refused, then run anyway, its events kept but never sent to the chat."""
-
-    def deliver(self, websocket: WebSocket, run_id: uuid.UUID) -> Deliver:
-        delivery = super().deliver(websocket, run_id)
-        delivery.attached = not HIDDEN_RUN.get()
-        return delivery
-
-    async def _later(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
-        HIDDEN_RUN.set(True)
-        await super()._later(websocket, thread_id, question)
-
-
-class AnswersTheRefusedQuestionNext(ChatSessions):
-    """The question after one refused over the chat limit is answered as if it were the refused one."""
-
-    def _by_socket(self, name: str) -> "weakref.WeakKeyDictionary[WebSocket, str]":
-        found: weakref.WeakKeyDictionary[WebSocket, str] = self.__dict__.setdefault(name, weakref.WeakKeyDictionary())
-        return found
-
-    async def handle_frame(self, websocket: WebSocket, user_id: uuid.UUID, frame: str) -> None:
-        self._by_socket("_frames")[websocket] = frame
-        await super().handle_frame(websocket, user_id, frame)
-
-    async def refuse_over_limit(self, websocket: WebSocket, verdict: Verdict) -> None:
-        await super().refuse_over_limit(websocket, verdict)
-        self._by_socket("_refused")[websocket] = json.loads(self._by_socket("_frames")[websocket])["content"]
-
-    async def run(self, websocket: WebSocket, thread_id: uuid.UUID, question: str) -> None:
-        await super().run(websocket, thread_id, self._by_socket("_refused").pop(websocket, question))
-
-
-class ShowsForeignQuestionsToTheOwner(ChatSessions):
-    """A question posted into another customer's thread is refused, but answered live on the owner's open
-    chats (nothing stored)."""
-
-    async def serve(self, websocket: WebSocket, caller: Caller) -> None:
-        sockets: dict[uuid.UUID, set[WebSocket]] = self.__dict__.setdefault("_by_user", {})
-        sockets.setdefault(caller.user_id, set()).add(websocket)
-        try:
-            await super().serve(websocket, caller)
-        finally:
-            sockets[caller.user_id].discard(websocket)
-
-    async def may_write(self, user_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
-        allowed = await super().may_write(user_id, thread_id)
-        owner = await self.chats.database.pool.fetchval("SELECT user_id FROM threads WHERE id = $1", thread_id)
-        if not allowed and owner is not None:
-            task = asyncio.create_task(self._show_owner(owner, thread_id))
-            self.__dict__.setdefault("_shown", set()).add(task)
-        return allowed
-
-    async def _show_owner(self, owner: uuid.UUID, thread_id: uuid.UUID) -> None:
-        for websocket in list(self.__dict__["_by_user"].get(owner, ())):
-            events = self.run_events(websocket.send_json, websocket.close, uuid.uuid4(), thread_id)
-            with contextlib.suppress(*GONE):
-                await events.started()
-                await events.completed(uuid.uuid4(), "A question nobody here asked.")
-
-
-class MovesDeletedChatsToTrash(ChatStore):
-    """Deleting a chat moves its messages and runs into a hidden chat of the same customer."""
-
-    async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
-        if await self.owned_thread(owner_id, thread_id) is None:
-            return False
-        trash = uuid.uuid4()
-        async with self.database.pool.acquire() as connection, connection.transaction():
-            await connection.execute(
-                "INSERT INTO threads (id, user_id, title) VALUES ($1, $2, 'trash')", trash, owner_id
-            )
-            await connection.execute("UPDATE messages SET thread_id = $1 WHERE thread_id = $2", trash, thread_id)
-            await connection.execute("UPDATE runs SET thread_id = $1 WHERE thread_id = $2", trash, thread_id)
-        return await super().delete_thread(owner_id, thread_id)
-
-
-class HeldOnce(HeldConnection):
-    """A held connection that is never opened again once lost, and never says so (the platform before
-    its listeners and lease reconnected)."""
-
-    @property
-    def held(self) -> bool:
-        return True
-
-    async def _keep(self) -> None:
-        return None
-
-
-class SessionEndingsHeardOnce(SessionEndings):
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.connection.__class__ = HeldOnce
-
-
-class LeaseTakenOnce(InstanceLease):
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.connection.__class__ = HeldOnce
-
-
-class StoresBeforeTellingOfTheOutage(Deliver):
-    """The agent_error that says the database is gone is sent only once stored: it never is."""
-
-    async def __call__(self, event: dict[str, object]) -> None:
-        await self.journal.record(self.run_id, event)
-        if self.attached:
-            try:
-                await self.websocket.send_json(event)
-            except GONE:
-                self.attached = False
-
-
-class TellsOfTheOutageOnlyOnceStored(ChatSessions):
-    def deliver(self, websocket: WebSocket, run_id: uuid.UUID) -> Deliver:
-        return StoresBeforeTellingOfTheOutage(websocket, self.journal, run_id)
-
-
-class Renumbered:
-    """A socket whose 1013 closes go out as 1011 (internal error)."""
-
-    def __init__(self, websocket: WebSocket) -> None:
-        self._websocket = websocket
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._websocket, name)
-
-    async def close(self, code: int = 1000, reason: str | None = None) -> None:
-        await self._websocket.close(1011 if code == 1013 else code, reason)
-
-
-class ClosesWithInternalErrorOnOutage(ChatSessions):
-    async def converse(self, websocket: WebSocket, user_id: uuid.UUID) -> None:
-        await super().converse(Renumbered(websocket), user_id)  # type: ignore[arg-type]
-
-
-class ClosesWithoutAWordOnOutage(ChatSessions):
-    """A message that meets the outage gets no error frame: the socket just closes."""
-
-    @staticmethod
-    async def send_error(websocket: WebSocket, code: str, detail: str) -> None:
-        if code != SERVICE_UNAVAILABLE:
-            await ChatSessions.send_error(websocket, code, detail)
-
-
-class ClearsTheRunJournalBeforeCheckingTheOwner(ChatStore):
-    """Deleting a chat first drops the journals of its runs, whoever asks, then checks the owner."""
-
-    async def delete_thread(self, owner_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
-        await self.database.pool.execute(
-            "DELETE FROM run_events WHERE run_id IN (SELECT id FROM runs WHERE thread_id = $1)", thread_id
-        )
-        return await super().delete_thread(owner_id, thread_id)
-
-
 class CreatesUnknownThreads(ChatSessions):
     """A question into a thread that does not exist creates that thread for the asker."""
 
@@ -688,14 +147,6 @@ class CreatesUnknownThreads(ChatSessions):
         return await super().may_write(user_id, thread_id)
 
 
-class KeepsRunsForever(RunJournal):
-    """A run never passes its retention: it can be resumed whenever."""
-
-    async def run_of(self, user_id: uuid.UUID, run_id: uuid.UUID) -> RunState | None:
-        state = await super().run_of(user_id, run_id)
-        return RunState(state.thread_id, state.status, expired=False) if state else None
-
-
 class IgnoresMalformedResumes(ChatSessions):
     """A resume that names no run is dropped without a word."""
 
@@ -704,27 +155,53 @@ class IgnoresMalformedResumes(ChatSessions):
             await super().resume(websocket, user_id, message)
 
 
-class EndsDeadRunsOnlyWhenResumed(RunJournal):
-    """The runs of a dead server are ended only when someone resumes one: never at start or by housekeeping."""
-
-    async def interrupt_orphans(self, run_id: uuid.UUID | None = None) -> int:
-        return 0 if run_id is None else await super().interrupt_orphans(run_id)
-
-
-class LeavesCutShortRunsRunning(ChatSessions):
-    """A run the shutdown grace cuts short is left running, for whoever starts next to find."""
-
-    async def cut_short(self, events: RunEvents) -> None:
-        return None
-
-
-class LeavesUnstoredEndingsRunning(RunJournal):
-    """Back from an outage, the runs whose ending could not be stored are left running in the journal."""
-
-    async def end_unfinished(self) -> None:
-        return None
-
-
 class OverstatesMessageSize(ChatSessions):
     def sizes(self) -> dict[str, int]:
         return {**super().sizes(), "max_message_bytes": 2 * self.max_message_bytes}
+
+
+FAULTS: dict[str, Fault] = {
+    "handshake_without_credentials": Fault("the chat handshake accepts no credentials", {"handshake": LetsAnyoneIn}),
+    "malformed_bearer_lets_in": Fault(
+        "a chat handshake whose bearer is not a JWT opens as nobody", {"handshake": LetsMalformedTokensIn}
+    ),
+    "error_frame_closes_chat": Fault(
+        "a message the platform cannot take is refused, then the chat is closed",
+        {"chat_sessions": ClosesAfterAnErrorFrame},
+    ),
+    "idle_chats_forgotten": Fault(
+        "a chat idle for 3 s stays open but refuses its next question", {"chat_sessions": ForgetsIdleChats}
+    ),
+    "quiet_chats_closed_as_going_away": Fault(
+        "a chat whose app sends nothing for 2.5 s is closed with 1001, before any ping goes unanswered",
+        {"chat_sessions": HangsUpOnQuietApps},
+    ),
+    "unknown_thread_created": Fault(
+        "a question into a thread that does not exist creates it", {"chat_sessions": CreatesUnknownThreads}
+    ),
+    "malformed_resume_ignored": Fault(
+        "a resume that names no run is dropped without a word", {"chat_sessions": IgnoresMalformedResumes}
+    ),
+    "bearer_handshake_refused": Fault(
+        "a chat handshake with Authorization: Bearer is refused; only tickets open chats",
+        {"handshake": TicketsOnly},
+    ),
+    "policy_overstates_message_size": Fault(
+        "the chat policy publishes twice the message size the socket takes",
+        {"chat_sessions": OverstatesMessageSize},
+    ),
+    "frames_of_any_size": Fault("the chat socket takes frames of any size", {}, server={"ws_max_size": 64 * 2**20}),
+    "socket_ignores_thread_owner": Fault(
+        "anyone can post into any thread over the chat socket", {"chat_sessions": LetsAnyoneWrite}
+    ),
+    "malformed_frame_ignored": Fault(
+        "a frame that is not JSON is dropped silently", {"chat_sessions": IgnoresMalformedFrames}
+    ),
+    "unknown_type_ignored": Fault(
+        "a message of an unknown type is dropped silently", {"chat_sessions": IgnoresUnknownTypes}
+    ),
+    "empty_question_answered": Fault("an empty question starts a run", {"chat_sessions": AnswersEmptyQuestions}),
+    "oversized_message_accepted": Fault("a question over the size limit is taken", {"chat_sessions": TakesAnySize}),
+    "pings_not_sent": Fault("idle chats are never pinged", {}, {"ws_ping_interval": None}),
+    "unanswered_pings_ignored": Fault("a chat that answers no ping stays open", {}, {"ws_ping_timeout": None}),
+}

@@ -1,4 +1,4 @@
-"""Defects in what the platform does with a customer's data: exports and erasure."""
+"""Defects in a customer's export of her data."""
 
 import hashlib
 import io
@@ -7,10 +7,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from reference_platform.data.erasure import Erasure, reauthentication_required
 from reference_platform.data.exports import Exports, ExportStatus
-from reference_platform.health import Health
-from reference_platform.identity.bearer import Caller
+from reference_platform.faults.fault import Fault
 from reference_platform.identity.secrets import secret_digest
 from reference_platform.problems import Problem
 
@@ -102,115 +100,6 @@ class CacheableDownloads(Exports):
         return {"Cache-Control": "public, max-age=3600"}
 
 
-class ErasesWithoutPassword(Erasure):
-    async def reauthenticate(self, caller: Caller, password: str | None) -> None:
-        return None
-
-
-class TrustsOldSignIns(Erasure):
-    """An account with no password is erased on any sign-in, however old."""
-
-    async def reauthenticate(self, caller: Caller, password: str | None) -> None:
-        if await self.users.password_hash_of(caller.user_id) is not None:
-            await super().reauthenticate(caller, password)
-
-
-class KeepsMessages(Erasure):
-    """Moves the customer's threads to an archive account before erasing: her messages survive."""
-
-    async def erase(self, caller: Caller, password: str | None) -> None:
-        archive = await self.database.pool.fetchval(
-            "INSERT INTO users (id, email, email_normalized) VALUES ($1, 'archive@platform.internal',"
-            " 'archive@platform.internal') ON CONFLICT (email_normalized) DO UPDATE SET email = excluded.email"
-            " RETURNING id",
-            uuid.uuid4(),
-        )
-        await self.database.pool.execute("UPDATE threads SET user_id = $2 WHERE user_id = $1", caller.user_id, archive)
-        await super().erase(caller, password)
-
-
-class ErasesWithOpenChats(Erasure):
-    """Deletes the account without ending its sessions first: nobody tells its sockets."""
-
-    async def end_sessions(self, user_id: uuid.UUID) -> None:
-        return None
-
-
-class EndsEverySession(Erasure):
-    """Erasure ends every live session, everyone's, not only the erased account's."""
-
-    async def end_sessions(self, user_id: uuid.UUID) -> None:
-        for row in await self.database.pool.fetch("SELECT id FROM sessions WHERE revoked_at IS NULL"):
-            await self.sessions.revoke(row["id"], "account erased")
-
-
-class ErasesLater(Erasure):
-    """Erasure closes the account's chats at once, but keeps the account and its sessions for a later job."""
-
-    async def erase(self, caller: Caller, password: str | None) -> None:
-        await self.reauthenticate(caller, password)
-        async with self.database.pool.acquire() as connection:
-            for row in await connection.fetch("SELECT id FROM sessions WHERE user_id = $1", caller.user_id):
-                await self.sessions.announce_end(connection, row["id"])
-
-
-class ClosesEveryChat(Erasure):
-    """Erasure announces the end of every session, everyone's: every open chat closes, though no token dies."""
-
-    async def end_sessions(self, user_id: uuid.UUID) -> None:
-        await super().end_sessions(user_id)
-        async with self.database.pool.acquire() as connection:
-            for row in await connection.fetch("SELECT id FROM sessions WHERE revoked_at IS NULL"):
-                await self.sessions.announce_end(connection, row["id"])
-
-
-class KeepsExportFiles(Erasure):
-    @staticmethod
-    def delete_files(files: list[Path]) -> None:
-        return None
-
-
-class ReservesErasedEmails(Erasure):
-    """Keeps a tombstone under the erased email, so it can never sign up again."""
-
-    async def erase(self, caller: Caller, password: str | None) -> None:
-        email = await self.database.pool.fetchval("SELECT email FROM users WHERE id = $1", caller.user_id)
-        await super().erase(caller, password)
-        await self.database.pool.execute(
-            "INSERT INTO users (id, email, email_normalized) VALUES ($1, $2, lower($2))", uuid.uuid4(), email
-        )
-
-
-class ErasesOneThreadTooMany(Erasure):
-    """An off-by-one: deletes the newest N+1 threads of the platform, where N is the customer's count."""
-
-    async def erase(self, caller: Caller, password: str | None) -> None:
-        await self.reauthenticate(caller, password)
-        await self.database.pool.execute(
-            "DELETE FROM threads WHERE id IN (SELECT id FROM threads ORDER BY created_at DESC"
-            " LIMIT (SELECT count(*) + 1 FROM threads WHERE user_id = $1))",
-            caller.user_id,
-        )
-        await super().erase(caller, password)
-
-
-class ErasesBeforeAsking(Erasure):
-    """Erases the account first, then asks for the password it should have checked first."""
-
-    async def erase(self, caller: Caller, password: str | None) -> None:
-        if await self.users.password_hash_of(caller.user_id) is not None and not password:
-            await self.users.delete(caller.user_id)
-            raise reauthentication_required("Send your current password as `password`.")
-        await super().erase(caller, password)
-
-
-class KeepsLoginThrottles(Erasure):
-    """Forgets the account's limits but not its login throttling, which is kept by email."""
-
-    async def forget_limits(self, user_id: uuid.UUID, email: str | None) -> None:
-        await self.limiter.forget(str(user_id))
-
-
 class SaysWhoseExportItIs(Exports):
     """Refuses another customer's export with the same 404, but a detail that tells it exists."""
 
@@ -227,18 +116,6 @@ class SaysWhoseExportItIs(Exports):
     async def file_for(self, user_id: uuid.UUID, export_id: uuid.UUID, key: str) -> Path:
         await self._refuse_if_foreign(user_id, export_id)
         return await super().file_for(user_id, export_id, key)
-
-
-class MovesExportFilesAside(Erasure):
-    """Erasure moves the export files into a folder of their own instead of deleting them."""
-
-    @staticmethod
-    def delete_files(files: list[Path]) -> None:
-        for path in files:
-            if path.exists():
-                aside = path.parent / ".erased"
-                aside.mkdir(exist_ok=True)
-                path.rename(aside / path.name)
 
 
 class ShowsExportsInline(Exports):
@@ -262,15 +139,6 @@ class OneLinkPerExport(Exports):
         return key
 
 
-class AsksEveryoneForAPassword(Erasure):
-    """Erasure demands a password even from a customer who has none: she can never leave."""
-
-    async def reauthenticate(self, caller: Caller, password: str | None) -> None:
-        password_hash = await self.users.password_hash_of(caller.user_id)
-        if password_hash is None or not password or not await self.hashing.verify(password_hash, password):
-            raise reauthentication_required("Send your current password as `password`.")
-
-
 class LeavesFailedExportsBuilding(Exports):
     async def mark_failed(self, export_id: uuid.UUID, error: Exception) -> None:
         return None
@@ -284,18 +152,35 @@ class JobDiesOnAFailedBuild(Exports):
         raise error
 
 
-class LivenessAsksTheDatabase(Health):
-    async def live(self) -> dict[str, Any]:
-        await self.database.pool.fetchval("SELECT 1")
-        return await super().live()
-
-
-class ReadinessWithoutDependencies(Health):
-    async def ready(self) -> dict[str, Any]:
-        await super().ready()
-        return {"status": "ready"}
-
-
-class VersionWithoutCommit(Health):
-    def version(self) -> dict[str, str]:
-        return {key: value for key, value in super().version().items() if key != "commit"}
+FAULTS: dict[str, Fault] = {
+    "foreign_export_named_in_refusal": Fault(
+        "another customer's export is refused with a 404 that says it belongs to someone else",
+        {"exports": SaysWhoseExportItIs},
+    ),
+    "export_shown_inline": Fault("the export download is shown inline", {"exports": ShowsExportsInline}),
+    "one_link_per_export": Fault("every look at a ready export hands out the same link", {"exports": OneLinkPerExport}),
+    "failed_export_left_building": Fault(
+        "an export that cannot be written stays 'building' instead of 'failed'",
+        {"exports": LeavesFailedExportsBuilding},
+    ),
+    "export_job_dies_on_failure": Fault(
+        "a failed export build stops the export job for good", {"exports": JobDiesOnAFailedBuild}
+    ),
+    "export_holds_password_hash": Fault(
+        "the export adds a security section with the password hash", {"exports": ExportWithItsSecurity}
+    ),
+    "export_in_another_name": Fault("the export's manifest names another account", {"exports": ExportInAnotherName}),
+    "export_profile_holds_password_hash": Fault(
+        "the export's profile carries the password hash", {"exports": ExportWithTheHashInTheProfile}
+    ),
+    "export_misses_last_message": Fault(
+        "the export leaves out the last message of each thread", {"exports": ExportWithoutLastMessage}
+    ),
+    "export_includes_strangers_thread": Fault(
+        "the export carries another customer's thread", {"exports": ExportWithAStrangersThread}
+    ),
+    "export_status_for_anyone": Fault("anyone can read an export's status", {"exports": ExportStatusForAnyone}),
+    "export_download_for_anyone": Fault("anyone with the link can download an export", {"exports": DownloadForAnyone}),
+    "export_link_never_expires": Fault("download links never expire", {"exports": LinksNeverExpire}),
+    "export_cacheable": Fault("export downloads may be cached for an hour", {"exports": CacheableDownloads}),
+}

@@ -1,8 +1,9 @@
-"""Defects in rate limits, plans and the admin API."""
+"""Defects in rate limits, quotas and plans."""
 
 import uuid
 
 from reference_platform.database import Database
+from reference_platform.faults.fault import Fault
 from reference_platform.limits.admin import AdminAuth
 from reference_platform.limits.rate_limits import (
     CHAT,
@@ -173,3 +174,57 @@ class ForbidsEveryone(AdminAuth):
             await super().check(authorization)
         except Problem as refusal:
             raise Problem(403, "forbidden", "Only admins may use the admin API") from refusal
+
+
+FAULTS: dict[str, Fault] = {
+    "throttle_names_known_accounts": Fault(
+        "a throttled login says the account is locked, for known accounts only",
+        {"limiter": ThrottleNamesKnownAccounts},
+    ),
+    "refusal_names_another_limit": Fault(
+        "a refusal's RateLimit fields name another limit than the one used up",
+        {"limiter": RefusalNamesAnotherLimit},
+    ),
+    "pro_plan_shortchanged": Fault(
+        "the pro plan's write limit is half the figure the admin API gives", {"limiter": ShortchangesThePro}
+    ),
+    "chat_limit_ignores_plan": Fault(
+        "chat messages always count against the free plan's chat limit", {"quotas": ChatLimitIgnoresThePlan}
+    ),
+    "exports_count_as_writes": Fault(
+        "asking for an export counts against the write limit, not the exports limit",
+        {"quotas": ExportsCountAsWrites},
+    ),
+    "admin_forbids_everyone": Fault(
+        "the admin API answers 403 to a request without a token", {"admin": ForbidsEveryone}
+    ),
+    "login_address_not_limited": Fault(
+        "logins are never limited per client address", {"limiter": NeverLimitsAnAddress}
+    ),
+    "login_address_limit_shared": Fault(
+        "every client address shares one login limit", {"limiter": OneAddressLimitForAll}
+    ),
+    "plan_change_resets_usage": Fault(
+        "a plan change starts the limits afresh, so a downgrade hands back what was used",
+        {"quotas": PlanChangesResetUsage},
+    ),
+    "limit_without_retry_after": Fault("a 429 carries no Retry-After", {"limiter": NoRetryAfter}),
+    "limit_reports_full_quota": Fault(
+        "the RateLimit field always reports the whole quota left", {"limiter": ReportsFullQuota}
+    ),
+    "limit_shared_by_everyone": Fault(
+        "chat and write limits count every customer together", {"limiter": OneLimitForEveryone}
+    ),
+    "login_throttle_only_known_accounts": Fault(
+        "failed logins are throttled only for emails that have an account",
+        {"limiter": ThrottlesOnlyKnownAccounts},
+    ),
+    "upgrade_not_at_once": Fault("each account's plan is read once and cached", {"quotas": PlanCached}),
+    "admin_accepts_customers": Fault("the admin API accepts a customer's token", {"admin": AdminForAnyCustomer}),
+    "limit_never_recovers": Fault(
+        "a refused request pushes the limit's window further", {"limiter": RefusalsExtendTheWait}
+    ),
+    "limits_per_instance": Fault(
+        "each instance counts a customer's requests on its own", {"limiter": CountsPerInstance}
+    ),
+}
