@@ -220,7 +220,7 @@ def step_own_session_lives(context: Context, person: str) -> None:
     check.expect_session_goes_on(me, context.run(actor.session.try_refresh()))
 
 
-# The embedded stack's other APIs (support/stack/embedded_stack.py SIBLING_APIS), by how their tokens differ.
+# The embedded stack's other APIs (support/stack/platform_process.py SIBLING_APIS), by how their tokens differ.
 SIBLING_DIFFERENCES = {
     "meant for that API's audience": "audience",
     "made under another issuer name": "issuer",

@@ -26,7 +26,7 @@ from pathlib import Path
 from reference_platform.faults import FAULTS
 from support.report.junit import failing_step
 from support.running.plan import RECORDED_DURATIONS, load_durations
-from support.stack.embedded_stack import EmbeddedPostgres
+from support.stack.embedded_postgres import EmbeddedPostgres
 from targets.pydantic_ai.stream_faults import STREAM_FAULTS
 from tests.ag_ui_catalogue import AG_UI_CATALOGUE, VERCEL_CATALOGUE, agent_arguments
 from tests.behave_runs import ROOT, SuiteRun, run_suite

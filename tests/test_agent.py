@@ -2,10 +2,10 @@ import asyncio
 
 import pytest
 
-from reference_platform.parts import Blueprint
 from reference_platform.chat.agent import Planner, PlannerAgent, ToolCall
 from reference_platform.chat.tools import Calculator, CostEstimator, ToolError, ToolTimedOut, Wait
 from reference_platform.faults import FAULTS, server_options, with_faults
+from reference_platform.parts import Blueprint
 
 TOOLS = frozenset({"calculator", "cost_estimator"})
 

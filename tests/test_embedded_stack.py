@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from support.stack import embedded_stack
-from support.stack.embedded_stack import EmbeddedPostgres
+from support.stack import embedded_postgres
+from support.stack.embedded_postgres import EmbeddedPostgres
+from support.stack.processes import free_port
 
 
 def test_postgres_moves_to_another_port_when_its_first_pick_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -13,8 +14,8 @@ def test_postgres_moves_to_another_port_when_its_first_pick_is_taken(monkeypatch
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         taken = squatter.getsockname()[1]
-        picks = iter([taken, embedded_stack.free_port()])
-        monkeypatch.setattr(embedded_stack, "free_port", lambda: next(picks))
+        picks = iter([taken, free_port()])
+        monkeypatch.setattr(embedded_postgres, "free_port", lambda: next(picks))
         postgres = EmbeddedPostgres(Path(workdir))
         try:
             postgres.start()

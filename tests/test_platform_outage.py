@@ -14,7 +14,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from reference_platform.chat.runs import RUN_EVENTS_CHANNEL, RunFeed
-from support.stack.embedded_stack import EmbeddedStack, stop_process
+from support.stack.embedded_stack import EmbeddedStack
+from support.stack.processes import stop_process
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,8 @@ from support.crowd import Crowd, Latencies
 from support.report.evidence import ScenarioEvidence
 from support.report.redaction import RUN_REDACTOR
 from support.stack.config import load_config
-from support.stack.embedded_stack import PASSWORD_HASHING, EmbeddedStack
+from support.stack.embedded_stack import EmbeddedStack
+from support.stack.platform_process import PASSWORD_HASHING
 
 QUESTION = "What is 6 * 7?"
 ANSWER = "42"

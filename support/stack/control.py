@@ -11,7 +11,8 @@ from typing import Any, Protocol
 
 import httpx2
 
-from support.stack.embedded_stack import EmbeddedStack, Restart
+from support.stack.embedded_stack import EmbeddedStack
+from support.stack.processes import Restart
 
 RESTART_TIMEOUT = 60.0
 
