@@ -47,6 +47,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--fd", type=int, help="serve on an already listening socket (overrides host and port)")
+    add_identity_options(serve)
+    add_limit_and_data_options(serve)
+    add_chat_options(serve)
+    serve.add_argument(
+        "--fault", action="append", default=[], help="start with a named defect swapped in (test harness only)"
+    )
+    return parser.parse_args(argv)
+
+
+def add_identity_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--issuer", help="token issuer; defaults to the public base URL")
     serve.add_argument("--audience", default="chat-api", help="the aud of the access tokens this API makes and takes")
     serve.add_argument(
@@ -68,17 +78,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="an OpenID provider customers can sign in with; the platform's client id and secret there come from "
         f"{OIDC_ENV}<NAME>_CLIENT_ID and {OIDC_ENV}<NAME>_CLIENT_SECRET",
     )
-    serve.add_argument("--limits", choices=sorted(PRESETS), default="production", help="rate limit preset")
-    serve.add_argument(
-        "--login-limit-exempt", action="append", default=[], metavar="ADDRESS",
-        help="a client address the per-address login limit leaves out (a health checker, a test harness)",
-    )  # fmt: skip
     serve.add_argument(
         "--password-hashing", choices=sorted(HASHING_PROFILES), default=PRODUCTION_HASHING,
         help="argon2id profile: production keeps the default; a test target may take OWASP's lighter one",
     )  # fmt: skip
-    serve.add_argument("--export-dir", type=Path, default=Path("exports"), help="where export files are kept")
-    serve.add_argument("--export-link-seconds", type=int, default=600, help="how long a download link works")
     serve.add_argument("--ticket-seconds", type=int, default=30, help="how long a chat ticket works")
     serve.add_argument("--login-code-seconds", type=int, default=60, help="how long a sign-in's login code works")
     serve.add_argument(
@@ -86,6 +89,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="how recent a login must be to erase an account that has no password",
     )  # fmt: skip
     serve.add_argument("--signing-key", type=Path, help="PEM RSA key for access tokens, shared by all instances")
+
+
+def add_limit_and_data_options(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument("--limits", choices=sorted(PRESETS), default="production", help="rate limit preset")
+    serve.add_argument(
+        "--login-limit-exempt", action="append", default=[], metavar="ADDRESS",
+        help="a client address the per-address login limit leaves out (a health checker, a test harness)",
+    )  # fmt: skip
+    serve.add_argument("--export-dir", type=Path, default=Path("exports"), help="where export files are kept")
+    serve.add_argument("--export-link-seconds", type=int, default=600, help="how long a download link works")
+
+
+def add_chat_options(serve: argparse.ArgumentParser) -> None:
     chat = ChatPolicy()
     serve.add_argument("--ping-interval", type=float, default=chat.ping_interval_seconds, help="seconds between pings")
     serve.add_argument(
@@ -105,10 +121,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="seconds runs in progress get to finish after SIGTERM",
     )
     serve.add_argument("--diagnostic-tools", action="store_true", help="offer the agent the diagnostic `wait` tool")
-    serve.add_argument(
-        "--fault", action="append", default=[], help="start with a named defect swapped in (test harness only)"
-    )
-    return parser.parse_args(argv)
 
 
 def client_policies(specs: list[str]) -> dict[str, ClientPolicy]:

@@ -117,27 +117,20 @@ class Blueprint:
 
 def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
     database = Database(settings.database_url)
-    access_tokens = blueprint.access_tokens(
-        settings.issuer, settings.audience, signing_key(settings), settings.access_token_type
-    )
+    key = signing_key(settings)
+    access_tokens = blueprint.access_tokens(settings.issuer, settings.audience, key, settings.access_token_type)
     users = blueprint.users(database)
     sessions = blueprint.sessions(database, access_tokens, settings.clients)
     bearer = blueprint.bearer(access_tokens, users, sessions)
     tickets = blueprint.tickets(database, settings.ticket_ttl_seconds)
     chats = blueprint.chats(database)
-    tools: list[Tool] = [Calculator(), CostEstimator(), *([Wait()] if settings.chat.diagnostic_tools else [])]
-    agent = blueprint.agent(Planner(), tools, settings.chat.tool_timeout_seconds)
+    agent = blueprint.agent(Planner(), agent_tools(settings), settings.chat.tool_timeout_seconds)
     journal = blueprint.journal(database, settings.instance_id, settings.chat.event_retention_seconds)
     run_feed = blueprint.run_feed(settings.database_url)
     limiter = blueprint.limiter(database, PRESETS[settings.limits_preset])
     quotas = blueprint.quotas(limiter, database)
     exports = blueprint.exports(database, settings.export_dir, settings.export_link_seconds)
     hashing = PasswordHashing(password_hasher(settings.password_hashing))
-    callback = settings.issuer.rstrip("/") + "/auth/oidc/{}/callback"
-    providers = {
-        provider.name: blueprint.oidc_provider(provider, callback.format(provider.name))
-        for provider in settings.oidc_providers
-    }
     chat_sessions = blueprint.chat_sessions(chats, agent, blueprint.run_events, quotas, journal, run_feed)
     lease = blueprint.lease(settings.database_url, settings.instance_id, journal)
     streamed = (chats, blueprint.conversation_agent(agent), blueprint.run_events, quotas, journal, bearer)
@@ -167,7 +160,12 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
         bearer=bearer,
         handshake=blueprint.handshake(tickets, bearer),
         oidc=blueprint.oidc(
-            database, users, sessions, providers, settings.oidc_attempt_seconds, settings.login_code_seconds
+            database,
+            users,
+            sessions,
+            oidc_providers(settings, blueprint),
+            settings.oidc_attempt_seconds,
+            settings.login_code_seconds,
         ),
         limiter=limiter,
         quotas=quotas,
@@ -177,6 +175,19 @@ def assemble(settings: Settings, blueprint: Blueprint = Blueprint()) -> Parts:
         ag_ui_runs=blueprint.ag_ui_runs(*streamed, blueprint.ag_ui_encoder),
         vercel_runs=blueprint.vercel_runs(*streamed, blueprint.vercel_encoder),
     )
+
+
+def agent_tools(settings: Settings) -> list[Tool]:
+    return [Calculator(), CostEstimator(), *([Wait()] if settings.chat.diagnostic_tools else [])]
+
+
+def oidc_providers(settings: Settings, blueprint: Blueprint) -> dict[str, OidcProvider]:
+    """The identity providers customers may sign in with, each with its callback on this platform."""
+    callback = settings.issuer.rstrip("/") + "/auth/oidc/{}/callback"
+    return {
+        provider.name: blueprint.oidc_provider(provider, callback.format(provider.name))
+        for provider in settings.oidc_providers
+    }
 
 
 def signing_key(settings: Settings) -> rsa.RSAPrivateKey | None:

@@ -9,8 +9,8 @@ from typing import TypeVar
 
 from support.actors import Actor, Cast
 from support.checks import event_stream as stream
-from support.checks.event_stream import RunRecord, collect_run
 from support.clients.chat_connection import ChatConnection
+from support.clients.chat_runs import RunRecord, collect_run
 from support.clients.http_client import PlatformApi, expect_status
 from support.report.evidence import ScenarioEvidence
 

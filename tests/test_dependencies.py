@@ -65,13 +65,3 @@ def test_the_report_layer_does_not_reach_into_the_runner() -> None:
         f"{where} imports {name}" for where, name in imports_of("support/report") if name.startswith("support.running")
     ]
     assert not back, "\n".join(back)
-
-
-def test_no_class_in_the_support_layer_is_too_big_to_hold() -> None:
-    too_big = [
-        f"{path.relative_to(ROOT)}: {node.name} has {node.end_lineno - node.lineno + 1} lines"
-        for path in sorted((ROOT / "support").rglob("*.py"))
-        for node in ast.walk(ast.parse(path.read_text()))
-        if isinstance(node, ast.ClassDef) and node.end_lineno and node.end_lineno - node.lineno + 1 > 150
-    ]
-    assert not too_big, "\n".join(too_big)

@@ -3,7 +3,8 @@ from typing import Any
 import pytest
 
 from support.checks import event_stream as stream
-from support.checks.event_stream import RunRecord, states
+from support.checks.event_stream import states
+from support.clients.chat_runs import RunRecord
 
 THREAD = "thread-1"
 

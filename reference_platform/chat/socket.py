@@ -61,8 +61,8 @@ class RunInterrupted(Exception):
     """A run ended with agent_error because a dependency went away; the socket must close."""
 
 
-class ChatSessions:
-    max_message_bytes = MAX_MESSAGE_BYTES
+class SocketRuns:
+    """The runs a chat socket starts and resumes: stored event by event, sent while the client listens."""
 
     def __init__(
         self,
@@ -80,90 +80,6 @@ class ChatSessions:
         self.journal = journal
         self.feed = feed
         self.open: dict[uuid.UUID, set[WebSocket]] = defaultdict(set)  # this instance's sockets, by session
-
-    async def end_session(self, session_id: uuid.UUID) -> None:
-        """Close this instance's sockets of a session that ended."""
-        for websocket in self.open.pop(session_id, set()):
-            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-                await websocket.close(SESSION_ENDED, "session ended")
-
-    async def end_sessions_ended(self, ended_among: Callable[[list[uuid.UUID]], Awaitable[list[uuid.UUID]]]) -> None:
-        """Close the sockets of every session that ended while nobody could hear it."""
-        for session_id in await ended_among(list(self.open)):
-            await self.end_session(session_id)
-
-    async def serve(self, websocket: WebSocket, caller: Caller) -> None:
-        await websocket.accept()
-        self.open[caller.session_id].add(websocket)
-        try:
-            await self.converse(websocket, caller.user_id)
-        finally:
-            self.open.get(caller.session_id, set()).discard(websocket)
-
-    async def converse(self, websocket: WebSocket, user_id: uuid.UUID) -> None:
-        try:
-            while True:
-                frame = await websocket.receive_text()
-                await self.handle_frame(websocket, user_id, frame)
-        except WebSocketDisconnect:
-            return
-        except RunInterrupted:
-            await websocket.close(TRY_AGAIN_LATER, "database unavailable")
-        except Exception as error:
-            if not await self.chats.database.lost(error):
-                raise
-            log.warning("chat socket of user %s: database unreachable: %r", user_id, error)
-            await self.send_error(websocket, SERVICE_UNAVAILABLE, DATABASE_LOST)
-            await websocket.close(TRY_AGAIN_LATER, "database unavailable")
-
-    def sizes(self) -> dict[str, int]:
-        """The largest message and frame the socket takes, as the chat policy publishes them."""
-        return {"max_message_bytes": self.max_message_bytes, "max_frame_bytes": MAX_FRAME_BYTES}
-
-    async def handle_frame(self, websocket: WebSocket, user_id: uuid.UUID, frame: str) -> None:
-        """One client message. Messages are handled in order: one sent during a run waits for the run to end."""
-        if len(frame.encode()) > self.max_message_bytes:
-            await self.send_error(websocket, "message_too_large", f"A message may hold {self.max_message_bytes} bytes.")
-            return
-        try:
-            message = json.loads(frame)
-            kind = message["type"]
-        except (ValueError, KeyError, TypeError):
-            await self.send_error(websocket, "invalid_message", "Expected a JSON object with a type.")
-            return
-        if kind == "resume":
-            await self.resume(websocket, user_id, message)
-            return
-        if kind != "user_message":
-            await self.send_error(websocket, "unsupported_type", f"Unknown message type {kind!r}.")
-            return
-        try:
-            thread_id, content = uuid.UUID(message["thread_id"]), message["content"]
-        except (ValueError, KeyError, TypeError, AttributeError):
-            await self.send_error(websocket, "invalid_message", "Expected {type, thread_id, content}.")
-            return
-        if not isinstance(content, str) or not content.strip():
-            await self.send_error(websocket, "empty_message", "The question is empty.")
-            return
-        if not await self.may_write(user_id, thread_id):
-            await self.send_error(websocket, "thread_not_found", "No such thread.")
-            return
-        verdict = await self.quotas.check(user_id, CHAT)
-        if not verdict.allowed:
-            await self.refuse_over_limit(websocket, verdict)
-            return
-        await self.run(websocket, thread_id, content)
-
-    async def refuse_over_limit(self, websocket: WebSocket, verdict: Verdict) -> None:
-        """Over the chat limit: an error frame, no run, and the socket stays open."""
-        detail = f"The chat limit of {verdict.limit.quota} messages per {verdict.limit.window_seconds} s is used up."
-        await websocket.send_json(
-            {"type": "error", "code": "rate_limited", "detail": detail, "retry_after": verdict.retry_after}
-        )
-
-    async def may_write(self, user_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
-        """Only a thread's owner may post into it; anyone else is told it does not exist."""
-        return await self.chats.owned_thread(user_id, thread_id) is not None
 
     async def resume(self, websocket: WebSocket, user_id: uuid.UUID, message: dict[str, object]) -> None:
         """Replay a run's events after the seq the client saw last, then follow it live until it ends."""
@@ -249,6 +165,96 @@ class ChatSessions:
     @staticmethod
     async def send_error(websocket: WebSocket, code: str, detail: str) -> None:
         await websocket.send_json({"type": "error", "code": code, "detail": detail})
+
+
+class ChatSessions(SocketRuns):
+    """A customer's chat sockets on this instance: their frames, their limits, and their end with her session."""
+
+    max_message_bytes = MAX_MESSAGE_BYTES
+
+    async def end_session(self, session_id: uuid.UUID) -> None:
+        """Close this instance's sockets of a session that ended."""
+        for websocket in self.open.pop(session_id, set()):
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+                await websocket.close(SESSION_ENDED, "session ended")
+
+    async def end_sessions_ended(self, ended_among: Callable[[list[uuid.UUID]], Awaitable[list[uuid.UUID]]]) -> None:
+        """Close the sockets of every session that ended while nobody could hear it."""
+        for session_id in await ended_among(list(self.open)):
+            await self.end_session(session_id)
+
+    async def serve(self, websocket: WebSocket, caller: Caller) -> None:
+        await websocket.accept()
+        self.open[caller.session_id].add(websocket)
+        try:
+            await self.converse(websocket, caller.user_id)
+        finally:
+            self.open.get(caller.session_id, set()).discard(websocket)
+
+    async def converse(self, websocket: WebSocket, user_id: uuid.UUID) -> None:
+        try:
+            while True:
+                frame = await websocket.receive_text()
+                await self.handle_frame(websocket, user_id, frame)
+        except WebSocketDisconnect:
+            return
+        except RunInterrupted:
+            await websocket.close(TRY_AGAIN_LATER, "database unavailable")
+        except Exception as error:
+            if not await self.chats.database.lost(error):
+                raise
+            log.warning("chat socket of user %s: database unreachable: %r", user_id, error)
+            await self.send_error(websocket, SERVICE_UNAVAILABLE, DATABASE_LOST)
+            await websocket.close(TRY_AGAIN_LATER, "database unavailable")
+
+    def sizes(self) -> dict[str, int]:
+        """The largest message and frame the socket takes, as the chat policy publishes them."""
+        return {"max_message_bytes": self.max_message_bytes, "max_frame_bytes": MAX_FRAME_BYTES}
+
+    async def handle_frame(self, websocket: WebSocket, user_id: uuid.UUID, frame: str) -> None:
+        """One client message. Messages are handled in order: one sent during a run waits for the run to end."""
+        if len(frame.encode()) > self.max_message_bytes:
+            await self.send_error(websocket, "message_too_large", f"A message may hold {self.max_message_bytes} bytes.")
+            return
+        try:
+            message = json.loads(frame)
+            kind = message["type"]
+        except (ValueError, KeyError, TypeError):
+            await self.send_error(websocket, "invalid_message", "Expected a JSON object with a type.")
+            return
+        if kind == "resume":
+            await self.resume(websocket, user_id, message)
+            return
+        if kind != "user_message":
+            await self.send_error(websocket, "unsupported_type", f"Unknown message type {kind!r}.")
+            return
+        try:
+            thread_id, content = uuid.UUID(message["thread_id"]), message["content"]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            await self.send_error(websocket, "invalid_message", "Expected {type, thread_id, content}.")
+            return
+        if not isinstance(content, str) or not content.strip():
+            await self.send_error(websocket, "empty_message", "The question is empty.")
+            return
+        if not await self.may_write(user_id, thread_id):
+            await self.send_error(websocket, "thread_not_found", "No such thread.")
+            return
+        verdict = await self.quotas.check(user_id, CHAT)
+        if not verdict.allowed:
+            await self.refuse_over_limit(websocket, verdict)
+            return
+        await self.run(websocket, thread_id, content)
+
+    async def refuse_over_limit(self, websocket: WebSocket, verdict: Verdict) -> None:
+        """Over the chat limit: an error frame, no run, and the socket stays open."""
+        detail = f"The chat limit of {verdict.limit.quota} messages per {verdict.limit.window_seconds} s is used up."
+        await websocket.send_json(
+            {"type": "error", "code": "rate_limited", "detail": detail, "retry_after": verdict.retry_after}
+        )
+
+    async def may_write(self, user_id: uuid.UUID, thread_id: uuid.UUID) -> bool:
+        """Only a thread's owner may post into it; anyone else is told it does not exist."""
+        return await self.chats.owned_thread(user_id, thread_id) is not None
 
 
 class Deliver:

@@ -65,69 +65,11 @@ def encode(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-class Exports:
-    def __init__(self, database: Database, directory: Path, link_seconds: int) -> None:
-        self.database = database
-        self.directory = directory
-        self.link_seconds = link_seconds
+class ExportJobs:
+    """Building exports in the background: the next pending one taken, written to a file, or marked failed."""
 
-    async def request(self, user_id: uuid.UUID) -> uuid.UUID:
-        export_id = uuid.uuid4()
-        await self.database.pool.execute("INSERT INTO exports (id, user_id) VALUES ($1, $2)", export_id, user_id)
-        return export_id
-
-    async def status(self, user_id: uuid.UUID, export_id: uuid.UUID) -> ExportStatus:
-        row = await self.database.pool.fetchrow(
-            "SELECT id, status, requested_at, finished_at, link_expires_at, failure FROM exports"
-            " WHERE id = $1 AND user_id = $2",
-            export_id,
-            user_id,
-        )
-        if row is None:
-            raise export_not_found()
-        return ExportStatus(**dict(row))
-
-    async def new_link(self, user_id: uuid.UUID, export_id: uuid.UUID) -> str:
-        """A fresh download key for a ready export; each status read hands out one, valid a short while."""
-        key = secrets.token_urlsafe(24)
-        updated = await self.database.pool.fetchval(
-            "UPDATE exports SET link_hash = $3, link_expires_at = $4"
-            " WHERE id = $1 AND user_id = $2 AND status = 'ready' RETURNING id",
-            export_id,
-            user_id,
-            secret_digest(key),
-            datetime.now(UTC) + timedelta(seconds=self.link_seconds),
-        )
-        if updated is None:
-            raise export_not_found()
-        return key
-
-    async def file_for(self, user_id: uuid.UUID, export_id: uuid.UUID, key: str) -> Path:
-        """The export's file, if the key is its current link and has not expired."""
-        row = await self.database.pool.fetchrow(
-            "SELECT file_name, link_hash, link_expires_at FROM exports"
-            " WHERE id = $1 AND user_id = $2 AND status = 'ready'",
-            export_id,
-            user_id,
-        )
-        if row is None or row["link_hash"] is None or not secrets.compare_digest(row["link_hash"], secret_digest(key)):
-            raise export_not_found()
-        if row["link_expires_at"] <= datetime.now(UTC):
-            raise Problem(410, "export-link-expired", "The download link has expired",
-                          "Read the export's status again for a new link.")  # fmt: skip
-        return self.directory / str(row["file_name"])
-
-    def download_headers(self) -> dict[str, str]:
-        """An export holds personal data: never cached, always downloaded as a file."""
-        return {"Cache-Control": "no-store", "Content-Disposition": 'attachment; filename="export.json"'}
-
-    async def forget_all(self, user_id: uuid.UUID) -> list[Path]:
-        """Delete the account's exports, and name the files of those that were ready. A build that finishes
-        later finds its row gone and removes its own file (build), so no file outlives its row."""
-        rows = await self.database.pool.fetch("DELETE FROM exports WHERE user_id = $1 RETURNING file_name", user_id)
-        return [self.directory / row["file_name"] for row in rows if row["file_name"]]
-
-    # The background job.
+    database: Database
+    directory: Path
 
     async def take_next(self) -> tuple[uuid.UUID, uuid.UUID] | None:
         row = await self.database.pool.fetchrow(
@@ -216,3 +158,70 @@ class Exports:
                     await asyncio.wait_for(stop.wait(), POLL_SECONDS)
                 continue
             await self.build(*job)
+
+
+class Exports(ExportJobs):
+    """A customer's exports: asked for, their status, their download links and files, and their removal."""
+
+    def __init__(self, database: Database, directory: Path, link_seconds: int) -> None:
+        self.database = database
+        self.directory = directory
+        self.link_seconds = link_seconds
+
+    async def request(self, user_id: uuid.UUID) -> uuid.UUID:
+        export_id = uuid.uuid4()
+        await self.database.pool.execute("INSERT INTO exports (id, user_id) VALUES ($1, $2)", export_id, user_id)
+        return export_id
+
+    async def status(self, user_id: uuid.UUID, export_id: uuid.UUID) -> ExportStatus:
+        row = await self.database.pool.fetchrow(
+            "SELECT id, status, requested_at, finished_at, link_expires_at, failure FROM exports"
+            " WHERE id = $1 AND user_id = $2",
+            export_id,
+            user_id,
+        )
+        if row is None:
+            raise export_not_found()
+        return ExportStatus(**dict(row))
+
+    async def new_link(self, user_id: uuid.UUID, export_id: uuid.UUID) -> str:
+        """A fresh download key for a ready export; each status read hands out one, valid a short while."""
+        key = secrets.token_urlsafe(24)
+        updated = await self.database.pool.fetchval(
+            "UPDATE exports SET link_hash = $3, link_expires_at = $4"
+            " WHERE id = $1 AND user_id = $2 AND status = 'ready' RETURNING id",
+            export_id,
+            user_id,
+            secret_digest(key),
+            datetime.now(UTC) + timedelta(seconds=self.link_seconds),
+        )
+        if updated is None:
+            raise export_not_found()
+        return key
+
+    async def file_for(self, user_id: uuid.UUID, export_id: uuid.UUID, key: str) -> Path:
+        """The export's file, if the key is its current link and has not expired."""
+        row = await self.database.pool.fetchrow(
+            "SELECT file_name, link_hash, link_expires_at FROM exports"
+            " WHERE id = $1 AND user_id = $2 AND status = 'ready'",
+            export_id,
+            user_id,
+        )
+        if row is None or row["link_hash"] is None or not secrets.compare_digest(row["link_hash"], secret_digest(key)):
+            raise export_not_found()
+        if row["link_expires_at"] <= datetime.now(UTC):
+            raise Problem(410, "export-link-expired", "The download link has expired",
+                          "Read the export's status again for a new link.")  # fmt: skip
+        return self.directory / str(row["file_name"])
+
+    def download_headers(self) -> dict[str, str]:
+        """An export holds personal data: never cached, always downloaded as a file."""
+        return {"Cache-Control": "no-store", "Content-Disposition": 'attachment; filename="export.json"'}
+
+    async def forget_all(self, user_id: uuid.UUID) -> list[Path]:
+        """Delete the account's exports, and name the files of those that were ready. A build that finishes
+        later finds its row gone and removes its own file (build), so no file outlives its row."""
+        rows = await self.database.pool.fetch("DELETE FROM exports WHERE user_id = $1 RETURNING file_name", user_id)
+        return [self.directory / row["file_name"] for row in rows if row["file_name"]]
+
+    # The background job.

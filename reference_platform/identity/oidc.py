@@ -135,7 +135,88 @@ class Attempt:
     code_verifier: str
 
 
-class OidcLogins:
+class ProviderAccounts:
+    """What a finished sign-in leads to: the account of the provider's subject (found, linked by a verified email,
+    or made), and the one-time login code the app trades for tokens."""
+
+    database: Database
+    login_code_seconds: int
+
+    async def account_for(self, provider: str, claims: dict[str, Any]) -> uuid.UUID:
+        """The account of this provider subject: found, linked by a verified email, or made."""
+        subject, email = str(claims["sub"]), str(claims.get("email") or "")
+        verified = claims.get("email_verified") is True
+        async with self.database.pool.acquire() as connection, connection.transaction():
+            known: uuid.UUID | None = await connection.fetchval(
+                "UPDATE identities SET email = $3, email_verified = $4 WHERE provider = $1 AND subject = $2"
+                " RETURNING user_id",
+                provider,
+                subject,
+                email,
+                verified,
+            )
+            if known is not None:
+                return known
+            existing: uuid.UUID | None = await connection.fetchval(
+                "SELECT id FROM users WHERE email_normalized = $1", normalize_email(email)
+            )
+            if existing is not None and not verified:
+                raise Problem(
+                    409,
+                    "unverified-email",
+                    "The identity provider has not verified this email address",
+                    "An account with this email exists; it is linked only to a sign-in whose email the provider "
+                    "verified. Nobody was signed in and no account was changed.",
+                )
+            if existing is None:
+                if not email:
+                    raise login_refused("email-missing", "The identity provider gave no email", "An email is needed.")
+                existing = await connection.fetchval(
+                    "INSERT INTO users (id, email, email_normalized) VALUES ($1, $2, $3) RETURNING id",
+                    uuid.uuid4(),
+                    email.strip(),
+                    normalize_email(email),
+                )
+            await connection.execute(
+                "INSERT INTO identities (provider, subject, user_id, email, email_verified)"
+                " VALUES ($1, $2, $3, $4, $5)",
+                provider,
+                subject,
+                existing,
+                email,
+                verified,
+            )
+            assert existing is not None
+            return existing
+
+    async def landing(self, user_id: uuid.UUID, app_path: str) -> str:
+        """Where the signed-in browser goes: the app, with a one-time login code and no token."""
+        return f"{app_path}?{urlencode({'login_code': await self.issue_login_code(user_id)})}"
+
+    async def issue_login_code(self, user_id: uuid.UUID) -> str:
+        code = secrets.token_urlsafe(32)
+        await self.database.pool.execute(
+            "INSERT INTO login_codes (code_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+            secret_digest(code),
+            user_id,
+            datetime.now(UTC) + timedelta(seconds=self.login_code_seconds),
+        )
+        return code
+
+    async def redeem_login_code(self, code: str) -> uuid.UUID:
+        user_id: uuid.UUID | None = await self.database.pool.fetchval(
+            "UPDATE login_codes SET used_at = now() WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()"
+            " RETURNING user_id",
+            secret_digest(code),
+        )
+        if user_id is None:
+            raise Problem(
+                400, "invalid-login-code", "The login code is unknown, used or expired", error="invalid_grant"
+            )
+        return user_id
+
+
+class OidcLogins(ProviderAccounts):
     def __init__(
         self,
         database: Database,
@@ -235,76 +316,3 @@ class OidcLogins:
             raise login_refused(
                 "state-mismatch", "The login answer does not match this browser's attempt", "Its state is not ours."
             )
-
-    async def account_for(self, provider: str, claims: dict[str, Any]) -> uuid.UUID:
-        """The account of this provider subject: found, linked by a verified email, or made."""
-        subject, email = str(claims["sub"]), str(claims.get("email") or "")
-        verified = claims.get("email_verified") is True
-        async with self.database.pool.acquire() as connection, connection.transaction():
-            known: uuid.UUID | None = await connection.fetchval(
-                "UPDATE identities SET email = $3, email_verified = $4 WHERE provider = $1 AND subject = $2"
-                " RETURNING user_id",
-                provider,
-                subject,
-                email,
-                verified,
-            )
-            if known is not None:
-                return known
-            existing: uuid.UUID | None = await connection.fetchval(
-                "SELECT id FROM users WHERE email_normalized = $1", normalize_email(email)
-            )
-            if existing is not None and not verified:
-                raise Problem(
-                    409,
-                    "unverified-email",
-                    "The identity provider has not verified this email address",
-                    "An account with this email exists; it is linked only to a sign-in whose email the provider "
-                    "verified. Nobody was signed in and no account was changed.",
-                )
-            if existing is None:
-                if not email:
-                    raise login_refused("email-missing", "The identity provider gave no email", "An email is needed.")
-                existing = await connection.fetchval(
-                    "INSERT INTO users (id, email, email_normalized) VALUES ($1, $2, $3) RETURNING id",
-                    uuid.uuid4(),
-                    email.strip(),
-                    normalize_email(email),
-                )
-            await connection.execute(
-                "INSERT INTO identities (provider, subject, user_id, email, email_verified)"
-                " VALUES ($1, $2, $3, $4, $5)",
-                provider,
-                subject,
-                existing,
-                email,
-                verified,
-            )
-            assert existing is not None
-            return existing
-
-    async def landing(self, user_id: uuid.UUID, app_path: str) -> str:
-        """Where the signed-in browser goes: the app, with a one-time login code and no token."""
-        return f"{app_path}?{urlencode({'login_code': await self.issue_login_code(user_id)})}"
-
-    async def issue_login_code(self, user_id: uuid.UUID) -> str:
-        code = secrets.token_urlsafe(32)
-        await self.database.pool.execute(
-            "INSERT INTO login_codes (code_hash, user_id, expires_at) VALUES ($1, $2, $3)",
-            secret_digest(code),
-            user_id,
-            datetime.now(UTC) + timedelta(seconds=self.login_code_seconds),
-        )
-        return code
-
-    async def redeem_login_code(self, code: str) -> uuid.UUID:
-        user_id: uuid.UUID | None = await self.database.pool.fetchval(
-            "UPDATE login_codes SET used_at = now() WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()"
-            " RETURNING user_id",
-            secret_digest(code),
-        )
-        if user_id is None:
-            raise Problem(
-                400, "invalid-login-code", "The login code is unknown, used or expired", error="invalid_grant"
-            )
-        return user_id

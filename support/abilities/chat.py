@@ -7,8 +7,8 @@ from typing import Any
 from support.abilities.persona import Persona
 from support.abilities.run_log import RunLog
 from support.abilities.session import Session
-from support.checks.event_stream import RunRecord
 from support.clients.chat_connection import ChatConnection, Closed, HandshakeRefused
+from support.clients.chat_runs import RunRecord
 from support.clients.http_client import ApiResponse, expect_status
 from support.clients.servers import chat_url
 from support.clients.silent_chat import SilentChat

@@ -1,7 +1,7 @@
 """The runs she has received, and the question whose run she awaits: what her chat writes and her runs read."""
 
 from support.abilities.persona import Persona
-from support.checks.event_stream import RunRecord
+from support.clients.chat_runs import RunRecord
 
 
 class RunLog:

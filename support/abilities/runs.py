@@ -5,15 +5,8 @@ import time
 from support.abilities.chat import Chat
 from support.abilities.persona import Persona
 from support.abilities.run_log import RunLog
-from support.checks.event_stream import (
-    NEXT_QUESTION,
-    RunRecord,
-    collect_run,
-    collect_runs,
-    collect_until,
-    last_seq,
-    listen,
-)
+from support.checks.event_stream import NEXT_QUESTION, last_seq
+from support.clients.chat_runs import RunRecord, collect_run, collect_runs, collect_until, listen
 
 LATE_RUN_WATCH_SECONDS = 1.5
 

@@ -112,10 +112,7 @@ async def load(stack: EmbeddedStack, users: int, chats: int) -> dict[str, Any]:
         started = time.monotonic()
         await crowd.authenticate(lambda actor: actor.account.sign_up_and_log_in())
         auth_seconds = time.monotonic() - started
-        for actor in customers:  # the pro plan's limits hold ten chats each at once
-            assert actor.user_id is not None
-            expect_status(await api.set_plan(stack.admin_token, actor.user_id, "pro"), 200, "upgrade to pro")
-
+        await upgrade_to_pro(api, stack.admin_token, customers)
         crowd.gate = asyncio.Semaphore(REQUESTS_AT_ONCE)
         tokens = [actor.session.token for actor in customers]
         suite: list[tuple[float, float]] = []
@@ -153,6 +150,13 @@ async def load(stack: EmbeddedStack, users: int, chats: int) -> dict[str, Any]:
         "client_max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "latency_table": crowd.latencies.table(),
     }
+
+
+async def upgrade_to_pro(api: PlatformApi, admin_token: str, customers: list[Actor]) -> None:
+    """The pro plan's limits hold ten chats each at once."""
+    for actor in customers:
+        assert actor.user_id is not None
+        expect_status(await api.set_plan(admin_token, actor.user_id, "pro"), 200, "upgrade to pro")
 
 
 async def suite_round(crowd: Crowd, per_customer: int, wait: float) -> tuple[float, float]:

@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from support.checks.event_stream import RunRecord, expect_terminal
+from support.checks.event_stream import expect_terminal
+from support.clients.chat_runs import RunRecord
 
 
 def _expected_exchange(run: RunRecord) -> list[tuple[str, str]]:

@@ -4,7 +4,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from support.checks.event_stream import REFUSAL_TYPE, RunRecord
+from support.clients.chat_runs import REFUSAL_TYPE, RunRecord
 from support.clients.http_client import ApiResponse
 
 POLICY = re.compile(r'^"(?P<name>[^"]+)";q=(?P<quota>\d+);w=(?P<window>\d+)$')

@@ -5,8 +5,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from support.checks.event_stream import REFUSAL_TYPE, RunRecord, fail
+from support.checks.event_stream import fail
 from support.clients.chat_connection import Closed
+from support.clients.chat_runs import REFUSAL_TYPE, RunRecord
 from support.clients.http_client import ApiResponse
 from support.stack.service_errors import ServiceUnavailable
 

@@ -221,7 +221,8 @@ def still_up(target: TargetConfig, agent_url: str | None = None) -> str | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_options(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    """The runner's own options, and the rest for behave."""
     parser = argparse.ArgumentParser(prog="python -m support.running", description=__doc__, allow_abbrev=False)
     parser.add_argument("--processes", type=int, default=int(os.environ.get("PROCESSES") or default_processes()))
     parser.add_argument("--shard", default=os.environ.get("SHARD") or None, help="k/n: run the k-th of n shards")
@@ -229,7 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=Path("allure-results"))
     parser.add_argument("--junit", type=Path, default=JUNIT_FILE, help="where the JUnit report goes")
     parser.add_argument("--durations", type=Path, default=DURATIONS_FILE, help="recorded durations, to balance by")
-    options, behave_args = parser.parse_known_args(argv)
+    return parser.parse_known_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options, behave_args = parse_options(argv)
     started = time.monotonic()
     scenarios = collect(behave_args)
     durations = balancing_durations(options.durations)
@@ -270,9 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         with RunProgress(scenarios, options.results, durations, options.processes):
             runs = run_phases(scenarios, options.processes, worker_args, "worker", durations, beside_args)
             for attempt in range(1, options.retries + 1):
-                results = final(options.results)
-                again = [s for s in scenarios if (r := results.get(s.key)) is not None and r.status in NOT_PASSED]
-                if not again:
+                if not (again := to_retry(scenarios, options.results)):
                     break
                 down = still_up(target, None if agent.needs_platform else userdata(worker_args).get("agent_url"))
                 if down is not None:
@@ -289,6 +292,12 @@ def main(argv: list[str] | None = None) -> int:
     status = conclude(scenarios, options.results, runs, time.monotonic() - started, None if spec else options.durations)
     print(f"JUnit report: {write_junit(options.results, options.junit)}")
     return status
+
+
+def to_retry(scenarios: list[Planned], results_dir: Path) -> list[Planned]:
+    """The scenarios whose last attempt failed or broke."""
+    results = final(results_dir)
+    return [s for s in scenarios if (r := results.get(s.key)) is not None and r.status in NOT_PASSED]
 
 
 def conclude(
