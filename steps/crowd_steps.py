@@ -10,9 +10,7 @@ ASKED_WITHIN = 10.0
 @given("{count:d} customers have signed in with the identity provider, each with a chat open")
 def step_crowd(context: Context, count: int) -> None:
     context.crowd = gather_crowd(context.cast, count)
-    context.run(
-        context.crowd.authenticate(lambda actor: actor.provider.sign_in_with_provider(actor.email)), timeout=120
-    )
+    context.run(context.crowd.sign_in_with_provider(), timeout=120)
     context.run(context.crowd.open_chats(1, context.target.event_timeout), timeout=120)
 
 

@@ -15,6 +15,7 @@ from support.clients.http_client import PlatformApi, expect_status
 from support.report.evidence import ScenarioEvidence
 
 T = TypeVar("T")
+SIGN_INS_AT_ONCE = 10
 STEPS = ("auth", "thread", "ticket", "handshake", "first event", "terminal event")
 
 
@@ -88,18 +89,33 @@ class Crowd:
         self.latencies.add(step, time.monotonic() - started)
         return result
 
-    async def each(self, action: Callable[[Actor], Awaitable[None]]) -> None:
+    async def each(self, action: Callable[[Actor], Awaitable[None]], gate: asyncio.Semaphore | None = None) -> None:
         async def gated(actor: Actor) -> None:
-            async with self.gate:
+            async with gate or self.gate:
                 await action(actor)
 
         await all_or_none(gated(actor) for actor in self.customers)
 
-    async def authenticate(self, how: Callable[[Actor], Awaitable[object]]) -> None:
+    async def authenticate(self, how: Callable[[Actor], Awaitable[object]], at_once: int | None = None) -> None:
         async def timed(actor: Actor) -> None:
             await self._timed("auth", how(actor))
 
-        await self.each(timed)
+        await self.each(timed, asyncio.Semaphore(at_once) if at_once else None)
+
+    async def sign_in_with_provider(self) -> None:
+        """Every customer signs in through the identity provider, a few at a time, so that each sign-in's legs follow
+        one another as closely as one person's would (its login code lives seconds on the embedded stack). One left
+        without tokens fails the crowd there, saying where her sign-in stopped."""
+
+        async def sign_in(actor: Actor) -> None:
+            attempt = await actor.provider.sign_in_with_provider(actor.email)
+            if actor.session.access_token is None:
+                raise AssertionError(
+                    f"{actor.name}'s sign-in through the identity provider ended without tokens, "
+                    f"{attempt.where_it_stopped()}"
+                )
+
+        await self.authenticate(sign_in, at_once=SIGN_INS_AT_ONCE)
 
     async def open_chats(self, per_customer: int, timeout: float) -> None:
         """Each customer opens `per_customer` chats, each with its own thread, ticket and socket, all left open."""

@@ -32,6 +32,16 @@ class SignIn:
     def login_code(self) -> str | None:
         return query(self.landing_url).get("login_code") if self.landing_url else None
 
+    def where_it_stopped(self) -> str:
+        """The last leg the platform answered, with its status and problem type (never a code or a token)."""
+        legs = (("exchange of the login code", self.exchange), ("return from the provider", self.callback),
+                ("start", self.started))  # fmt: skip
+        for leg, answer in legs:
+            if answer is not None:
+                problem = answer.body.get("type", "") if isinstance(answer.body, dict) else ""
+                return f"after the platform answered its {leg} with {answer.status} {problem}".rstrip()
+        return "before the platform answered anything"
+
 
 class ProviderSignIn:
     def __init__(self, browser: Browser, api: PlatformApi, base_url: str, provider: str, login: ProviderLogin) -> None:
