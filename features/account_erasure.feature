@@ -6,10 +6,7 @@ Feature: A customer erases their account
   tokens stop working at once, and their email address is free again.
   Nobody else's data is touched.
 
-  Words used here:
-  - erasing needs the customer's password again, so a stolen session cannot erase an account; a customer
-    who signs in only through a provider has no password of ours, and proves it is her by a fresh sign-in;
-  - a store is any place the platform keeps data: database tables and export files.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @blocker @allure.label.story:Reauthentication
   Scenario: Erasing an account needs the customer's password

@@ -4,7 +4,7 @@ Feature: Only the account holder runs the agent in her conversations
   her credentials start one, only she can run the agent in her conversations, her
   questions and answers are kept for her, and her plan limits how often she asks.
 
-  Mallory is an attacker: she may have an account of her own, never Alice's password.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @blocker @allure.label.story:Access
   Scenario Outline: A run asked for with <credentials> is refused, and no run starts

@@ -1,5 +1,5 @@
 @allure.label.epic:Agent_chat @needs.chat_socket
-Feature: The agent's event stream
+Feature: The agent shows its work as it goes, in a stream an app can rely on
   While the agent works on a question, the customer's app shows its progress
   from a stream of events. Apps build their screens from this stream, so it is
   a contract: every run is bracketed by one start and one end, every event says
@@ -7,12 +7,7 @@ Feature: The agent's event stream
   pair up, failures end the run visibly, and only the account holder can open
   the stream or write into her chat.
 
-  Words used here:
-  - a run is the agent's work on one question, from agent_started to its end;
-  - the terminal event is the event that ends a run: agent_completed or agent_error;
-  - seq is the number each event of a run carries: 1, 2, 3 and so on;
-  - a ticket is a one-time pass the app asks for, to open the chat connection;
-  - Mallory is an attacker: she may have an account of her own, never Alice's password.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @critical @allure.label.story:Run_lifecycle
   Scenario: A run opens with one agent_started and closes with one terminal event, which comes last
@@ -81,9 +76,9 @@ Feature: The agent's event stream
     Then none of the platform's stores of one-time secrets holds her login code, chat ticket or refresh token as it was issued
 
   @critical @allure.label.story:Handshake
-  Scenario: An app that is not a browser opens its chat with its access token in the Authorization header
+  Scenario: An app that is not a browser opens its chat with its access token
     Given Alice has signed up and logged in
-    When she opens a chat with her access token in the handshake's Authorization header
+    When she opens a chat presenting her access token instead of a ticket
     Then her chat opens, and a question she asks there is answered
 
   @blocker @allure.label.story:Handshake

@@ -1,5 +1,5 @@
 @allure.label.epic:Agent_chat
-Feature: An agent's runs, whichever protocol carries them
+Feature: An agent's runs keep the same promises, whichever protocol carries them
   A chat app draws the agent's work from a stream of events, and the same
   promises hold whichever open protocol carries that stream: each run starts
   once and ends once, every tool call is answered, a failure shows as a failure,
@@ -8,11 +8,7 @@ Feature: An agent's runs, whichever protocol carries them
   The questions come from the target's profile, so the same journeys judge any
   agent: ours, or one a team runs itself.
 
-  Words used here:
-  - a run is the agent's work on one question, from its start to its end;
-  - a conversation is the exchange a run belongs to; the app names it;
-  - a tool of the app's own is one only the customer's app can carry out,
-    such as asking her to choose; the agent asks for it, the app answers.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @critical @allure.label.story:Run_lifecycle
   Scenario: A run starts once and ends once, with its end last

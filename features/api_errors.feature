@@ -6,19 +6,17 @@ Feature: Every error is a problem the app can read
   an address the API does not have, so an app never has to parse a page of
   HTML or plain text to find out what happened.
 
-  Words used here:
-  - a problem is the API's error answer: {type, title, status, detail};
-  - Allow is the header that lists the methods an address takes.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @normal @allure.label.story:Problems
-  Scenario: An address the API does not have gets a 404 problem
+  Scenario: An address the API does not have is answered with a problem saying nothing is there
     Given Alice has signed up and logged in
     When she asks the API for an address it does not have
-    Then she gets a 404 problem "not-found"
+    Then she is told in a problem "not-found" that nothing is there
 
   @normal @allure.label.story:Problems
-  Scenario: A method an address does not take gets a 405 problem, with the methods it takes
+  Scenario: A method an address does not take is answered with a problem that lists the methods it takes
     Given Alice has signed up and logged in
     When she asks the API to delete her list of chats
-    Then she gets a 405 problem "method-not-allowed"
-    And the answer's Allow header lists GET and POST
+    Then she is told in a problem "method-not-allowed" that the address does not take that method
+    And the answer lists the methods the address does take, GET and POST

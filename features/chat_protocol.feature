@@ -1,5 +1,5 @@
 @allure.label.epic:Agent_chat @needs.chat_socket
-Feature: The chat connection's own rules
+Feature: The chat connection refuses what it cannot take, and says why
   The app and the platform talk over the chat connection in JSON messages.
   Whatever the app sends, the platform answers: a message it cannot take gets
   an error frame with a code the app can act on, never a crash, a dropped
@@ -9,11 +9,7 @@ Feature: The chat connection's own rules
   which drop connections idle for about a minute, keep it. An app that stops
   answering pings is gone, and the platform closes its chat.
 
-  Words used here:
-  - an error frame is the platform's answer to a message it refuses: {type: error, code, detail};
-  - a run is the agent's work on one question, from agent_started to its end;
-  - a ping is the platform asking the app "are you there?"; apps answer by themselves (RFC 6455);
-  - the ping interval and timeout are the platform's own, published at /chat/policy.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @critical @allure.label.story:Error_frames
   Scenario: A message that is not JSON gets an error frame, and the chat stays open
@@ -53,10 +49,10 @@ Feature: The chat connection's own rules
     Then her message is answered with agent_completed
 
   @normal @allure.label.story:Error_frames
-  Scenario: A frame over 1 MiB closes the chat with 1009, message too big
+  Scenario: A frame over 1 MiB closes the chat because the message is too big
     Given Alice is in a chat with the agent
     When she sends the chat a frame of 2 MiB
-    Then the platform closes her chat with code 1009, message too big
+    Then the platform closes her chat because the message is too big
 
   @critical @allure.label.story:Queueing
   Scenario: A question sent while the agent is answering waits its turn
@@ -75,4 +71,4 @@ Feature: The chat connection's own rules
   Scenario: A chat whose app stops answering pings is closed
     Given Alice has signed up and logged in
     When her app opens a chat and then answers nothing, not even the platform's pings
-    Then the platform closes that chat with code 1011 within one ping interval and one ping timeout, give or take a second
+    Then the platform closes that chat as broken within one ping interval and one ping timeout, give or take a second

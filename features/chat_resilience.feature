@@ -8,15 +8,11 @@ Feature: An answer survives dropped connections, restarts and slow tools
   resumes the run: it names the run and the last event it saw, and receives
   exactly the events it missed, then the rest as they come. A finished run can
   be resumed for the time the platform publishes (its event retention). A
-  graceful restart tells the app so (close code 1012) and finishes or reports
+  graceful restart tells the app so and finishes or reports
   the runs in progress; a server that dies is told apart from one that
   restarts. A tool that hangs ends its run within the platform's tool timeout.
 
-  Words used here:
-  - a run is the agent's work on one question, from agent_started to its end;
-  - seq numbers a run's events 1, 2, 3 and so on, so the app knows where it stopped;
-  - resuming is reconnecting and asking for a run's events after the last seq seen;
-  - "Wait N seconds" questions use the platform's diagnostic wait tool, a tool as slow as asked.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @critical @allure.label.story:Resume
   Scenario: A customer whose connection drops mid-answer receives exactly the events she missed
@@ -57,11 +53,11 @@ Feature: An answer survives dropped connections, restarts and slow tools
     Then her message is refused with "run_not_found", and no run starts
 
   @critical @restarts @allure.label.story:Restarts
-  Scenario: A graceful restart mid-answer closes the chat with 1012, and the answer is not lost
+  Scenario: A graceful restart mid-answer tells the app the service is restarting, and the answer is not lost
     Given Alice is in a chat with the agent
     When she asks the agent "Wait 1 second, then answer"
     And her server restarts gracefully while the tool is running
-    Then her chat is closed with code 1012, service restart
+    Then her chat is closed because the service is restarting
     When she reconnects and resumes the run
     Then the resumed run ends with agent_completed
     And her question and the agent's answer are in her chat history
@@ -78,7 +74,7 @@ Feature: An answer survives dropped connections, restarts and slow tools
     Given Alice is in a chat with the agent
     When she asks the agent "Wait 1 second, then answer"
     And her server is killed while the tool is running
-    Then her chat is cut off without a close frame, as code 1006 reports
+    Then her chat is cut off abruptly, with no closing word from the server
     When she reconnects and resumes the run
     Then the resumed run ends with agent_error "run_interrupted"
 

@@ -1,5 +1,5 @@
 @allure.label.epic:Agent_chat @load @serial @needs.chat_socket
-Feature: Many customers at the same time
+Feature: Many customers at once each get their own answers, in time
   The agent answers every customer who asks at the same moment as everyone
   else, as on a launch day: each sees a complete answer, in order, with no
   event of anyone else's. The report carries how long each step took, in
@@ -9,9 +9,7 @@ Feature: Many customers at the same time
   setting up the crowd takes seconds. (Password sign-ups are measured by
   `make bench`: each costs a deliberate fraction of a second of hashing.)
 
-  Words used here:
-  - a run is the agent's work on one question, from agent_started to its end;
-  - p95 is the time within which 95 of every 100 customers were served.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @critical @allure.label.story:Concurrency
   Scenario: 100 customers chat at the same time and every one sees a complete, correctly ordered answer

@@ -9,10 +9,7 @@ Feature: A customer takes their data with them
   Only the owner can see it or download it; anyone else is told it does not
   exist. Nothing caches it on the way.
 
-  Words used here:
-  - an export is the file of everything the platform holds about one customer;
-  - a download link is the address the export's status gives once it is ready; it works for a few seconds here;
-  - Mallory is an attacker: she may have an account of her own, never Alice's password.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @critical @allure.label.story:Export_contents
   Scenario: An export holds exactly what the platform stores for the customer, and nothing of anyone else's

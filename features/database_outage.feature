@@ -1,23 +1,21 @@
 @allure.label.epic:Operations @two_instances @restarts @needs.chat_socket
 Feature: The platform rides out a database outage
   When the platform's database goes away, customers are told so plainly: every
-  request that needs it is answered 503 with when to try again, never a bare
-  500. A chat that needs the database meanwhile (a run in progress, or a new
-  question) gets service_unavailable and closes with 1013, try again later; a
-  chat that only waits stays open. Once the database is back, the platform
+  request that needs it is answered with a problem that says when to try again,
+  never a bare server error. A chat that needs the database meanwhile (a run in
+  progress, or a new question) gets service_unavailable and closes, telling the
+  app to try again later; a chat that only waits stays open. Once the database is back, the platform
   recovers by itself, all of it: nobody restarts a server.
 
   These journeys stop the database and start it again.
 
-  Words used here:
-  - a server is one instance of the platform; all of them share one database;
-  - a run is the agent's work on one question, from agent_started to its end.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @critical @allure.label.story:Outage
   Scenario: While the database is down, requests that need it are told to try again later, and no server is taken for dead
     Given Alice has signed up and logged in
     When the platform's database goes down
-    Then each of her requests that need the database gets a 503 problem "database-unavailable" with Retry-After
+    Then each of her requests that need the database gets a problem "database-unavailable" that says when to try again
     And each server still says it is alive
 
   @critical @allure.label.story:Outage
@@ -26,7 +24,7 @@ Feature: The platform rides out a database outage
     When she asks the agent "Wait 1 second, then answer"
     And the platform's database goes down while the tool is running
     Then her run ends with agent_error "service_unavailable"
-    And her chat is closed with code 1013, try again later
+    And her chat is closed, telling her app to try again later
 
   @normal @allure.label.story:Outage
   Scenario: A question sent while the database is down gets an error frame, and the chat closes
@@ -34,7 +32,7 @@ Feature: The platform rides out a database outage
     When the platform's database goes down
     And she asks the agent "What is 6 * 7?"
     Then her question gets an error frame "service_unavailable"
-    And her chat is closed with code 1013, try again later
+    And her chat is closed, telling her app to try again later
 
   @critical @allure.label.story:Recovery
   Scenario: Once the database is back, a run the outage cut short is recorded as ended, not left running

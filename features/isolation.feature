@@ -8,9 +8,7 @@ Feature: One customer cannot reach another's chats
   the same way (see the agent's event stream), and so are her exports (see
   data export).
 
-  Words used here:
-  - a chat's id is the identifier the app uses in its addresses; ids leak, and can be guessed;
-  - Mallory is an attacker: she may have an account of her own, never Alice's password.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @blocker @allure.label.story:Reading
   Scenario: Another customer cannot read a chat by its id

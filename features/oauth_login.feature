@@ -1,5 +1,5 @@
 @allure.label.epic:Accounts @needs.chat_socket
-Feature: Signing in through an identity provider
+Feature: A customer signs in through an identity provider as herself, and only herself
   A customer can sign in with the account they already have at an identity
   provider, without a password of ours. The platform is the provider's client:
   it sends the browser there with a one-time request, checks what comes back,
@@ -12,12 +12,7 @@ Feature: Signing in through an identity provider
   changes no account, and a login's answer works only in the browser that
   started the login. The platform's own tokens never travel in a URL.
 
-  Words used here:
-  - the identity provider is the service where the customer already has an account;
-  - a login name is what the customer types on the provider's login page;
-  - state and nonce are one-time values that tie the provider's answer to this browser's login;
-  - a code is the provider's one-time answer, which the platform redeems for the customer's identity;
-  - Mallory is an attacker: she may have an account of her own, never Alice's password.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @critical @allure.label.story:First_login
   Scenario: A first sign-in through the identity provider creates an account

@@ -6,9 +6,7 @@ Feature: Operators can tell whether an instance can serve, and what it runs
   ready only when its database answers. It also names what is deployed, so a
   report or an incident can say which build it was about.
 
-  Words used here:
-  - a server is one instance of the platform;
-  - a commit names the exact source a build was made from.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @normal @allure.label.story:Health
   Scenario: A serving instance says it is ready, with its database up

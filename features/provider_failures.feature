@@ -1,5 +1,5 @@
 @allure.label.epic:Accounts @misbehaving_providers @needs.chat_socket
-Feature: Signing in through an identity provider that misbehaves
+Feature: A misbehaving identity provider signs nobody in
   The platform trusts an identity provider only as far as it can check it. What
   the provider answers is checked before anyone is signed in: the ID token must
   be signed by a key the provider published, name the provider as its issuer,
@@ -10,9 +10,7 @@ Feature: Signing in through an identity provider that misbehaves
   These journeys sign in through providers of the embedded stack that each spoil
   one thing on purpose, so they run on the embedded stack only.
 
-  Words used here:
-  - an ID token is the provider's signed statement of who the customer is;
-  - a code is the provider's one-time answer, which the platform redeems for the ID token.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @blocker @allure.label.story:Forged_ID_token
   Scenario Outline: An ID token <flaw> signs nobody in

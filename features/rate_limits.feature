@@ -1,25 +1,21 @@
 @allure.label.epic:Limits @destructive @needs.chat_socket
-Feature: Fair use and plans
+Feature: Each customer's use is limited by her plan, and a refusal says when to try again
   Each customer has limits by plan, per kind of request: chat messages, other
   writes, exports. A customer over a limit is told so plainly, with when to
   try again, and nothing they sent is silently dropped. One customer's
   limits never slow another. An upgrade applies at once.
 
-  Every answer says how much of its limit is left, in the IETF fields
-  RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-11).
+  Every answer says how much of its limit is left, in the IETF's standard rate
+  limit fields.
   The embedded platform's windows last seconds, so these journeys stay short.
 
-  Words used here:
-  - a write is any request that creates something, such as opening a chat;
-  - a window is the time a limit counts over; Retry-After says how long to wait;
-  - the admin API is for the company's staff, with a token of their own;
-  - Mallory is an attacker: she may have an account of her own, never Alice's password.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @critical @allure.label.story:Over_the_limit
-  Scenario: A customer over her write limit is refused with a 429 that says when to retry
+  Scenario: A customer over her write limit is refused with a problem that says when to retry
     Given Alice has signed up and logged in
     When she opens chats until the platform refuses
-    Then she is refused with a 429 problem that says when to retry
+    Then she is refused as over her limit, with a problem that says when to retry
     And the refusal names the limit and shows none of it left
 
   @normal @allure.label.story:Headers
@@ -54,13 +50,13 @@ Feature: Fair use and plans
   Scenario: Failed logins are throttled per account, alike for known and unknown emails
     Given Alice has signed up
     When Mallory tries 6 times each to log in as Alice with a wrong password and with an email nobody has registered
-    Then the sixth try of each kind is refused with the same 429 answer
+    Then the sixth try of each kind is refused as too many, with the same answer
 
   @critical @allure.label.story:Login_throttling
   Scenario: Logins from one address are limited, whichever accounts they try, and other addresses are not held back
     Given Alice has signed up
     When Mallory, from one address, tries to log in to accounts nobody has until the platform refuses
-    Then Alice logging in from Mallory's address is refused with a 429 that names the per-address login limit
+    Then Alice logging in from Mallory's address is refused as too many, naming the per-address login limit
     And Alice logging in from an address of her own is let in
 
   @critical @allure.label.story:Plans
@@ -78,10 +74,10 @@ Feature: Fair use and plans
     Then her next 5 questions are answered at once on the same chat
 
   @critical @allure.label.story:Over_the_limit
-  Scenario: A customer asking for too many exports is refused with a 429 that says when to retry
+  Scenario: A customer asking for too many exports is refused with a problem that says when to retry
     Given Alice has signed up and logged in
     When she asks for exports of her data until the platform refuses
-    Then she is refused with a 429 problem that says when to retry
+    Then she is refused as over her limit, with a problem that says when to retry
     And the refusal names the exports limit and shows none of it left
 
   @critical @allure.label.story:Plans

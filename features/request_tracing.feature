@@ -5,8 +5,7 @@ Feature: Every request can be traced
   an id of its own gets it back, so its logs and ours meet, and the platform's
   log line for the request carries the same id.
 
-  Words used here:
-  - a request id is a UUID in the X-Request-Id header of a request and of its answer.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @normal @allure.label.story:Tracing
   Scenario: Every answer names its request, by the app's own id when it sent one, and the platform logs that id

@@ -1,5 +1,5 @@
 @allure.label.epic:Onboarding @needs.chat_socket
-Feature: First chat after signup
+Feature: A new customer gets a useful answer within seconds of signing up
   A new customer should be able to create an account, log in and get a right
   answer from the agent within seconds, and see the agent working while it does.
   What they asked and what the agent answered is kept in their chat history.
@@ -8,9 +8,7 @@ Feature: First chat after signup
   must be strong, and a failed login never tells a stranger whether an account
   exists, neither by what it answers nor by how long it takes.
 
-  Words used here:
-  - a run is the agent's work on one question, from agent_started to its end;
-  - Mallory is an attacker: she may have an account of her own, never Alice's password.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @critical @allure.label.story:First_answer
   Scenario: A new customer sees the agent work through their first question

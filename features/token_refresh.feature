@@ -1,16 +1,11 @@
 @allure.label.epic:Accounts @needs.chat_socket
-Feature: Sessions and their tokens
+Feature: A session's tokens are short-lived, rotate, and end with the session
   After logging in, the app holds a short-lived access token for the API and a
   refresh token to get new ones. A session lasts as long as the customer uses
   it, and ends at once when they log out, change their password or when
   someone replays a stolen refresh token.
 
-  Words used here:
-  - an access token opens the API for a few minutes;
-  - a refresh token gets a new pair of tokens, once: each refresh hands out a new one;
-  - a session is one login, with every pair of tokens refreshed from it;
-  - the short-lived client is an app registered for these journeys, whose tokens expire in seconds;
-  - Mallory is an attacker: she may have an account of her own, never Alice's password.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @critical @allure.label.story:Token_lifetime
   Scenario: Every token is short-lived, verifiable by the published key, and never cached

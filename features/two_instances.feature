@@ -1,5 +1,5 @@
 @allure.label.epic:Operations @two_instances @needs.chat_socket
-Feature: One deployment on several servers
+Feature: A deployment on several servers behaves as one
   In production the platform runs on more than one server behind a load
   balancer, and a customer's requests and chat connections may land on any
   of them. What she does on one server holds on every other: a logout or an
@@ -12,9 +12,7 @@ Feature: One deployment on several servers
   every journey with its requests spread over two servers, use
   -D platform_instances=2.
 
-  Words used here:
-  - a server is one instance of the platform; all of them share one database;
-  - a run is the agent's work on one question, from agent_started to its end.
+  Words used here are defined once, in the glossary (docs/glossary.md).
 
   @blocker @allure.label.story:Sessions
   Scenario: Logging out on one server closes the customer's chat on the other within 2 seconds

@@ -19,11 +19,11 @@ def step_delete_the_list(context: Context, person: str) -> None:
     actor.last_response = context.run(context.cast.api.request("DELETE", "/threads", token=actor.session.token))
 
 
-@then('{person:Person} gets a {status:d} problem "{problem}"')
-def step_problem(context: Context, person: str, status: int, problem: str) -> None:
-    check.expect_problem_document(context.cast.actor(person).last_response, status, problem)
+@then('{person:Person} is told in a problem "{problem}" that {what}')
+def step_problem(context: Context, person: str, problem: str, what: str) -> None:
+    check.expect_problem_document(context.cast.actor(person).last_response, check.STATUS_OF[problem], problem)
 
 
-@then("the answer's Allow header lists {first} and {second}")
+@then("the answer lists the methods the address does take, {first} and {second}")
 def step_allows(context: Context, first: str, second: str) -> None:
     check.expect_allows(context.cast.current.last_response, [first, second])

@@ -25,7 +25,7 @@ def step_refused(context: Context) -> None:
     )
 
 
-@when("{person:Person} opens a chat with her access token in the handshake's Authorization header")
+@when("{person:Person} opens a chat presenting her access token instead of a ticket")
 def step_open_with_bearer(context: Context, person: str) -> None:
     context.run(context.cast.actor(person).chat.try_open_chat(with_bearer=True))
 

@@ -26,7 +26,7 @@ def step_write_until_refused(context: Context, person: str) -> None:
     context.run(context.cast.actor(person).limits.write_until_refused())
 
 
-@then("{person:Person} is refused with a 429 problem that says when to retry")
+@then("{person:Person} is refused as over her limit, with a problem that says when to retry")
 def step_limited(context: Context, person: str) -> None:
     check.expect_limited(context.cast.actor(person).limits.writes[-1])
 
@@ -141,7 +141,7 @@ def step_exports_until_refused(context: Context, person: str, pronoun: str) -> N
     context.run(context.cast.actor(person).limits.export_until_refused())
 
 
-@then("the sixth try of each kind is refused with the same 429 answer")
+@then("the sixth try of each kind is refused as too many, with the same answer")
 def step_throttled_alike(context: Context) -> None:
     check.expect_same_throttling(context.cast.current.session.refused_logins, allowed=5)
 
@@ -223,7 +223,7 @@ def step_logins_from_one_address(context: Context, person: str) -> None:
 
 
 @then(
-    "{person:Person} logging in from {owner:Person}'s address is refused with a 429 that names the per-address"
+    "{person:Person} logging in from {owner:Person}'s address is refused as too many, naming the per-address"
     " login limit"
 )
 def step_address_limited(context: Context, person: str, owner: str) -> None:

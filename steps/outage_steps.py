@@ -58,7 +58,7 @@ def step_recorded_unavailable(context: Context, person: str) -> None:
     check.expect_recorded_as_ended(row, last_event, "service_unavailable")
 
 
-@then('each of {person:Person} requests that need the database gets a 503 problem "{problem}" with Retry-After')
+@then('each of {person:Person} requests that need the database gets a problem "{problem}" that says when to try again')
 def step_told_to_retry(context: Context, person: str, problem: str) -> None:
     check.expect_told_to_retry(context.run(context.cast.actor(person).session.try_everything()), problem)
 
@@ -76,7 +76,7 @@ def step_error_frame(context: Context, person: str, code: str) -> None:
         check.expect_error_frame(context.run(context.cast.actor(person).runs.latest_run(within=SLACK)), code)
 
 
-@then("{person:Person} chat is closed with code 1013, try again later")
+@then("{person:Person} chat is closed, telling her app to try again later")
 def step_closed_to_retry(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     closed = actor.runs.seen[-1].closed or context.run(actor.chat.follow_until_closed(SLACK))

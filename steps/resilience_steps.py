@@ -114,7 +114,7 @@ def step_resumed_ends_with(context: Context, terminal: str) -> None:
         stream.expect_error_code(actor.runs.resumed, code.strip('"'))
 
 
-@then("{person:Person} chat is closed with code 1012, service restart")
+@then("{person:Person} chat is closed because the service is restarting")
 def step_closed_for_restart(context: Context, person: str) -> None:
     closed = context.run(context.cast.actor(person).chat.follow_until_closed(SLACK))
     assert closed is not None and closed.code == check.SERVICE_RESTART, (
@@ -142,7 +142,7 @@ def step_interrupted_at_grace(context: Context, person: str) -> None:
     check.expect_interrupted_at_grace(row, last_event, context.restart.signalled_at, context.restart.exited_at, grace)
 
 
-@then("{person:Person} chat is cut off without a close frame, as code 1006 reports")
+@then("{person:Person} chat is cut off abruptly, with no closing word from the server")
 def step_cut_off(context: Context, person: str) -> None:
     closed = context.run(context.cast.actor(person).chat.follow_until_closed(SLACK))
     assert closed is not None and closed.code is None, (

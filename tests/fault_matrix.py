@@ -49,7 +49,7 @@ TOKENS_OUT_OF_URLS = "The platform's tokens reach the app without ever appearing
 TOKEN_LIFETIME = "Every token is short-lived, verifiable by the published key, and never cached"
 EXPORT_CONTENTS = "An export holds exactly what the platform stores for the customer, and nothing of anyone else's"
 ERASED_EVERYWHERE = "An erased account leaves nothing behind in any store"
-OVER_WRITE_LIMIT = "A customer over her write limit is refused with a 429 that says when to retry"
+OVER_WRITE_LIMIT = "A customer over her write limit is refused with a problem that says when to retry"
 LOGOUT = "Logging out closes the session's chat within 2 seconds and ends its refreshes"
 RESUME = "A customer whose connection drops mid-answer receives exactly the events she missed"
 NOT_RESUMED = "Expected the events after seq"
@@ -279,7 +279,7 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "Expected the next question to be answered on the same chat with agent_completed",
     ),
     "exports_count_as_writes": expect(
-        "A customer asking for too many exports is refused with a 429 that says when to retry",
+        "A customer asking for too many exports is refused with a problem that says when to retry",
         "Expected the refusal to name the 'exports' limit",
     ),
     "export_shown_inline": expect(
@@ -314,17 +314,20 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "Expected the admin API to refuse a request without the admin token with 401",
     ),
     "method_not_allowed_without_allow": expect(
-        "A method an address does not take gets a 405 problem, with the methods it takes",
+        "A method an address does not take is answered with a problem that lists the methods it takes",
         "Expected the Allow header to list GET, POST",
     ),
     "frames_of_any_size": expect(
-        "A frame over 1 MiB closes the chat with 1009, message too big",
+        "A frame over 1 MiB closes the chat because the message is too big",
         "Expected the platform to close her chat with code 1009",
     ),
     "framework_errors_in_plain_text": (
-        Expectation("An address the API does not have gets a 404 problem", "Expected an RFC 9457 problem"),
         Expectation(
-            "A method an address does not take gets a 405 problem, with the methods it takes",
+            "An address the API does not have is answered with a problem saying nothing is there",
+            "Expected an RFC 9457 problem",
+        ),
+        Expectation(
+            "A method an address does not take is answered with a problem that lists the methods it takes",
             "Expected an RFC 9457 problem",
         ),
     ),
@@ -427,7 +430,7 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "A chat connection with a ticket Alice let expire is refused before it opens", "Expected the handshake"
     ),
     "bearer_handshake_refused": expect(
-        "An app that is not a browser opens its chat with its access token in the Authorization header",
+        "An app that is not a browser opens its chat with its access token",
         "Expected the handshake with a bearer token to open the chat",
     ),
     "refresh_refusal_without_oauth_error": expect(UNKNOWN_REFRESH, 'to carry "error": "invalid_grant"'),
@@ -618,7 +621,7 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
         "to be recorded as ended within",
     ),
     "exits_abruptly_on_sigterm": expect(
-        "A graceful restart mid-answer closes the chat with 1012, and the answer is not lost",
+        "A graceful restart mid-answer tells the app the service is restarting, and the answer is not lost",
         "Expected her chat to be closed with code 1012 (service restart)",
     ),
     "cut_off_runs_left_running": expect(
@@ -657,7 +660,7 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     "limit_figures_only_on_refusals": expect(COUNTING_DOWN, "Expected a RateLimit field like"),
     "limit_refused_as_forbidden": expect(OVER_WRITE_LIMIT, "Expected the platform to refuse with 429"),
     "exports_refusal_without_retry_after": expect(
-        "A customer asking for too many exports is refused with a 429 that says when to retry",
+        "A customer asking for too many exports is refused with a problem that says when to retry",
         "Expected the 429 to carry Retry-After",
     ),
     "address_limit_spares_known_accounts": expect(ONE_ADDRESS, "Expected a login from an address after"),

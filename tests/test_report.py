@@ -70,7 +70,7 @@ def test_the_failing_step_carries_its_evidence(defect_report: Path) -> None:
 def test_the_test_page_tells_the_features_story(first_chat_page: tuple[Page, str]) -> None:
     page, _ = first_chat_page
     text = page.description()
-    assert "Feature: First chat after signup" in text
+    assert "Feature: A new customer gets a useful answer within seconds of signing up" in text
     assert "Accounts are protected: an email address belongs to one account" in text
     assert "Words used here" in text
     page.screenshot(SCREENSHOTS / "feature-story.png")

@@ -219,7 +219,7 @@ def test_the_report_renders_in_a_browser(targeted_run: tuple[SuiteRun, list[str]
             home.text("Onboarding")
             home.text("Agent chat")
         with Page(f"{url}#{first_chat}") as page:
-            page.text("First chat after signup")
+            page.text("A new customer gets a useful answer within seconds of signing up")
             page.text("Given Alice has signed up and logged in")
             page.text("Event timeline: Alice asks")
             page.text("HTTP exchanges")

@@ -3,6 +3,8 @@
 from support.clients.http_client import ApiResponse
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# The status each problem type the journeys name is answered with (the contract's problem table).
+STATUS_OF = {"not-found": 404, "method-not-allowed": 405}
 
 
 def expect_problem_document(response: ApiResponse | None, status: int, problem: str) -> None:

@@ -12,6 +12,7 @@ LONGEST_PING_INTERVAL = 30.0  # proxies commonly drop a connection idle for 60 s
 PING_SLACK = 1.0  # scheduling jitter allowed on top of the published interval
 SERVICE_RESTART = 1012  # RFC 6455 (IANA registry): the server is restarting
 MESSAGE_TOO_BIG = 1009  # RFC 6455: a frame larger than the server takes
+INTERNAL_ERROR = 1011  # RFC 6455: the server met a condition it cannot go on from (a keepalive ping unanswered)
 CLOSE_SLACK = 2.0  # seconds the platform gets to close a chat once it has reason to
 NO_CLOSE_FRAME = 1006  # what a WebSocket API reports when the connection ended without a close frame
 
