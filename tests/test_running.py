@@ -170,6 +170,19 @@ def test_a_scenario_that_passes_on_a_retry_is_marked_flaky_with_every_attempt_ke
     assert sorted(reruns.values()) == [["flakyError"], ["flakyFailure"]], reruns
 
 
+def test_a_rerun_runs_only_what_failed_or_broke_in_the_last_run(stack: EmbeddedStack, tmp_path: Path) -> None:
+    """make rerun: the last run's failed and broken scenarios, through the same runner; then nothing is left."""
+    flaky = ["--processes", "1", "-D", f"base_url={stack.base_url}", "-D", f"markers={tmp_path / 'markers'}"]
+    first = run_runner(tmp_path, *flaky, cwd=FLAKY_PROJECT)
+    assert first.exit_code == 1 and "2 scenarios: 0 passed" in first.output, first.output
+    rerun = run_runner(tmp_path, "--failed-only", *flaky, cwd=FLAKY_PROJECT)
+    assert rerun.exit_code == 0, rerun.output
+    assert "Rerunning the 2 scenarios that failed or broke in the last run" in rerun.output
+    assert "2 scenarios: 2 passed" in rerun.output, rerun.output
+    nothing_left = run_runner(tmp_path, "--failed-only", *flaky, cwd=FLAKY_PROJECT)
+    assert nothing_left.exit_code == 0 and "Rerunning the 0 scenarios" in nothing_left.output, nothing_left.output
+
+
 def test_a_failing_scenario_is_printed_when_it_ends_not_when_the_run_does(stack: EmbeddedStack, tmp_path: Path) -> None:
     """Without a terminal, one plain line per finished scenario; a failure comes with its step and message
     while the run is still going (here: before its retry has run)."""

@@ -230,18 +230,36 @@ def parse_options(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]
     parser.add_argument("--results", type=Path, default=Path("allure-results"))
     parser.add_argument("--junit", type=Path, default=JUNIT_FILE, help="where the JUnit report goes")
     parser.add_argument("--durations", type=Path, default=DURATIONS_FILE, help="recorded durations, to balance by")
+    parser.add_argument(
+        "--failed-only", action="store_true", help="only the scenarios that failed or broke in the last run's results"
+    )
     return parser.parse_known_args(argv)
+
+
+def select(
+    behave_args: list[str], options: argparse.Namespace, spec: str | None, durations: dict[str, float]
+) -> list[Planned]:
+    """The scenarios behave selects, only those the last run failed or broke if asked, and this shard's share."""
+    scenarios = collect(behave_args)
+    if options.failed_only:
+        if not options.results.is_dir():
+            raise SystemExit(f"No last run to rerun: {options.results}/ does not exist.")
+        scenarios = to_retry(scenarios, options.results)
+        print(f"Rerunning the {len(scenarios)} scenarios that failed or broke in the last run ({options.results}/)")
+        if not scenarios:
+            raise SystemExit(0)
+    if spec:
+        scenarios = shard(scenarios, spec, durations)
+        print(f"Shard {spec}: {len(scenarios)} scenarios")
+    return scenarios
 
 
 def main(argv: list[str] | None = None) -> int:
     options, behave_args = parse_options(argv)
     started = time.monotonic()
-    scenarios = collect(behave_args)
     durations = balancing_durations(options.durations)
     spec = options.shard or userdata(behave_args).get("shard")
-    if spec:
-        scenarios = shard(scenarios, spec, durations)
-        print(f"Shard {spec}: {len(scenarios)} scenarios")
+    scenarios = select(behave_args, options, spec, durations)
     if not scenarios:
         print("No scenario selected.")
         return 1
