@@ -119,6 +119,7 @@ test: lint typecheck faults agents browser unit
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/actionlint .github/workflows/*.yml
 
 typecheck: install
 	$(BIN)/mypy
