@@ -38,7 +38,7 @@ $(INSTALLED): uv.lock pyproject.toml package.json package-lock.json
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-## requirements.lock is generated from uv.lock, for installing with pip alone (see the README).
+## requirements.lock is generated from uv.lock, for installing with pip alone (see docs/install.md).
 requirements.lock: $(UV) uv.lock
 	$(UV) export --locked --all-groups --no-emit-project --quiet --output-file $@
 

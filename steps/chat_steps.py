@@ -55,7 +55,7 @@ def step_ask_twice(context: Context, person: str) -> None:
 def step_sees_events(context: Context, seconds: int, person: str) -> None:
     run = context.run(context.cast.actor(person).runs.latest_run())
     stream.expect_exactly(run, [row["event"] for row in context.table])
-    stream.expect_finished_within(run, seconds)  # what she sees: only her clock can tell (README: soak)
+    stream.expect_finished_within(run, seconds)  # what she sees: only her clock can tell (docs/running.md: the soak)
 
 
 @then('the answer says it costs about "{cost}" a month at "{price}" per million tokens')

@@ -7,7 +7,7 @@ from support.checks.event_stream import expect_terminal
 from support.forged_credentials import handshake_credentials
 from support.waiting import LONGEST_WAIT
 
-LONGEST_TICKET_SECONDS = 30  # README: a ticket lives 30 s
+LONGEST_TICKET_SECONDS = 30  # docs/contract.md: a ticket lives 30 s
 
 
 @when("{person:Person} connects to the chat with {credentials}")

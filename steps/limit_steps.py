@@ -13,7 +13,7 @@ from support.clients.http_client import expect_status
 from support.stack.service_errors import NotConfigured
 from support.waiting import wait_until
 
-LOGIN_ADDRESS_LIMIT = "login-address"  # the README's name for the per-address login limit
+LOGIN_ADDRESS_LIMIT = "login-address"  # docs/contract.md's name for the per-address login limit
 
 COUNTDOWN_ROUNDS = 3  # the same for a countdown whose writes took longer than one refill of the limit
 ADDRESS_ROUNDS = 3  # a login let in because the address's limit refilled proves nothing: the round is tried again

@@ -11,7 +11,7 @@ from support.stack.service_errors import NotConfigured
 from support.waiting import wait_until
 
 SESSION_ENDED = 1008
-DEFAULT_APP = "chat-web"  # README: the client a login without client_id belongs to
+DEFAULT_APP = "chat-web"  # docs/contract.md: the client a login without client_id belongs to
 
 
 @given("{person:Person} has signed up and logged in with the short-lived client")

@@ -7,7 +7,7 @@ from support.clients.urls import with_query
 from support.stack.service_errors import NotConfigured
 from support.waiting import wait_until
 
-ATTEMPT_SECONDS = 300  # README: a sign-in attempt lives 5 minutes
+ATTEMPT_SECONDS = 300  # docs/contract.md: a sign-in attempt lives 5 minutes
 
 # The embedded stack's misbehaving providers (support/stack/hostile_provider.py), by what their ID token does wrong.
 FLAWED_ID_TOKENS = {

@@ -25,7 +25,7 @@ def within_longest_wait(seconds_from_now: float, what: str) -> None:
     if seconds_from_now > LONGEST_WAIT:
         raise NotConfigured(
             f"{what} is {seconds_from_now:.0f} s away, over the {LONGEST_WAIT:g} s a journey waits: give the target "
-            "shorter lifetimes (README, 'Pointing the suite at another environment')"
+            "shorter lifetimes (docs/configuration.md, 'The target')"
         )
 
 

@@ -2,7 +2,7 @@
 
 This module knows one provider's pages: the embedded oidc-provider's login form (devInteractions).
 To point the suite at another provider, write a class with the same two methods for its login page
-and name it with `-D provider_login=package.module:ClassName` (see README, "Signing in through a provider").
+and name it with `-D provider_login=package.module:ClassName` (see docs/adapting.md, "Signing in through a provider").
 """
 
 import importlib

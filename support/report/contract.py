@@ -97,7 +97,7 @@ td, th {{ border: 1px solid #ccc; padding: .3em .6em; vertical-align: top; text-
 .unchecked, .not-run, .skipped, .unknown {{ color: #6e7781; }}
 </style>
 <h1>Contract coverage</h1>
-<p>Each promise of the platform contract (README, "The platform contract the journeys check"), with the
+<p>Each promise of the platform contract (docs/contract.md), with the
 scenarios that check it and their statuses in this run. A promise takes its worst scenario's status.
 {len(promises)} promises: {html.escape(summary)}.</p>
 <table><tr><th>promise</th><th>what it says</th><th>status</th><th>scenarios</th></tr>

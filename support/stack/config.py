@@ -8,7 +8,8 @@ ENV_PREFIX = "CHAT_ACCEPTANCE_"
 TRUE_WORDS = {"1", "true", "yes", "on"}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 EMBEDDED_SHORT_LIVED_CLIENT = "expiry-probe"  # registered by the embedded stack: tokens that expire in seconds
-# Lifetimes the embedded stack shortens from the README's minutes, so the journeys that wait them out take seconds.
+# Lifetimes the embedded stack shortens from the contract's minutes (docs/contract.md), so the journeys that wait
+# them out take seconds.
 EMBEDDED_SHORT_LIVED_SESSION_SECONDS = 10
 EMBEDDED_LOGIN_CODE_SECONDS = 5
 EMBEDDED_TICKET_SECONDS = 5

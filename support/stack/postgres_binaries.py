@@ -35,7 +35,7 @@ def postgres_bin() -> Path:
     raise PostgresNotFound(
         f"The embedded stack needs PostgreSQL's programs from the '{DISTRIBUTION}' package, and none were "
         "found in its installed files. Run `make install` again, or point the suite at a PostgreSQL of your "
-        "own with -D database_url=postgresql://… (README: Decisions and known limits, 'The embedded PostgreSQL')."
+        "own with -D database_url=postgresql://… (docs/decisions.md, 'The embedded PostgreSQL')."
     )
 
 
