@@ -5,7 +5,7 @@ from behave import given, then, when
 from behave.runner import Context
 
 from support.checks import tokens as check
-from support.clients.chat_connection import Closed
+from support.clients.run_record import Closed
 from support.forged_credentials import with_alg_none
 from support.stack.service_errors import NotConfigured
 from support.waiting import wait_until

@@ -10,8 +10,9 @@ from typing import TypeVar
 from support.actors import Actor, Cast
 from support.checks import event_stream as stream
 from support.clients.chat_connection import ChatConnection
-from support.clients.chat_runs import RunRecord, collect_run
+from support.clients.chat_runs import collect_run
 from support.clients.http_client import PlatformApi, expect_status
+from support.clients.run_record import RunRecord
 from support.report.evidence import ScenarioEvidence
 
 T = TypeVar("T")
@@ -157,11 +158,7 @@ class Crowd:
         for chat in self.chats:
             assert chat.run is not None, f"{chat.owner.name} asked nothing"
             try:
-                stream.expect_bracketed(chat.run)
-                stream.expect_contiguous_seq(chat.run)
-                stream.expect_ids_on_every_event(chat.run, chat.thread_id)
-                stream.expect_tool_calls_paired(chat.run)
-                stream.expect_answer_mentions(chat.run, [figure])
+                stream.expect_complete_run(chat.run, chat.thread_id, [figure])
             except AssertionError as problem:
                 problems.append(f"{chat.owner.name}: {problem}")
         return problems

@@ -4,7 +4,7 @@ import pytest
 
 from support.checks import event_stream as stream
 from support.checks.event_stream import states
-from support.clients.chat_runs import RunRecord
+from support.clients.run_record import RunRecord
 
 THREAD = "thread-1"
 

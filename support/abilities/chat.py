@@ -7,9 +7,9 @@ from typing import Any
 from support.abilities.persona import Persona
 from support.abilities.run_log import RunLog
 from support.abilities.session import Session
-from support.clients.chat_connection import ChatConnection, Closed, HandshakeRefused
-from support.clients.chat_runs import RunRecord
+from support.clients.chat_connection import ChatConnection, HandshakeRefused
 from support.clients.http_client import ApiResponse, expect_status
+from support.clients.run_record import Closed, RunRecord
 from support.clients.servers import chat_url
 from support.clients.silent_chat import SilentChat
 

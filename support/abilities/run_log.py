@@ -1,7 +1,7 @@
 """The runs she has received, and the question whose run she awaits: what her chat writes and her runs read."""
 
 from support.abilities.persona import Persona
-from support.clients.chat_runs import RunRecord
+from support.clients.run_record import RunRecord
 
 
 class RunLog:

@@ -6,7 +6,8 @@ from support.abilities.chat import Chat
 from support.abilities.persona import Persona
 from support.abilities.run_log import RunLog
 from support.checks.event_stream import NEXT_QUESTION, last_seq
-from support.clients.chat_runs import RunRecord, collect_run, collect_runs, collect_until, listen
+from support.clients.chat_runs import collect_run, collect_runs, collect_until, listen
+from support.clients.run_record import RunRecord
 
 LATE_RUN_WATCH_SECONDS = 1.5
 

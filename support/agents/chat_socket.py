@@ -5,8 +5,9 @@ import time
 from typing import Any
 
 from support.agents.run import AgentRun, Refusal, RunEvent
-from support.clients.chat_connection import ChatConnection, Closed, HandshakeRefused
+from support.clients.chat_connection import ChatConnection, HandshakeRefused
 from support.clients.http_client import PlatformApi
+from support.clients.run_record import Closed
 from support.clients.servers import chat_url
 
 NAME = "chat-socket"

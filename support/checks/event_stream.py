@@ -5,7 +5,7 @@ from collections import Counter
 from itertools import pairwise
 from typing import Any
 
-from support.clients.chat_runs import REFUSAL_TYPE, TERMINAL_TYPES, RunRecord
+from support.clients.run_record import REFUSAL_TYPE, TERMINAL_TYPES, RunRecord
 
 
 def fail(expectation: str, record: RunRecord) -> AssertionError:
@@ -213,6 +213,17 @@ def expect_answer_mentions(record: RunRecord, figures: list[str]) -> None:
     missing = [figure for figure in figures if not states(answer, figure)]
     if missing:
         raise fail(f"Expected the answer to state {', '.join(figures)}; it does not say {', '.join(missing)}.", record)
+
+
+def expect_complete_run(record: RunRecord, thread_id: str, figures: list[str]) -> None:
+    """A whole run as the contract has it: started once and ended last, seq without gaps, every event naming its
+    run and thread, every tool call answered, and an answer that states `figures`. The crowd, the bench and Locust's
+    users all judge a run by this."""
+    expect_bracketed(record)
+    expect_contiguous_seq(record)
+    expect_ids_on_every_event(record, thread_id)
+    expect_tool_calls_paired(record)
+    expect_answer_mentions(record, figures)
 
 
 def expect_refused(record: RunRecord, code: str) -> None:

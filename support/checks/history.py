@@ -3,7 +3,7 @@
 from typing import Any
 
 from support.checks.event_stream import expect_terminal
-from support.clients.chat_runs import RunRecord
+from support.clients.run_record import RunRecord
 
 
 def _expected_exchange(run: RunRecord) -> list[tuple[str, str]]:

@@ -4,8 +4,8 @@ import re
 from collections import Counter
 from typing import Any
 
-from support.clients.chat_runs import REFUSAL_TYPE, RunRecord
 from support.clients.http_client import ApiResponse
+from support.clients.run_record import REFUSAL_TYPE, RunRecord
 
 POLICY = re.compile(r'^"(?P<name>[^"]+)";q=(?P<quota>\d+);w=(?P<window>\d+)$')
 LIMIT = re.compile(r'^"(?P<name>[^"]+)";r=(?P<remaining>\d+);t=(?P<reset>\d+)$')

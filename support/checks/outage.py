@@ -6,9 +6,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from support.checks.event_stream import fail
-from support.clients.chat_connection import Closed
-from support.clients.chat_runs import REFUSAL_TYPE, RunRecord
 from support.clients.http_client import ApiResponse
+from support.clients.run_record import REFUSAL_TYPE, Closed, RunRecord
 from support.stack.service_errors import ServiceUnavailable
 
 TRY_AGAIN_LATER = 1013  # RFC 6455 (IANA registry): the server cannot serve now; try again later

@@ -13,6 +13,7 @@ from websockets.frames import Frame as WireFrame
 from websockets.frames import Opcode
 from websockets.protocol import Event
 
+from support.clients.run_record import Closed
 from support.report.evidence import ScenarioEvidence
 from support.stack.service_errors import ServiceUnavailable, describe
 
@@ -22,14 +23,6 @@ class HandshakeRefused(Exception):
         super().__init__(f"handshake refused with HTTP {status}: {body[:300]}")
         self.status = status
         self.body = body
-
-
-@dataclass(frozen=True)
-class Closed:
-    """The socket closed; stands in the queue after the last frame."""
-
-    code: int | None
-    reason: str
 
 
 Frame = dict[str, Any] | Closed

@@ -1,46 +1,10 @@
-"""A run as the chat socket delivered it (RunRecord: its events, their arrival times, how the socket closed), and
-listening for runs on a chat connection, each wait with its deadline."""
+"""Listening for runs on a chat connection, each wait with its deadline; what arrives fills a RunRecord."""
 
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
-from support.clients.chat_connection import ChatConnection, Closed
-from support.report.evidence import format_timeline
+from support.clients.chat_connection import ChatConnection
+from support.clients.run_record import REFUSAL_TYPE, SETTLE_SECONDS, TERMINAL_TYPES, Closed, RunRecord
 from support.stack.service_errors import ServiceUnavailable
-
-TERMINAL_TYPES = ("agent_completed", "agent_error")
-REFUSAL_TYPE = "error"  # the platform refuses a message with an error frame; no run follows it
-SETTLE_SECONDS = 0.3  # how long to keep listening after a terminal event or a refusal, to catch a stray event
-
-
-@dataclass
-class RunRecord:
-    question: str
-    events: list[dict[str, Any]] = field(default_factory=list)
-    closed: Closed | None = None
-    asked_at: float = field(default_factory=time.monotonic)
-    arrivals: list[float] = field(default_factory=list)
-    waited: float = 0.0
-
-    @property
-    def terminal_index(self) -> int | None:
-        return next((i for i, event in enumerate(self.events) if event.get("type") in TERMINAL_TYPES), None)
-
-    @property
-    def types(self) -> list[str]:
-        return [str(event.get("type")) for event in self.events]
-
-    def seconds_to(self, index: int) -> float:
-        """Seconds from the question to the arrival of event `index`."""
-        return self.arrivals[index] - self.asked_at if index < len(self.arrivals) else self.waited
-
-    def received(self) -> str:
-        ending = (
-            f"\nthen the socket closed (code={self.closed.code}, reason={self.closed.reason!r})" if self.closed else ""
-        )
-        offsets = [at - self.asked_at for at in self.arrivals]
-        return f"received for {self.question!r}:\n{format_timeline(self.events, offsets=offsets)}{ending}"
 
 
 async def collect_run(connection: ChatConnection, question: str, timeout: float, asked_at: float) -> RunRecord:

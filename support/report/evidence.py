@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import allure
 
 from support.report.redaction import Redactor
+from support.report.timeline import format_timeline
 
 T = TypeVar("T")
 
@@ -141,21 +142,3 @@ class ScenarioEvidence:
             allure.attach(format_timeline(events, self.redactor), title, allure.attachment_type.TEXT)
         for title, rows in self.queries:
             allure.attach(self.rows_json(rows), title, allure.attachment_type.JSON)
-
-
-def format_timeline(
-    events: list[dict[str, Any]], redactor: Redactor | None = None, offsets: list[float] | None = None
-) -> str:
-    """One line per event: when it came (seconds after the question), seq, type, and the fields that identify it."""
-    if not events:
-        return "(no events)"
-    lines = []
-    for index, event in enumerate(events):
-        details = {key: value for key, value in event.items() if key not in ("type", "seq", "run_id", "thread_id")}
-        text = json.dumps(details, ensure_ascii=False) if details else ""
-        if redactor is not None:
-            text = redactor.text(text)
-        run = str(event.get("run_id", "-"))[:8]
-        at = f"+{offsets[index]:6.3f}s  " if offsets and index < len(offsets) else ""
-        lines.append(f"{at}seq={event.get('seq', '?')!s:>3}  run={run}  {event.get('type', '?'):<15} {text}")
-    return "\n".join(lines)
