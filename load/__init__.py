@@ -1,0 +1,1 @@
+"""Load past one machine, on Locust: `make load` here, the same locustfile on many machines (docs/load.md)."""
