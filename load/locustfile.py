@@ -24,13 +24,18 @@ QUESTION, FIGURE = "What is 6 * 7?", "42"  # the crowd journey's question, and t
 EMAIL_DOMAIN = "chat-acceptance.test"  # the suite's own (support/clients/database_probe.py), so clean-up finds them
 
 
+def new_credentials() -> tuple[str, str]:
+    """An email in the suite's own domain, and a strong password."""
+    return f"load-{uuid.uuid4().hex[:12]}@{EMAIL_DOMAIN}", secrets.token_urlsafe(18)
+
+
 class Customer(HttpUser):
     """A customer of her own: an account, a session and a chat, erased when she stops."""
 
     abstract = True
 
     def on_start(self) -> None:
-        self.email, self.password = f"load-{uuid.uuid4().hex[:12]}@{EMAIL_DOMAIN}", secrets.token_urlsafe(18)
+        self.email, self.password = new_credentials()
         self.token = self.sign_up_and_log_in(self.email, self.password)
         self.thread_id = self.open_thread(self.token)
         assert self.host, "no --host: the platform's base URL"
@@ -40,7 +45,7 @@ class Customer(HttpUser):
         if hasattr(self, "chat"):
             self.chat.close()
         if hasattr(self, "token"):
-            self.erase(self.token, self.password)
+            self.erase(self.email, self.password)
 
     @property
     def options(self) -> Any:
@@ -70,7 +75,9 @@ class Customer(HttpUser):
     def ticket(self, token: str) -> str:
         return str(self.expect("POST", "/ws-tickets", 201, "chat ticket", token)["ticket"])
 
-    def erase(self, token: str, password: str) -> None:
+    def erase(self, email: str, password: str) -> None:
+        """Erase the account, with a fresh login: a long run outlives an access token."""
+        token = self.expect("POST", "/auth/login", 200, "log in", email=email, password=password)["access_token"]
         self.expect("DELETE", "/me", 204, "erase the account", token, password=password)
 
     def report(self, kind: str, name: str, run: RunRecord, failure: str | None) -> None:
@@ -119,9 +126,8 @@ class RefusedInputCustomer(Customer):
 
     def on_start(self) -> None:
         super().on_start()
-        self.neighbour_password = secrets.token_urlsafe(18)
-        neighbour = f"load-{uuid.uuid4().hex[:12]}@{EMAIL_DOMAIN}"
-        self.neighbour_token = self.sign_up_and_log_in(neighbour, self.neighbour_password)
+        self.neighbour, self.neighbour_password = new_credentials()
+        self.neighbour_token = self.sign_up_and_log_in(self.neighbour, self.neighbour_password)
         self.neighbours_thread = self.open_thread(self.neighbour_token)
         policy = self.expect("GET", "/chat/policy", 200, "chat policy")
         self.too_big = int(policy["max_message_bytes"]) + 1
@@ -129,7 +135,7 @@ class RefusedInputCustomer(Customer):
     def on_stop(self) -> None:
         super().on_stop()
         if hasattr(self, "neighbour_token"):
-            self.erase(self.neighbour_token, self.neighbour_password)
+            self.erase(self.neighbour, self.neighbour_password)
 
     @task
     def a_message_too_big(self) -> None:
