@@ -11,6 +11,7 @@ from typing import Any
 import httpx2
 import jwt
 import pytest
+import yaml
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -22,6 +23,7 @@ from reference_platform.identity.tickets import TicketStore
 from reference_platform.problems import Problem
 from reference_platform.settings import OidcProviderSettings
 from support.stack.embedded_stack import EmbeddedStack
+from tests.behave_runs import ROOT
 
 
 def new_account(client: httpx2.Client) -> dict[str, str]:
@@ -114,6 +116,12 @@ def test_the_frameworks_own_errors_are_problems(
 def test_the_platform_reports_its_version(client: httpx2.Client) -> None:
     version = client.get("/version").json()
     assert version["name"] == "chat-acceptance reference platform" and version["version"] and version["commit"]
+
+
+def test_the_platform_serves_its_openapi_document(client: httpx2.Client) -> None:
+    served = client.get("/openapi.json")
+    assert served.status_code == 200 and served.headers["content-type"].startswith("application/json")
+    assert served.json() == yaml.safe_load((ROOT / "docs" / "contract" / "openapi.yaml").read_text())
 
 
 def test_the_request_id_is_on_the_servers_log_lines_for_http_and_for_a_run(
