@@ -4,7 +4,6 @@ RunRecord, which the suite's pure checks judge."""
 
 import json
 import time
-from typing import Any
 from urllib.parse import urlencode
 
 from websockets.exceptions import ConnectionClosed
@@ -23,10 +22,14 @@ class SyncChat:
     def __init__(self, url: str, timeout: float) -> None:
         self.connection: ClientConnection = connect(url, open_timeout=timeout, max_size=None)
 
-    def send(self, frame: dict[str, Any] | str) -> float:
-        """Send the frame; the monotonic time it went."""
-        self.connection.send(frame if isinstance(frame, str) else json.dumps(frame))
+    def send_text(self, text: str) -> float:
+        """Send a frame as it is; the monotonic time it went."""
+        self.connection.send(text)
         return time.monotonic()
+
+    def ask(self, thread_id: str, question: str) -> float:
+        """Ask a question in a chat (hers or not); the monotonic time it went."""
+        return self.send_text(json.dumps({"type": "user_message", "thread_id": thread_id, "content": question}))
 
     def collect(self, question: str, asked_at: float, timeout: float) -> RunRecord:
         """Frames until a terminal event or a refusal (and a moment more, for a stray event), a close, or `timeout`:
@@ -52,3 +55,7 @@ class SyncChat:
 
     def close(self) -> None:
         self.connection.close()
+
+
+def started_a_run(run: RunRecord) -> bool:
+    return "agent_started" in run.types

@@ -15,7 +15,7 @@ from locust import HttpUser, between, task
 from locust.exception import StopUser
 
 from load import thresholds
-from load.chat import SyncChat, chat_url
+from load.chat import SyncChat, chat_url, started_a_run
 from load.thresholds import ACCEPTED, ASK, REFUSAL, RUN
 from support.checks import event_stream as stream
 from support.clients.run_record import RunRecord
@@ -97,16 +97,13 @@ class ChatCustomer(Customer):
 
     @task
     def ask_the_agent(self) -> None:
-        run = self.chat.collect(QUESTION, self.chat.send(self.question()), self.options.run_timeout)
+        run = self.chat.collect(QUESTION, self.chat.ask(self.thread_id, QUESTION), self.options.run_timeout)
         if run.events:
             self.environment.events.request.fire(
                 request_type=RUN, name="first event", response_time=run.seconds_to(0) * 1000, response_length=1,
                 exception=None, context={},
             )  # fmt: skip
         self.report(RUN, ASK, run, broken_rule(run, self.thread_id))
-
-    def question(self) -> dict[str, str]:
-        return {"type": "user_message", "thread_id": self.thread_id, "content": QUESTION}
 
 
 def broken_rule(run: RunRecord, thread_id: str) -> str | None:
@@ -139,31 +136,31 @@ class RefusedInputCustomer(Customer):
 
     @task
     def a_message_too_big(self) -> None:
-        frame = {"type": "user_message", "thread_id": self.thread_id, "content": "x" * self.too_big}
-        self.expect_refused("a message too big", frame, "message_too_large")
+        sent = self.chat.ask(self.thread_id, "x" * self.too_big)
+        self.expect_refused("a message too big", sent, "message_too_large")
 
     @task
     def a_frame_that_is_not_json(self) -> None:
-        self.expect_refused("a frame that is not JSON", "{this is not json", "invalid_message")
+        self.expect_refused("a frame that is not JSON", self.chat.send_text("{this is not json"), "invalid_message")
 
     @task
     def a_question_into_another_customers_chat(self) -> None:
-        frame = {"type": "user_message", "thread_id": self.neighbours_thread, "content": QUESTION}
-        self.expect_refused("a question into another customer's chat", frame, "thread_not_found")
+        sent = self.chat.ask(self.neighbours_thread, QUESTION)
+        self.expect_refused("a question into another customer's chat", sent, "thread_not_found")
 
     @task
     def reading_another_customers_chat(self) -> None:
         path = f"/threads/{self.neighbours_thread}/messages"
         self.expect("GET", path, 404, "reading another customer's chat", self.token)
 
-    def expect_refused(self, what: str, frame: dict[str, Any] | str, code: str) -> None:
-        run = self.chat.collect(what, self.chat.send(frame), self.options.run_timeout)
+    def expect_refused(self, what: str, sent_at: float, code: str) -> None:
+        run = self.chat.collect(what, sent_at, self.options.run_timeout)
         try:
             stream.expect_refused(run, code)
             failure = None
         except AssertionError as wrong:
             failure = str(wrong).splitlines()[0]
-            if "agent_started" in run.types:
+            if started_a_run(run):
                 failure = f"{ACCEPTED}: {what} started a run. {failure}"
         self.report(REFUSAL, what, run, failure)
 

@@ -21,7 +21,7 @@ def step_delete_the_list(context: Context, person: str) -> None:
 
 @then('{person:Person} is told in a problem "{problem}" that {what}')
 def step_problem(context: Context, person: str, problem: str, what: str) -> None:
-    check.expect_problem_document(context.cast.actor(person).last_response, check.STATUS_OF[problem], problem)
+    check.expect_told(context.cast.actor(person).last_response, problem, what)
 
 
 @then("the answer lists the methods the address does take, {first} and {second}")

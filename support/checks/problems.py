@@ -3,8 +3,12 @@
 from support.clients.http_client import ApiResponse
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-# The status each problem type the journeys name is answered with (the contract's problem table).
-STATUS_OF = {"not-found": 404, "method-not-allowed": 405}
+# Each problem type the journeys name: the status it is answered with (the contract's problem table), and what it
+# tells the customer, in the journeys' words.
+PROBLEMS = {
+    "not-found": (404, "nothing is there"),
+    "method-not-allowed": (405, "the address does not take that method"),
+}
 
 
 def expect_problem_document(response: ApiResponse | None, status: int, problem: str) -> None:
@@ -22,6 +26,13 @@ def expect_problem_document(response: ApiResponse | None, status: int, problem: 
         f"Expected an RFC 9457 problem ({PROBLEM_MEDIA_TYPE}) with status {status}, type '{problem}' and a title; "
         f"got {response.describe()} as {media_type!r}"
     )
+
+
+def expect_told(response: ApiResponse | None, problem: str, meaning: str) -> None:
+    """The answer is the problem `problem`, with its status, and the sentence says what that problem means."""
+    status, means = PROBLEMS[problem]
+    assert meaning == means, f"the sentence says {meaning!r}; a {problem!r} problem tells the customer {means!r}"
+    expect_problem_document(response, status, problem)
 
 
 def expect_allows(response: ApiResponse | None, methods: list[str]) -> None:
