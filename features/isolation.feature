@@ -3,7 +3,9 @@ Feature: One customer cannot reach another's chats
   Every customer's chats are theirs alone. Another customer who knows or
   guesses the id of a chat cannot read it, find it in a list, or delete it:
   the platform answers as if the chat did not exist, so not even the answer
-  tells that it exists (OWASP API1, broken object level authorization).
+  tells that it exists (OWASP API1, broken object level authorization). A
+  chat she opens is filed under her own account, whatever owner her request
+  names (OWASP API3).
   Posting into another customer's chat over the chat connection is refused
   the same way (see the agent's event stream), and so are her exports (see
   data export).
@@ -23,6 +25,13 @@ Feature: One customer cannot reach another's chats
     And Mallory is in a chat with the agent
     When Mallory lists her chats
     Then she sees her own chat and none of Alice's
+
+  @blocker @allure.label.story:Opening
+  Scenario: A chat a customer opens is hers, whatever owner her request names
+    Given Alice has signed up and logged in
+    And Mallory has signed up and logged in
+    When Mallory opens a chat naming Alice's account as its owner
+    Then the chat is among Mallory's chats and not among Alice's
 
   @blocker @allure.label.story:Deleting
   Scenario: Another customer cannot delete a chat by its id

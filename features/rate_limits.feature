@@ -3,7 +3,8 @@ Feature: Each customer's use is limited by her plan, and a refusal says when to 
   Each customer has limits by plan, per kind of request: chat messages, other
   writes, exports. A customer over a limit is told so plainly, with when to
   try again, and nothing they sent is silently dropped. One customer's
-  limits never slow another. An upgrade applies at once.
+  limits never slow another. A plan change applies at once, either way, and
+  only the company can make one.
 
   Every answer says how much of its limit is left, in the IETF's standard rate
   limit fields.
@@ -98,3 +99,33 @@ Feature: Each customer's use is limited by her plan, and a refusal says when to 
     Given Mallory has signed up and logged in
     When Mallory tries to upgrade herself to the pro plan through the admin API
     Then the admin API refuses her as forbidden, and her write limit is unchanged
+
+  @blocker @allure.label.story:Plans
+  Scenario Outline: No customer opens the admin API <how>
+    Given Mallory has signed up and logged in
+    When Mallory tries to upgrade herself to the pro plan through the admin API <how>
+    Then the admin API refuses her as unauthorized, and her write limit is unchanged
+
+    Examples:
+      | how                                              |
+      | with an empty admin token                        |
+      | saying she comes from the operator's own network |
+
+  @blocker @allure.label.story:Plans
+  Scenario: A customer cannot choose her plan when she signs up
+    Given Alice has signed up and logged in
+    When Mallory signs up asking for the pro plan, and logs in
+    Then her write limit is the one every new customer has, as Alice has it
+
+  @critical @allure.label.story:Plans
+  Scenario Outline: A move from the <from> plan to the <to> plan applies to the <limit> limit at once
+    Given Alice has signed up and logged in
+    And the company has moved Alice to the <from> plan
+    When the company moves Alice to the <to> plan
+    Then her next <request> counts against the <to> plan's <limit> limit, as the admin API gives it
+
+    Examples:
+      | from | to   | request               | limit   |
+      | free | pro  | request for an export | exports |
+      | pro  | free | new chat              | writes  |
+      | pro  | free | request for an export | exports |

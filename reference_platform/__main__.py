@@ -12,7 +12,7 @@ from typing import Any
 import uvicorn
 from asgi_correlation_id import CorrelationIdFilter
 
-from reference_platform.app import Blueprint, assemble, create_app
+from reference_platform.app import ENDPOINTS, Blueprint, assemble, create_app
 from reference_platform.chat.socket import MAX_FRAME_BYTES
 from reference_platform.database import migrate
 from reference_platform.identity.passwords import HASHING_PROFILES, PRODUCTION_HASHING
@@ -182,11 +182,12 @@ def serve(args: argparse.Namespace) -> None:
             diagnostic_tools=args.diagnostic_tools,
         ),
     )
-    blueprint, fault_options = Blueprint(), {}
+    blueprint, fault_options, endpoints = Blueprint(), {}, ENDPOINTS
     if args.fault:
-        from reference_platform.faults import server_options, with_faults
+        from reference_platform.faults import endpoints_with_faults, server_options, with_faults
 
         blueprint, fault_options = with_faults(blueprint, args.fault), server_options(args.fault)
+        endpoints = endpoints_with_faults(args.fault)
     options: dict[str, Any] = {
         "ws_max_size": MAX_FRAME_BYTES,
         "ws_ping_interval": settings.chat.ping_interval_seconds,
@@ -194,7 +195,7 @@ def serve(args: argparse.Namespace) -> None:
         "timeout_graceful_shutdown": settings.chat.shutdown_grace_seconds,  # then runs end with run_interrupted
     }
     config = uvicorn.Config(
-        create_app(assemble(settings, blueprint)),
+        create_app(assemble(settings, blueprint), endpoints),
         host=args.host,
         port=args.port,
         log_level="info",

@@ -16,6 +16,7 @@ from reference_platform.chat.routes import ChatEndpoints
 from reference_platform.chat.runs import RunJournal
 from reference_platform.data.routes import DataEndpoints
 from reference_platform.database import CLIENT_ERRORS, DATABASE_OUTAGES, Database
+from reference_platform.endpoints import Endpoints
 from reference_platform.health_routes import HealthEndpoints
 from reference_platform.identity.routes import IdentityEndpoints
 from reference_platform.limits.routes import LimitsEndpoints
@@ -30,13 +31,19 @@ from reference_platform.problems import (
 __all__ = ["Blueprint", "Parts", "assemble", "create_app"]
 
 log = logging.getLogger(__name__)
-ENDPOINTS = (IdentityEndpoints, DataEndpoints, LimitsEndpoints, ChatEndpoints, HealthEndpoints)
+ENDPOINTS: tuple[type[Endpoints], ...] = (
+    IdentityEndpoints,
+    DataEndpoints,
+    LimitsEndpoints,
+    ChatEndpoints,
+    HealthEndpoints,
+)
 
 
-def create_app(parts: Parts) -> ASGIApp:
+def create_app(parts: Parts, endpoints: tuple[type[Endpoints], ...] = ENDPOINTS) -> ASGIApp:
     """The platform as an ASGI app. Every request and socket gets an X-Request-Id that its log lines carry,
     the outermost layer, so that even an unhandled error's answer names it."""
-    return parts.request_ids(application(parts))
+    return parts.request_ids(application(parts, endpoints))
 
 
 HOUSEKEEPING_SECONDS = 30.0
@@ -59,7 +66,7 @@ async def keep_house(database: Database, journal: RunJournal, stop: asyncio.Even
             log.warning("housekeeping failed: %r", error)
 
 
-def application(parts: Parts) -> Starlette:
+def application(parts: Parts, endpoints: tuple[type[Endpoints], ...] = ENDPOINTS) -> Starlette:
     async def unexpected_error(request: Request, exc: Exception) -> Response:
         if await parts.database.lost(exc):
             return await outage_handler(request, exc)
@@ -86,7 +93,7 @@ def application(parts: Parts) -> Starlette:
             await parts.database.close()
 
     return Starlette(
-        routes=[route for endpoints in ENDPOINTS for route in endpoints(parts).routes()],
+        routes=[route for part_endpoints in endpoints for route in part_endpoints(parts).routes()],
         exception_handlers={
             Problem: problem_handler,
             HTTPException: parts.framework_errors,

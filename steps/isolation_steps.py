@@ -63,3 +63,22 @@ def step_delete_own_thread(context: Context, person: str) -> None:
 def step_thread_gone(context: Context, person: str) -> None:
     actor = context.cast.actor(person)
     check.expect_deleted(actor.last_response, context.run(actor.records.chat_traces(context.database)))
+
+
+@when("{person:Person} opens a chat naming {owner:Person}'s account as its owner")
+def step_open_chat_for_another(context: Context, person: str, owner: str) -> None:
+    actor, victim = context.cast.actor(person), context.cast.actor(owner)
+    asking = {"user_id": str(victim.user_id), "owner_id": str(victim.user_id)}
+    actor.last_response = context.run(context.cast.api.create_thread(actor.session.token, "Not hers", asking))
+
+
+@then("the chat is among {person:Person}'s chats and not among {owner:Person}'s")
+def step_chat_is_hers(context: Context, person: str, owner: str) -> None:
+    actor, victim = context.cast.actor(person), context.cast.actor(owner)
+    opened = actor.last_response
+    assert opened is not None and opened.status == 201, f"Expected the chat to be opened; got {opened}"
+    check.expect_filed_under(
+        str(opened.body.get("id")),
+        hers=context.run(context.cast.api.list_threads(actor.session.token)),
+        others=context.run(context.cast.api.list_threads(victim.session.token)),
+    )

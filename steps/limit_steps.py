@@ -184,8 +184,21 @@ def step_still_refused(context: Context, person: str) -> None:
 @when("{person:Person} tries to upgrade herself to the {plan} plan through the admin API")
 def step_self_upgrade(context: Context, person: str, plan: str) -> None:
     actor = context.cast.actor(person)
-    context.run(actor.limits.open_thread())  # her write limit before she tries
-    actor.last_response = context.run(context.cast.api.set_plan(actor.session.token, str(actor.user_id), plan))
+    context.run(actor.limits.try_admin_upgrade(plan, actor.session.token))
+
+
+# Ways into the admin API without its token: the bearer token she sends, the address she says she comes from.
+ADMIN_ATTEMPTS = {
+    "with an empty admin token": ("", None),
+    "saying she comes from the operator's own network": (None, "10.0.0.7"),
+}
+
+
+@when("{person:Person} tries to upgrade herself to the {plan} plan through the admin API {how}")
+def step_self_upgrade_somehow(context: Context, person: str, plan: str, how: str) -> None:
+    assert how in ADMIN_ATTEMPTS, f"No such way into the admin API: {how!r}; known: {sorted(ADMIN_ATTEMPTS)}"
+    token, forwarded_from = ADMIN_ATTEMPTS[how]
+    context.run(context.cast.actor(person).limits.try_admin_upgrade(plan, token, forwarded_from))
 
 
 @when("{person:Person} tries to upgrade a customer to the {plan} plan through the admin API without a token")
@@ -204,16 +217,60 @@ def step_admin_unauthorized(context: Context, person: str) -> None:
 
 @then("the admin API refuses {person:Person} as forbidden, and {pronoun:Person} write limit is unchanged")
 def step_admin_forbidden(context: Context, person: str, pronoun: str) -> None:
+    expect_admin_refused(context, person, 403, "a customer's token")
+
+
+@then("the admin API refuses {person:Person} as unauthorized, and {pronoun:Person} write limit is unchanged")
+def step_admin_unauthorized_unchanged(context: Context, person: str, pronoun: str) -> None:
+    expect_admin_refused(context, person, 401, "a request without the admin token")
+
+
+def expect_admin_refused(context: Context, person: str, status: int, what: str) -> None:
     actor = context.cast.actor(person)
     response = actor.last_response
-    assert response is not None and response.status == 403, (
-        f"Expected the admin API to refuse a customer's token with 403; got {response}"
+    assert response is not None and response.status == status, (
+        f"Expected the admin API to refuse {what} with {status}; got {response}"
     )
     before, after = actor.limits.writes[0], context.run(actor.limits.open_thread())
     assert check.quota(after) == check.quota(before), (
         f"Expected the refused upgrade to change nothing; her write limit was {before.headers['ratelimit-policy']!r}"
         f" and is now {after.headers.get('ratelimit-policy')!r}"
     )
+
+
+@when("{person:Person} signs up asking for the {plan} plan, and logs in")
+def step_sign_up_asking_for_plan(context: Context, person: str, plan: str) -> None:
+    context.run(context.cast.actor(person).account.sign_up_and_log_in(asking={"plan": plan}))
+
+
+@then("{person:Person} write limit is the one every new customer has, as {other:Person} has it")
+def step_write_limit_as_anyone(context: Context, person: str, other: str) -> None:
+    actor, anyone = context.cast.actor(person), context.cast.actor(other)
+    hers, usual = context.run(actor.limits.open_thread()), context.run(anyone.limits.open_thread())
+    assert check.quota(hers) == check.quota(usual), (
+        f"Expected {actor.name}'s write limit to be a new customer's, {usual.headers.get('ratelimit-policy')!r}, "
+        f"whatever plan she asked for; it is {hers.headers.get('ratelimit-policy')!r}"
+    )
+
+
+@given("the company has moved {person:Person} to the {plan} plan")
+@when("the company moves {person:Person} to the {plan} plan")
+def step_move_plan(context: Context, person: str, plan: str) -> None:
+    step_change_plan(context, person, plan)
+
+
+# What counts against each limit, as the journeys name it.
+COUNTED = {"new chat": "open_thread", "request for an export": "ask_for_export"}
+
+
+@then("{person:Person} next {request} counts against the {plan} plan's {kind} limit, as the admin API gives it")
+def step_counted_under_plan(context: Context, person: str, request: str, plan: str, kind: str) -> None:
+    assert request in COUNTED, f"No such request: {request!r}; known: {sorted(COUNTED)}"
+    limits = context.cast.actor(person).limits
+    response = context.run(getattr(limits, COUNTED[request])())
+    assert response.status in (201, 202), f"Expected her {request} to be accepted; got {response.describe()}"
+    assert limits.plan_answer is not None and limits.plan_answer.body["plan"] == plan, "the plan was not changed"
+    check.expect_plan_limit(response, limits.plan_answer, kind)
 
 
 @when("{person:Person}, from one address, tries to log in to accounts nobody has until the platform refuses")

@@ -68,6 +68,8 @@ INVALID_ID_TOKEN = "Expected the sign-in to be refused with problem 'invalid-id-
 SESSION_LIFETIMES = "A session in use outlives its refresh token's idle lifetime, but not its absolute lifetime"
 TRACED = "Every answer names its request, by the app's own id when it sent one, and the platform logs that id"
 ONE_ADDRESS = "Logins from one address are limited, whichever accounts they try, and other addresses are not held back"
+ADMIN_UNAUTHORIZED = "Expected the admin API to refuse a request without the admin token with 401"
+PLAN_MOVE = "A move from the {} plan to the {} plan applies to the {} limit at once"
 SIBLING_TOKEN = "A token made by another API of the same issuer, {}, opens neither the API nor the chat"
 EVERY_DOOR = "Expected the token to be refused with 401 at GET /me"
 STORE_BROKEN = "An export that cannot be written is reported as failed, and the next one works once storage is back"
@@ -554,6 +556,26 @@ CATALOGUE: dict[str, tuple[Expectation, ...]] = {
     ),
     "upgrade_not_at_once": expect(
         "An upgrade raises the limit at once, without a new login", "Expected the upgrade to apply at once"
+    ),
+    "admin_token_prefix_accepted": expect(
+        "No customer opens the admin API with an empty admin token", ADMIN_UNAUTHORIZED
+    ),
+    "admin_trusts_forwarded_address": expect(
+        "No customer opens the admin API saying she comes from the operator's own network", ADMIN_UNAUTHORIZED
+    ),
+    "signup_takes_plan": expect(
+        "A customer cannot choose her plan when she signs up", "Expected Mallory's write limit to be a new customer's"
+    ),
+    "thread_owner_from_request": expect(
+        "A chat a customer opens is hers, whatever owner her request names",
+        "Expected the chat she opened to be filed under her own account",
+    ),
+    "exports_limit_ignores_plan": expect(
+        PLAN_MOVE.format("free", "pro", "exports"), "Expected the pro plan's exports limit"
+    ),
+    "downgrade_not_applied": (
+        Expectation(PLAN_MOVE.format("pro", "free", "writes"), "Expected the free plan's writes limit"),
+        Expectation(PLAN_MOVE.format("pro", "free", "exports"), "Expected the free plan's exports limit"),
     ),
     "admin_accepts_customers": expect(
         "A customer's token is refused at the admin API", "Expected the admin API to refuse a customer's token"

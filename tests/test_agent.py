@@ -2,9 +2,10 @@ import asyncio
 
 import pytest
 
+from reference_platform.app import ENDPOINTS
 from reference_platform.chat.agent import Planner, PlannerAgent, ToolCall
 from reference_platform.chat.tools import Calculator, CostEstimator, ToolError, ToolTimedOut, Wait
-from reference_platform.faults import FAULTS, server_options, with_faults
+from reference_platform.faults import FAULTS, endpoints_with_faults, server_options, with_faults
 from reference_platform.parts import Blueprint
 
 TOOLS = frozenset({"calculator", "cost_estimator"})
@@ -64,6 +65,8 @@ def test_every_fault_changes_what_it_names_and_unknown_faults_are_refused() -> N
         changed = [field for field, value in vars(with_faults(Blueprint(), [name])).items()
                    if value is not getattr(Blueprint(), field)]  # fmt: skip
         assert changed == sorted(fault.parts, key=list(vars(Blueprint())).index), (name, changed)
-        assert changed or server_options([name]), f"{name} changes nothing"
+        swapped = set(endpoints_with_faults([name])) - set(ENDPOINTS)
+        assert len(swapped) == len(fault.endpoints), f"{name} replaces endpoints the platform does not mount"
+        assert changed or server_options([name]) or swapped, f"{name} changes nothing"
     with pytest.raises(SystemExit, match="unknown fault"):
         with_faults(Blueprint(), ["no_such_fault"])

@@ -7,9 +7,12 @@ unless the platform is started with `--fault NAME`, which only the test harness 
 from dataclasses import replace
 from typing import Any
 
+from reference_platform.app import ENDPOINTS
+from reference_platform.endpoints import Endpoints
 from reference_platform.parts import Blueprint
 
 from . import (
+    access_control,
     access_tokens,
     accounts,
     agent_runs,
@@ -34,6 +37,7 @@ from .vercel_ai import VERCEL_FAULTS
 
 # One catalogue, read by the kill matrix and the docs; each part's defects are declared next to their code.
 FAULTS: dict[str, Fault] = {
+    **access_control.FAULTS,
     **access_tokens.FAULTS,
     **accounts.FAULTS,
     **agent_runs.FAULTS,
@@ -59,6 +63,12 @@ FAULTS: dict[str, Fault] = {
 def server_options(names: list[str]) -> dict[str, Any]:
     """The uvicorn settings the named defects change."""
     return {key: value for name in names for key, value in FAULTS[name].server.items()}
+
+
+def endpoints_with_faults(names: list[str]) -> tuple[type[Endpoints], ...]:
+    """The platform's endpoints classes, each replaced by the named defects' subclass of it, if any."""
+    replacements = [replacement for name in names for replacement in FAULTS[name].endpoints]
+    return tuple(next((r for r in replacements if issubclass(r, base)), base) for base in ENDPOINTS)
 
 
 def with_faults(blueprint: Blueprint, names: list[str]) -> Blueprint:

@@ -1,6 +1,7 @@
 """Defects in rate limits, quotas and plans."""
 
 import uuid
+from collections.abc import Mapping
 
 from reference_platform.database import Database
 from reference_platform.faults.fault import Fault
@@ -76,9 +77,9 @@ class PlanCached(Quotas):
 
 
 class AdminForAnyCustomer(AdminAuth):
-    async def check(self, authorization: str) -> None:
+    async def check(self, headers: Mapping[str, str]) -> None:
         try:
-            await super().check(authorization)
+            await super().check(headers)
         except Problem as refusal:
             if refusal.status != 403:
                 raise
@@ -159,6 +160,24 @@ class ChatLimitIgnoresThePlan(Quotas):
         return await self.limiter.check(str(user_id), FREE, route_class)
 
 
+class ExportsLimitIgnoresThePlan(Quotas):
+    """Exports are always counted against the free plan's exports limit."""
+
+    async def enforce(self, user_id: uuid.UUID, route_class: str) -> Verdict:
+        if route_class != EXPORTS:
+            return await super().enforce(user_id, route_class)
+        return await self.limiter.enforce(str(user_id), FREE, route_class)
+
+
+class DowngradesIgnored(Quotas):
+    """A downgrade is answered with the free plan's limits but never stored: the account keeps the pro plan's."""
+
+    async def set_plan(self, user_id: uuid.UUID, plan: str) -> dict[str, dict[str, int]]:
+        if plan == FREE and await self.plan_of(user_id) == PRO:
+            return self.plan_limits(plan)
+        return await super().set_plan(user_id, plan)
+
+
 class ExportsCountAsWrites(Quotas):
     """Asking for an export counts against the write limit, not the exports limit."""
 
@@ -169,9 +188,9 @@ class ExportsCountAsWrites(Quotas):
 class ForbidsEveryone(AdminAuth):
     """The admin API answers 403 to anyone who is not an admin, with a token or without."""
 
-    async def check(self, authorization: str) -> None:
+    async def check(self, headers: Mapping[str, str]) -> None:
         try:
-            await super().check(authorization)
+            await super().check(headers)
         except Problem as refusal:
             raise Problem(403, "forbidden", "Only admins may use the admin API") from refusal
 
@@ -194,6 +213,13 @@ FAULTS: dict[str, Fault] = {
     "exports_count_as_writes": Fault(
         "asking for an export counts against the write limit, not the exports limit",
         {"quotas": ExportsCountAsWrites},
+    ),
+    "exports_limit_ignores_plan": Fault(
+        "exports always count against the free plan's exports limit", {"quotas": ExportsLimitIgnoresThePlan}
+    ),
+    "downgrade_not_applied": Fault(
+        "a move to the free plan is answered but not stored: the account keeps the pro plan's limits",
+        {"quotas": DowngradesIgnored},
     ),
     "admin_forbids_everyone": Fault(
         "the admin API answers 403 to a request without a token", {"admin": ForbidsEveryone}

@@ -1,6 +1,7 @@
 """The admin API's authentication: a deployment secret, never a customer's token (OWASP API5)."""
 
 import secrets
+from collections.abc import Mapping
 
 from reference_platform.identity.bearer import BearerAuth
 from reference_platform.problems import Problem, unauthorized
@@ -11,8 +12,10 @@ class AdminAuth:
         self.token = token
         self.bearer = bearer
 
-    async def check(self, authorization: str) -> None:
-        """Pass an admin; refuse a customer with 403 and anyone else with 401."""
+    async def check(self, headers: Mapping[str, str]) -> None:
+        """Pass an admin; refuse a customer with 403 and anyone else with 401. Only the Authorization header
+        counts: nothing else a request says about where it comes from."""
+        authorization = headers.get("authorization", "")
         scheme, _, presented = authorization.partition(" ")
         if self.token and scheme.lower() == "bearer" and secrets.compare_digest(presented, self.token):
             return

@@ -13,7 +13,7 @@ class LimitsEndpoints(Endpoints):
         return [Route("/admin/users/{user_id}/plan", self.set_plan, methods=["PUT"])]
 
     async def set_plan(self, request: Request) -> Response:
-        await self.parts.admin.check(request.headers.get("authorization", ""))
+        await self.parts.admin.check(request.headers)
         body = await json_body(request, "plan")
         user_id = path_id(request, "user_id", Problem(404, "user-not-found", "No such user"))
         limits = await self.parts.quotas.set_plan(user_id, body["plan"])

@@ -1,5 +1,7 @@
 """Signing up and erasing the account: what makes the person a customer, and what ends it."""
 
+from collections.abc import Mapping
+
 from support.abilities.persona import Persona
 from support.abilities.provider import Provider
 from support.abilities.session import Session
@@ -12,9 +14,12 @@ class Account:
         self.session = session
         self.provider = provider
 
-    async def try_sign_up(self, email: str | None = None, password: str | None = None) -> ApiResponse:
+    async def try_sign_up(
+        self, email: str | None = None, password: str | None = None, asking: Mapping[str, str] | None = None
+    ) -> ApiResponse:
+        """`asking`: fields beyond an email and a password, which the platform must not obey."""
         persona = self.persona
-        response = await persona.api.sign_up(email or persona.email, password or persona.password)
+        response = await persona.api.sign_up(email or persona.email, password or persona.password, asking)
         if response.status == 201:
             persona.evidence.redactor.remember(password)
             persona.email, persona.password = email or persona.email, password or persona.password
@@ -25,8 +30,9 @@ class Account:
     async def sign_up(self) -> None:
         expect_status(await self.try_sign_up(), 201, f"{self.persona.name} signs up as {self.persona.email}")
 
-    async def sign_up_and_log_in(self) -> None:
-        await self.sign_up()
+    async def sign_up_and_log_in(self, asking: Mapping[str, str] | None = None) -> None:
+        signed_up = await self.try_sign_up(asking=asking)
+        expect_status(signed_up, 201, f"{self.persona.name} signs up as {self.persona.email}")
         await self.session.log_in()
 
     async def erase_account(self, with_password: bool = True) -> None:

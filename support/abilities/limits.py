@@ -28,6 +28,20 @@ class Limits:
         self.writes.append(response)
         return response
 
+    async def ask_for_export(self) -> ApiResponse:
+        """One request that counts against the exports limit."""
+        response = await self.persona.api.request_export(self.session.token)
+        self.writes.append(response)
+        return response
+
+    async def try_admin_upgrade(self, plan: str, token: str | None, forwarded_from: str | None = None) -> ApiResponse:
+        """Ask the admin API to put her on `plan`, with `token` and nothing else that is hers; her write limit
+        is taken first, so a Then can tell whether it changed."""
+        await self.open_thread()
+        user_id = str(self.persona.user_id)
+        self.persona.last_response = await self.persona.api.set_plan(token, user_id, plan, forwarded_from)
+        return self.persona.last_response
+
     def timed_round(self, write_round: Callable[[], None]) -> None:
         """Run a round of writes (a step's, on the step's loop) and time it, so a Then can tell whether the
         limit could have refilled meanwhile, and run it again on a full limit if so."""

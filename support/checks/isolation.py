@@ -51,6 +51,17 @@ def expect_only_own_threads(response: ApiResponse | None, own: str, other: str) 
     )
 
 
+def expect_filed_under(thread_id: str, hers: ApiResponse, others: ApiResponse) -> None:
+    """The chat she opened is in her list and not in the other customer's, whatever owner her request named."""
+    listed = {name: [thread.get("id") for thread in answer.body.get("threads", [])] if answer.status == 200 else None
+              for name, answer in (("hers", hers), ("others", others))}  # fmt: skip
+    assert listed["hers"] is not None and listed["others"] is not None, f"Expected both lists; got {listed}"
+    assert thread_id in listed["hers"] and thread_id not in listed["others"], (
+        f"Expected the chat she opened to be filed under her own account, whatever owner her request named; it is "
+        f"{thread_id}; her chats: {listed['hers']}, the other customer's: {listed['others']}"
+    )
+
+
 def expect_deleted(response: ApiResponse | None, traces: dict[str, int]) -> None:
     assert response is not None and response.status == 204, f"Expected the chat to be deleted; got {response}"
     left = {table: count for table, count in traces.items() if count}

@@ -2,6 +2,7 @@
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,17 +76,29 @@ class PlatformApi:
         return PlatformApi(http, self.evidence, self.servers)
 
     async def request(
-        self, method: str, path: str, *, token: str | None = None, json_body: Any = None, request_id: str | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        json_body: Any = None,
+        request_id: str | None = None,
+        forwarded_for: str | None = None,
     ) -> ApiResponse:
-        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        # An empty token goes as the bare scheme: HTTP allows no space at the end of a field.
+        headers = {"Authorization": f"Bearer {token}".rstrip()} if token is not None else {}
         if request_id is not None:
             headers["X-Request-Id"] = request_id
+        if forwarded_for is not None:
+            headers["X-Forwarded-For"] = forwarded_for
         url = path if path.startswith(("http://", "https://")) else self.servers.next() + path
         request = self.http.build_request(method, url, headers=headers, json=json_body)
         return await send_recorded(self.http, self.evidence, request, "platform API")
 
-    async def sign_up(self, email: str, password: str) -> ApiResponse:
-        return await self.request("POST", "/auth/signup", json_body={"email": email, "password": password})
+    async def sign_up(self, email: str, password: str, asking: Mapping[str, str] | None = None) -> ApiResponse:
+        """`asking`: fields beyond the documented ones, which the platform must not obey."""
+        body = {"email": email, "password": password} | dict(asking or {})
+        return await self.request("POST", "/auth/signup", json_body=body)
 
     async def log_in(self, email: str, password: str, client_id: str | None = None) -> ApiResponse:
         body = {"email": email, "password": password} | ({"client_id": client_id} if client_id else {})
@@ -126,14 +139,19 @@ class PlatformApi:
     async def download(self, token: str, url: str) -> ApiResponse:
         return await self.request("GET", url, token=token)
 
-    async def set_plan(self, token: str | None, user_id: str, plan: str) -> ApiResponse:
-        return await self.request("PUT", f"/admin/users/{user_id}/plan", token=token, json_body={"plan": plan})
+    async def set_plan(
+        self, token: str | None, user_id: str, plan: str, forwarded_from: str | None = None
+    ) -> ApiResponse:
+        """`forwarded_from`: the address the request says a proxy forwarded it from."""
+        path, body = f"/admin/users/{user_id}/plan", {"plan": plan}
+        return await self.request("PUT", path, token=token, json_body=body, forwarded_for=forwarded_from)
 
     async def issue_ticket(self, token: str) -> ApiResponse:
         return await self.request("POST", "/ws-tickets", token=token)
 
-    async def create_thread(self, token: str, title: str) -> ApiResponse:
-        return await self.request("POST", "/threads", token=token, json_body={"title": title})
+    async def create_thread(self, token: str, title: str, asking: Mapping[str, str] | None = None) -> ApiResponse:
+        """`asking`: fields beyond the documented ones, which the platform must not obey."""
+        return await self.request("POST", "/threads", token=token, json_body={"title": title} | dict(asking or {}))
 
     async def list_threads(self, token: str) -> ApiResponse:
         return await self.request("GET", "/threads", token=token)
