@@ -25,7 +25,7 @@ from support.clients.servers import SERVER_NAMES, Servers
 from support.event_loop import LoopThread
 from support.report.allure_report import RESULTS_DIRS, RUN_LABELS
 from support.report.environment import describe_run, write_environment
-from support.report.evidence import ScenarioEvidence
+from support.report.evidence import ScenarioEvidence, label_conformance
 from support.report.redaction import RUN_REDACTOR
 from support.stack.config import TargetConfig, load_config
 from support.stack.control import RemoteStack
@@ -211,9 +211,11 @@ def after_scenario(context: Context, scenario: Scenario) -> None:
         if waiting:
             raise RuntimeError(f"the platform was not ready again after the scenario's database outage: {waiting}")
     finally:
+        crowds = cast.crowd_evidence if cast is not None else []
         if evidence is not None:
             evidence.attach_all()
-        for crowd in cast.crowd_evidence if cast is not None else []:
+            label_conformance([evidence, *crowds])
+        for crowd in crowds:
             crowd.attach_all()
 
 

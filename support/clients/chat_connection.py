@@ -13,6 +13,7 @@ from websockets.frames import Frame as WireFrame
 from websockets.frames import Opcode
 from websockets.protocol import Event
 
+from support.checks.conformance import ContractMismatch
 from support.clients.run_record import Closed
 from support.report.evidence import ScenarioEvidence
 from support.stack.service_errors import ServiceUnavailable, describe
@@ -32,6 +33,13 @@ Frame = dict[str, Any] | Closed
 class Arrival:
     at: float  # time.monotonic() when the recorder took the frame off the socket
     frame: Frame
+    mismatch: str | None = None  # how the frame differs from the AsyncAPI document, if it does
+
+
+def conforming(arrival: Arrival) -> Arrival:
+    if arrival.mismatch is not None:
+        raise ContractMismatch(arrival.mismatch)
+    return arrival
 
 
 class PingNotingConnection(ClientConnection):
@@ -99,12 +107,13 @@ class ChatConnection:
             async for raw in self.socket:
                 text = raw if isinstance(raw, str) else raw.decode(errors="replace")
                 self.evidence.record_frame(self.name, "<-", text)
+                mismatch = self.evidence.conformance.frame_mismatch(text)
                 try:
                     frame = json.loads(text)
                 except ValueError:
                     frame = {"type": "<not json>", "raw": text}
                 received = frame if isinstance(frame, dict) else {"type": "<not an object>", "raw": frame}
-                await self.frames.put(Arrival(time.monotonic(), received))
+                await self.frames.put(Arrival(time.monotonic(), received, mismatch))
         except ConnectionClosed:
             pass
         finally:
@@ -132,12 +141,13 @@ class ChatConnection:
             ) from None
 
     async def next_frame(self, deadline: float) -> Arrival | None:
-        """The next frame and when it came, or None if none arrives before the monotonic `deadline`."""
+        """The next frame and when it came, or None if none arrives before the monotonic `deadline`; a frame
+        unlike the AsyncAPI document's fails the step that takes it."""
         if not self.frames.empty():  # already here: no timer
-            return self.frames.get_nowait()
+            return conforming(self.frames.get_nowait())
         try:
             async with asyncio.timeout(max(0.0, deadline - time.monotonic())):  # a timer, not a task per frame
-                return await self.frames.get()
+                return conforming(await self.frames.get())
         except TimeoutError:
             return None
 

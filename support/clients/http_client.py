@@ -7,10 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx2
+from werkzeug.datastructures import Headers
 
+from support.checks.conformance import Answered, Asked
 from support.clients.servers import Servers
 from support.report.evidence import HttpExchange, ScenarioEvidence
 from support.stack.service_errors import ServiceUnavailable, describe
+
+PLATFORM_API = "platform API"  # the service whose answers are held to docs/contract/openapi.yaml
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,9 @@ async def send_recorded(
         HttpExchange(request.method, str(request.url), dict(request.headers), request.content.decode(),
                      response.status_code, dict(response.headers), response.text, elapsed_ms)
     )  # fmt: skip
+    if service == PLATFORM_API:
+        answered = Answered(response.status_code, Headers(list(response.headers.multi_items())), response.content)
+        evidence.conformance.check_answer(Asked(request.method, str(request.url), dict(request.headers)), answered)
     try:
         body: Any = response.json()
     except ValueError:
@@ -93,7 +100,7 @@ class PlatformApi:
             headers["X-Forwarded-For"] = forwarded_for
         url = path if path.startswith(("http://", "https://")) else self.servers.next() + path
         request = self.http.build_request(method, url, headers=headers, json=json_body)
-        return await send_recorded(self.http, self.evidence, request, "platform API")
+        return await send_recorded(self.http, self.evidence, request, PLATFORM_API)
 
     async def sign_up(self, email: str, password: str, asking: Mapping[str, str] | None = None) -> ApiResponse:
         """`asking`: fields beyond the documented ones, which the platform must not obey."""

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from support.clients.browser import Browser
-from support.clients.http_client import ApiResponse, PlatformApi
+from support.clients.http_client import PLATFORM_API, ApiResponse, PlatformApi
 from support.clients.provider_login import ProviderLogin
 from support.clients.urls import query
 
-PLATFORM = "platform API"
+PLATFORM = PLATFORM_API
 
 
 @dataclass

@@ -144,11 +144,13 @@ class HonestAllureListener(AllureListener):  # type: ignore[misc]
             test_result.stop = now()
             test_result.status = status
             test_result.statusDetails = details
+            test_result.labels += [Label(name=name, value=value) for name, value in SCENARIO_LABELS.items()]
             self.logger.close_test(self.current_scenario_uuid)
             self.current_step_uuid = None
             self.group_context.append_test(self.current_scenario_uuid)
             self.group_context.exit()
         self.current_scenario_uuid = None
+        SCENARIO_LABELS.clear()
 
 
 class HonestAllureFormatter(AllureFormatter):  # type: ignore[misc]
@@ -171,3 +173,6 @@ RESULTS_DIRS: list[Path] = []
 """Where this run's Allure results go, for the files the hooks add beside them (environment.properties)."""
 RUN_LABELS: dict[str, str] = {}
 """Labels every result of this run carries: the agent protocol and target (set by the hooks)."""
+SCENARIO_LABELS: dict[str, str] = {}
+"""Labels the scenario being finished carries, set by its after_scenario hook (allure-behave has no
+allure.dynamic.label): how many of the platform's answers and frames were held to the contract."""

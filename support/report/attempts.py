@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from support.checks.conformance import OFF_CONTRACT
+
 NOT_PASSED = ("failed", "broken")
+CONFORMANCE_LABEL = "contract_checked"  # on each result: the platform's answers and frames held to docs/contract/
 
 
 def scenario_key(feature: str, name: str) -> str:
@@ -78,3 +81,16 @@ def tally(results_dir: Path, flaky: list[str]) -> Counter[str]:
     counts = Counter(attempt.status for attempt in final(results_dir).values())
     counts["flaky"] = len(flaky)
     return counts
+
+
+def conformance(results: dict[str, Attempt]) -> tuple[int, int, int]:
+    """From the final attempts: the platform's answers and chat frames held to the contract documents, and the
+    scenarios that failed on one off it."""
+    answers = frames = off = 0
+    for attempt in results.values():
+        result = json.loads(attempt.path.read_text())
+        checked = next((label["value"] for label in result.get("labels", []) if label["name"] == CONFORMANCE_LABEL), "")
+        counts = dict(part.split("=", 1) for part in checked.split())
+        answers, frames = answers + int(counts.get("answers", 0)), frames + int(counts.get("frames", 0))
+        off += OFF_CONTRACT in result.get("statusDetails", {}).get("message", "")
+    return answers, frames, off

@@ -11,6 +11,9 @@ from urllib.parse import urlsplit
 
 import allure
 
+from support.checks.conformance import Conformance
+from support.report.allure_report import SCENARIO_LABELS
+from support.report.attempts import CONFORMANCE_LABEL
 from support.report.redaction import Redactor
 from support.report.timeline import format_timeline
 
@@ -52,6 +55,7 @@ class ScenarioEvidence:
     queries: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
     attached: dict[str, int] = field(default_factory=dict)  # per kind: how many items a step has attached
+    conformance: Conformance = field(default_factory=Conformance)  # the platform's answers and frames checked
 
     def record_http(self, exchange: HttpExchange) -> None:
         self.http.append(exchange)
@@ -142,3 +146,10 @@ class ScenarioEvidence:
             allure.attach(format_timeline(events, self.redactor), title, allure.attachment_type.TEXT)
         for title, rows in self.queries:
             allure.attach(self.rows_json(rows), title, allure.attachment_type.JSON)
+
+
+def label_conformance(evidences: list[ScenarioEvidence]) -> None:
+    """Label the scenario's result with how many answers and frames were held to the contract documents."""
+    answers = sum(evidence.conformance.answers for evidence in evidences)
+    frames = sum(evidence.conformance.frames for evidence in evidences)
+    SCENARIO_LABELS[CONFORMANCE_LABEL] = f"answers={answers} frames={frames}"

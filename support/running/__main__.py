@@ -20,7 +20,7 @@ from pathlib import Path
 
 from support.agents.port import AgentTarget, agent_target, not_offered
 from support.agents.server import AgentServer, expect_agent_answers
-from support.report.attempts import NOT_PASSED, final, mark_flaky, ran_durations, tally
+from support.report.attempts import NOT_PASSED, conformance, final, mark_flaky, ran_durations, tally
 from support.report.junit import JUNIT_FILE, write_junit
 from support.running.completeness import missing_by_feature, record_missing
 from support.running.plan import (
@@ -338,6 +338,8 @@ def conclude(
         f"{len(scenarios)} scenarios: {counts['passed']} passed ({counts['flaky']} flaky: passed on a retry), "
         f"{counts['failed']} failed, {counts['broken']} broken, {counts['skipped']} skipped, in {seconds:.1f} s"
     )
+    answers, frames, off = conformance(results)
+    print(f"Contract: {answers} answers and {frames} chat frames of the platform held to docs/contract/, {off} off it")
     for key in flaky:
         print(f"  flaky: {key}")
     for feature, names in sorted(missing.items()):
