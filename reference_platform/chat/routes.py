@@ -8,7 +8,7 @@ from starlette.websockets import WebSocket
 
 from reference_platform.chat.socket import refuse_handshake
 from reference_platform.database import DATABASE_OUTAGES
-from reference_platform.endpoints import Endpoints, by_method, json_body, path_id
+from reference_platform.endpoints import Endpoints, by_method, invalid_fields, json_body, path_id
 from reference_platform.limits.rate_limits import WRITES
 from reference_platform.problems import Problem, database_unavailable
 
@@ -50,9 +50,9 @@ class ChatEndpoints(Endpoints):
         verdict = await self.parts.quotas.enforce(user_id, WRITES)
         body = await json_body(request) if await request.body() else {}
         title = body.get("title")
-        thread = await self.parts.chats.create_thread(
-            user_id, title if isinstance(title, str) and title else "New chat"
-        )
+        if title is not None and not isinstance(title, str):
+            raise invalid_fields("A chat's title is a string.")
+        thread = await self.parts.chats.create_thread(user_id, title or "New chat")
         return JSONResponse(thread.public(), status_code=201, headers=verdict.headers())
 
     async def list_messages(self, request: Request) -> Response:

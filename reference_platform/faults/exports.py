@@ -100,6 +100,18 @@ class CacheableDownloads(Exports):
         return {"Cache-Control": "public, max-age=3600"}
 
 
+class DownloadsWithoutCacheControl(Exports):
+    def download_headers(self) -> dict[str, str]:
+        return {"Content-Disposition": super().download_headers()["Content-Disposition"]}
+
+
+class DownloadsWithoutDisposition(Exports):
+    """Names no Content-Disposition: a browser shows the file as a page."""
+
+    def download_headers(self) -> dict[str, str]:
+        return {"Cache-Control": "no-store"}
+
+
 class SaysWhoseExportItIs(Exports):
     """Refuses another customer's export with the same 404, but a detail that tells it exists."""
 
@@ -183,4 +195,11 @@ FAULTS: dict[str, Fault] = {
     "export_download_for_anyone": Fault("anyone with the link can download an export", {"exports": DownloadForAnyone}),
     "export_link_never_expires": Fault("download links never expire", {"exports": LinksNeverExpire}),
     "export_cacheable": Fault("export downloads may be cached for an hour", {"exports": CacheableDownloads}),
+    "export_without_cache_control": Fault(
+        "export downloads say nothing of caching", {"exports": DownloadsWithoutCacheControl}
+    ),
+    "export_without_disposition": Fault(
+        "export downloads name no Content-Disposition, so a browser shows them as a page",
+        {"exports": DownloadsWithoutDisposition},
+    ),
 }

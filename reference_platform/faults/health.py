@@ -18,6 +18,13 @@ class ReadinessWithoutDependencies(Health):
         return {"status": "ready"}
 
 
+class VersionWithEmptyCommit(Health):
+    """Names the commit as an empty string: the build never recorded it."""
+
+    def version(self) -> dict[str, str]:
+        return super().version() | {"commit": ""}
+
+
 class VersionWithoutCommit(Health):
     def version(self) -> dict[str, str]:
         return {key: value for key, value in super().version().items() if key != "commit"}
@@ -32,4 +39,7 @@ FAULTS: dict[str, Fault] = {
         "readiness does not say how its dependencies are", {"health": ReadinessWithoutDependencies}
     ),
     "version_without_commit": Fault("GET /version names no commit", {"health": VersionWithoutCommit}),
+    "version_commit_empty": Fault(
+        "GET /version names the commit as an empty string", {"health": VersionWithEmptyCommit}
+    ),
 }

@@ -1,12 +1,13 @@
 """Defects in request ids and in the answers to requests the framework refuses."""
 
+import json
 import uuid
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reference_platform.faults.fault import Fault
@@ -24,6 +25,24 @@ async def problems_without_allow(request: Request, exc: Exception) -> Response:
     """The framework's errors as problems, but without their headers: a 405 says no Allow."""
     assert isinstance(exc, HTTPException)
     return await http_error_handler(request, HTTPException(exc.status_code, exc.detail))
+
+
+async def untyped_framework_problems(request: Request, exc: Exception) -> Response:
+    """The framework's errors as problems of RFC 9457's default type, about:blank, which names nothing to act on."""
+    assert isinstance(exc, HTTPException)
+    answer = await http_error_handler(request, exc)
+    problem = json.loads(bytes(answer.body))
+    return JSONResponse(problem | {"type": "about:blank"}, exc.status_code, dict(exc.headers or {}),
+                        media_type="application/problem+json")  # fmt: skip
+
+
+async def allow_naming_one_method(request: Request, exc: Exception) -> Response:
+    """A 405 problem whose Allow names only the first method the address takes."""
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if "Allow" in headers:
+        headers["Allow"] = headers["Allow"].split(",")[0].strip()
+    return await http_error_handler(request, HTTPException(exc.status_code, exc.detail, headers))
 
 
 def request_ids_of_its_own(app: ASGIApp) -> ASGIApp:
@@ -74,6 +93,13 @@ FAULTS: dict[str, Fault] = {
     "framework_errors_in_plain_text": Fault(
         "the framework's 404 and 405 are plain text, not problems",
         {"framework_errors": plain_framework_errors},
+    ),
+    "framework_problems_untyped": Fault(
+        "the framework's 404 and 405 are problems of type about:blank", {"framework_errors": untyped_framework_problems}
+    ),
+    "allow_names_one_method": Fault(
+        "a 405 problem's Allow names only one of the methods the address takes",
+        {"framework_errors": allow_naming_one_method},
     ),
     "method_not_allowed_without_allow": Fault(
         "a 405 problem does not say which methods the address takes",

@@ -111,6 +111,11 @@ class CachesTokens(Sessions):
         return {"Cache-Control": "private, max-age=300"}
 
 
+class SaysNothingOfCaching(Sessions):
+    def response_headers(self) -> dict[str, str]:
+        return {}
+
+
 class AnnouncesOnlyHere(Sessions):
     """Ended sessions are announced on an in-process bus: only this instance's sockets hear of them."""
 
@@ -227,6 +232,9 @@ FAULTS: dict[str, Fault] = {
         "a refresh token left unused past its idle lifetime still works", {"sessions": NeverIdles}
     ),
     "token_answers_cached": Fault("token answers may be cached for 5 minutes", {"sessions": CachesTokens}),
+    "token_answers_without_cache_control": Fault(
+        "token answers say nothing of caching, so a shared cache may keep them", {"sessions": SaysNothingOfCaching}
+    ),
     "logout_not_reaching_other_instance": Fault(
         "ended sessions are announced in-process, so only this instance closes their chats",
         {"sessions": AnnouncesOnlyHere, "chat_sessions": HearsOnlyHere},

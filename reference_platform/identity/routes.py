@@ -16,9 +16,10 @@ ATTEMPT_COOKIE = "oidc_attempt"
 
 
 def client_of(body: dict[str, Any]) -> str:
-    """The client a token request is for (each client has its own token lifetimes)."""
+    """The client a token request is for (each client has its own token lifetimes); a client id that is not a
+    string names no client."""
     client_id = body.get("client_id", DEFAULT_CLIENT)
-    return client_id if isinstance(client_id, str) else DEFAULT_CLIENT
+    return client_id if isinstance(client_id, str) else repr(client_id)
 
 
 class IdentityEndpoints(Endpoints):

@@ -16,6 +16,8 @@ from jsonschema.exceptions import best_match
 from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+from openapi_core.templating.responses.exceptions import ResponseNotFound
+from openapi_core.validation.response.exceptions import HeaderValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 from werkzeug.datastructures import Headers, ImmutableMultiDict
@@ -131,17 +133,23 @@ def where(method: str, path: str) -> str:
 
 
 def problems_of(error: BaseException) -> str:
-    """openapi-core's error, with the schema errors under it, in a line or two."""
-    reasons, seen = [], set()
+    """openapi-core's error in a line: the header or body it found wrong, and what its schema says of it."""
+    chain: list[BaseException] = []
     cause: BaseException | None = error
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        reasons.append(str(cause))
-        for schema_error in getattr(cause, "schema_errors", ()) or ():
-            path = "/".join(str(part) for part in schema_error.absolute_path)
-            reasons.append(f"{path or '(body)'}: {schema_error.message}")
+    while cause is not None and cause not in chain:
+        chain.append(cause)
         cause = cause.__cause__ or cause.__context__
-    return "; ".join(dict.fromkeys(reason for reason in reasons if reason))
+    if any(isinstance(cause, ResponseNotFound) for cause in chain):
+        return "no answer with this status is documented for the operation"
+    header = next((cause.name for cause in chain if isinstance(cause, HeaderValidationError)), None)
+    part = f"header {header}" if header else "body"
+    schema_errors = [schema_error for cause in chain for schema_error in getattr(cause, "schema_errors", ()) or ()]
+    if schema_errors:
+        return "; ".join(
+            f"{part}{''.join(f'/{step}' for step in schema_error.absolute_path)}: {schema_error.message}"
+            for schema_error in schema_errors
+        )
+    return "; ".join(dict.fromkeys(str(cause) for cause in chain if str(cause)))
 
 
 @dataclass
