@@ -30,7 +30,8 @@ from support.running.plan import RECORDED_DURATIONS, load_durations
 from support.stack.embedded_postgres import EmbeddedPostgres
 from targets.pydantic_ai.stream_faults import STREAM_FAULTS
 from tests.ag_ui_catalogue import AG_UI_CATALOGUE, VERCEL_CATALOGUE, agent_arguments
-from tests.behave_runs import ROOT, SuiteRun, run_suite
+from tests.behave_forks import close_servers, forked_run
+from tests.behave_runs import ROOT, SuiteRun
 from tests.expectations import Expectation, expect
 from tests.feature_index import scenarios, then_patterns
 
@@ -847,14 +848,14 @@ def together(first: SuiteRun, then: SuiteRun) -> SuiteRun:
 
 def run_fault(fault: str, workdir: Path, database_url: str) -> Verdict:
     if fault in STREAM_FAULTS:  # pydantic-ai's server, with the rewrite: no platform of ours
-        return judge(fault, run_suite(workdir / fault, *agent_arguments(fault), *selection(fault)))
+        return judge(fault, forked_run(workdir / fault, *agent_arguments(fault), *selection(fault)))
     args = (
         []
         if fault in OWN_DATABASE
         else ["-D", f"database_url={database_url}", "-D", f"export_store={workdir / 'exports'}"]
     )
     args += ["-D", f"platform_faults={fault}", *agent_arguments(fault), *selection(fault)]
-    return judge(fault, run_suite(workdir / fault.strip("()"), *args))
+    return judge(fault, forked_run(workdir / fault.strip("()"), *args))
 
 
 def longest_first(faults: list[str]) -> list[str]:
@@ -883,7 +884,10 @@ def run_matrix(faults: list[str], workers: int = 6) -> list[Verdict]:
             clean = beside.submit(run_clean, Path(workdir), f"not ({ALONE})")
             ordered = longest_first(faults)
             tried = {fault: pool.submit(run_fault, fault, Path(workdir), postgres.url) for fault in ordered}
-            verdicts = [tried[fault].result() for fault in faults]
+            try:
+                verdicts = [tried[fault].result() for fault in faults]
+            finally:
+                close_servers()
             # The @serial journeys' figures must not share the machine: they run once everything else is done.
             alone = run_clean(Path(workdir), ALONE)
             return [judge(CLEAN, together(clean.result(), alone)), *verdicts]
