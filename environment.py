@@ -69,7 +69,11 @@ def before_all(context: Context) -> None:
         context.stack = RemoteStack(target.stack_control)
     elif target.embedded:
         context.stack = EmbeddedStack(
-            target.platform_faults, target.database_url, target.export_store, target.platform_instances
+            target.platform_faults,
+            target.database_url,
+            target.export_store,
+            target.platform_instances,
+            target.embedded_identity_provider,
         ).start()
         stack = context.stack
         target = target.targeting(

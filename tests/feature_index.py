@@ -20,6 +20,7 @@ class ScenarioEntry:
     feature: Path
     steps: tuple[tuple[str, str], ...]  # (step type, pattern of the step definition that matches it)
     names: tuple[str, ...]  # each step as the report names it: its keyword and its text
+    modules: tuple[str, ...] = ()  # the file of each step's definition
 
     def step_named(self, name: str) -> tuple[str, str]:
         """The (type, pattern) of the step the report names so."""
@@ -41,13 +42,14 @@ def scenarios() -> dict[str, ScenarioEntry]:
     index: dict[str, ScenarioEntry] = {}
     for path in sorted(FEATURES.glob("*.feature")):
         for scenario in parse_file(str(path)).walk_scenarios():
-            steps, names = [], []
+            steps, names, modules = [], [], []
             for step in scenario.all_steps:
                 match = registry.find_step_definition(step)
                 assert match is not None, f"undefined step in {path.name}: {step.keyword} {step.name}"
                 steps.append((step.step_type, match.pattern))
                 names.append(f"{step.keyword} {step.name}")
-            index[scenario.name] = ScenarioEntry(path.relative_to(ROOT), tuple(steps), tuple(names))
+                modules.append(Path(match.location.filename).name)
+            index[scenario.name] = ScenarioEntry(path.relative_to(ROOT), tuple(steps), tuple(names), tuple(modules))
     return index
 
 

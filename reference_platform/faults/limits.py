@@ -102,7 +102,9 @@ class RefusalsExtendTheWait(RateLimiter):
 class CountsPerInstance(RateLimiter):
     """Each instance keeps its own count, so a customer's requests spread over two get twice the limit."""
 
-    instance = uuid.uuid4().hex[:8]
+    def __init__(self, database: Database, limits: dict[str, dict[str, Limit]]) -> None:
+        super().__init__(database, limits)
+        self.instance = uuid.uuid4().hex[:8]  # made when the instance starts, so no two instances share it
 
     def key(self, subject: str, route_class: str) -> str:
         return f"{route_class}@{self.instance}:{subject}"

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 ENV_PREFIX = "CHAT_ACCEPTANCE_"
 TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 EMBEDDED_SHORT_LIVED_CLIENT = "expiry-probe"  # registered by the embedded stack: tokens that expire in seconds
 # Lifetimes the embedded stack shortens from the contract's minutes (docs/contract.md), so the journeys that wait
@@ -41,6 +42,7 @@ class TargetConfig:
     export_store: str | None = None
     platform_logs: str | None = None  # a glob of the platform's log files, for the check that requests are logged
     platform_instances: int = 1  # the embedded stack starts this many instances
+    embedded_identity_provider: bool = True  # off: the embedded stack starts no identity provider (kill matrix)
     instance_urls: tuple[str, ...] = ()  # every instance of the target; requests and sockets spread over them
     stack_control: str | None = None  # the parallel runner's embedded stack, shared by its workers
     agent_protocol: str = "chat-socket"  # how the agent's runs are carried: chat-socket, ag-ui or vercel-ai
@@ -66,7 +68,7 @@ class TargetConfig:
         self,
         instance_urls: tuple[str, ...],
         database_url: str,
-        identity_provider_url: str,
+        identity_provider_url: str | None,
         admin_token: str,
         export_store: str,
         platform_logs: str,
@@ -127,6 +129,7 @@ def load_config(userdata: Mapping[str, str], environ: Mapping[str, str]) -> Targ
         export_store=setting("export_store"),
         platform_logs=setting("platform_logs"),
         platform_instances=instances,
+        embedded_identity_provider=(setting("embedded_identity_provider") or "on").lower() not in FALSE_WORDS,
         instance_urls=instance_urls,
         stack_control=setting("stack_control"),
         agent_protocol=_protocol(setting("agent_protocol")),

@@ -37,6 +37,7 @@ class EmbeddedStack(StackDrills):
         database_url: str | None = None,
         export_store: str | None = None,
         instances: int = 1,
+        identity_provider: bool = True,
     ) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="chat-acceptance-"))
         self.export_store = Path(export_store) if export_store else self.workdir / "exports"
@@ -49,6 +50,7 @@ class EmbeddedStack(StackDrills):
         self.secrets: StackSecrets | None = None
         self.faults = faults
         self.instances = instances
+        self.starts_identity_provider = identity_provider  # off: journeys that sign in through it cannot run
         self.boot_seconds = 0.0
         # Servers are started from this one thread, which lives as long as the stack: the kernel signals a
         # server when the thread that started it ends, and callers' threads (a control server's) may end first.
@@ -78,9 +80,9 @@ class EmbeddedStack(StackDrills):
         return self.secrets.admin_token
 
     @property
-    def identity_provider_url(self) -> str:
+    def identity_provider_url(self) -> str | None:
         assert self.identity_provider is not None
-        return self.identity_provider.issuer
+        return self.identity_provider.issuer if self.starts_identity_provider else None
 
     @property
     def platform_logs(self) -> str:
@@ -92,7 +94,7 @@ class EmbeddedStack(StackDrills):
             "base_url": self.base_url,
             "instance_urls": ",".join(self.instance_urls),
             "database_url": self.database_url,
-            "identity_provider_url": self.identity_provider_url,
+            "identity_provider_url": self.identity_provider_url or "",
             "admin_token": self.admin_token,
             "export_store": str(self.export_store),
             "platform_logs": self.platform_logs,
@@ -124,14 +126,16 @@ class EmbeddedStack(StackDrills):
             public = self._new_platform()
             callback = f"{public.base_url}/auth/oidc/{IdentityProvider.NAME}/callback"
             self.identity_provider = IdentityProvider(self.workdir, callback)
-            self.identity_provider.spawn()  # Node starts while PostgreSQL does
+            if self.starts_identity_provider:
+                self.identity_provider.spawn()  # Node starts while PostgreSQL does
             self.misbehaving_providers = MisbehavingProviders(
                 self.workdir, f"{public.base_url}/auth/oidc/{{}}/callback"
             )
             if self.postgres:
                 self.postgres.start()
             migrate(self.database_url)
-            self.identity_provider.wait_ready()
+            if self.starts_identity_provider:
+                self.identity_provider.wait_ready()
             self._add_instances(self.instances)
         except BaseException:
             self.stop()

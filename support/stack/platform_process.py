@@ -19,7 +19,16 @@ from support.stack.config import (
     EMBEDDED_TICKET_SECONDS,
 )
 from support.stack.identity_providers import ProviderRegistration
-from support.stack.processes import START_TIMEOUT, Restart, StackError, spawn, stop_process, wait_until_ready
+from support.stack.platform_forks import PLATFORM_FORKS_ENV, ForkedPlatform
+from support.stack.processes import (
+    START_TIMEOUT,
+    Restart,
+    ServerProcess,
+    StackError,
+    spawn,
+    stop_process,
+    wait_until_ready,
+)
 
 # A client whose tokens expire in seconds, so expiry journeys stay fast with no clock backdoor:
 # access token 2 s, refresh token 4 s unused, session 10 s.
@@ -66,7 +75,7 @@ class PlatformProcess:
         self.listening.bind(("127.0.0.1", 0))
         self.listening.listen(128)
         self.base_url = f"http://127.0.0.1:{self.listening.getsockname()[1]}"
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: ServerProcess | None = None
         self.command: list[str] = []
         self.environment: dict[str, str] = {}
 
@@ -93,6 +102,11 @@ class PlatformProcess:
         self.spawn()
 
     def spawn(self) -> None:
+        forks = os.environ.get(PLATFORM_FORKS_ENV)
+        if forks:  # the kill matrix's server, which has imported the platform once (platform_forks.py)
+            arguments = self.command[3:]  # after `python -m reference_platform`
+            self.process = ForkedPlatform(forks, arguments, self.log, self.environment, self.listening.fileno())
+            return
         self.process = spawn(
             self.command, self.log, signal.SIGTERM, pass_fds=[self.listening.fileno()], env=self.environment
         )

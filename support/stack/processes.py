@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from subprocess import Popen
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
 
@@ -21,6 +21,21 @@ START_TIMEOUT = 30.0
 
 class StackError(Exception):
     pass
+
+
+class ServerProcess(Protocol):
+    """What the stack asks of a server it started: a spawned process, or an instance forked by a server."""
+
+    pid: int
+    returncode: int | Any
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def send_signal(self, sig: int) -> None: ...
+
+    def kill(self) -> None: ...
 
 
 def spawn(command: list[str], log_path: Path, on_parent_death: signal.Signals, **options: Any) -> Popen[bytes]:
@@ -40,7 +55,7 @@ def spawn(command: list[str], log_path: Path, on_parent_death: signal.Signals, *
         )
 
 
-def wait_until_ready(process: Popen[bytes] | None, log: Path, server: str, is_ready: Callable[[], bool]) -> None:
+def wait_until_ready(process: ServerProcess | None, log: Path, server: str, is_ready: Callable[[], bool]) -> None:
     """Poll until the server is ready; fail with its log if it exits or takes longer than START_TIMEOUT."""
     assert process is not None
     deadline = time.monotonic() + START_TIMEOUT
@@ -81,7 +96,7 @@ class Restart(NamedTuple):
     exited_at: datetime
 
 
-def stop_process(process: subprocess.Popen[bytes] | None, sig: signal.Signals, grace: float = 10.0) -> Restart:
+def stop_process(process: ServerProcess | None, sig: signal.Signals, grace: float = 10.0) -> Restart:
     signalled_at = datetime.now(UTC)
     if process is None or process.poll() is not None:
         return Restart(signalled_at, signalled_at)
