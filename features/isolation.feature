@@ -31,7 +31,7 @@ Feature: One customer cannot reach another's chats
     Given Alice has signed up and logged in
     And Mallory has signed up and logged in
     When Mallory opens a chat naming Alice's account as its owner
-    Then the chat is among Mallory's chats and not among Alice's
+    Then the chat is among Mallory's chats and not among Alice's, and Alice cannot read it
 
   @blocker @allure.label.story:Deleting
   Scenario: Another customer cannot delete a chat by its id

@@ -122,7 +122,7 @@ Feature: Each customer's use is limited by her plan, and a refusal says when to 
     Given Alice has signed up and logged in
     And the company has moved Alice to the <from> plan
     When the company moves Alice to the <to> plan
-    Then her next <request> counts against the <to> plan's <limit> limit, as the admin API gives it
+    Then her next <request> is counted under the <to> plan's <limit> limit as the admin API gives it, not the <from> plan's
 
     Examples:
       | from | to   | request               | limit   |

@@ -72,13 +72,15 @@ def step_open_chat_for_another(context: Context, person: str, owner: str) -> Non
     actor.last_response = context.run(context.cast.api.create_thread(actor.session.token, "Not hers", asking))
 
 
-@then("the chat is among {person:Person}'s chats and not among {owner:Person}'s")
-def step_chat_is_hers(context: Context, person: str, owner: str) -> None:
-    actor, victim = context.cast.actor(person), context.cast.actor(owner)
+@then("the chat is among {person:Person}'s chats and not among {owner:Person}'s, and {reader:Person} cannot read it")
+def step_chat_is_hers(context: Context, person: str, owner: str, reader: str) -> None:
+    actor, victim, api = context.cast.actor(person), context.cast.actor(owner), context.cast.api
     opened = actor.last_response
     assert opened is not None and opened.status == 201, f"Expected the chat to be opened; got {opened}"
+    thread_id = str(opened.body.get("id"))
     check.expect_filed_under(
-        str(opened.body.get("id")),
-        hers=context.run(context.cast.api.list_threads(actor.session.token)),
-        others=context.run(context.cast.api.list_threads(victim.session.token)),
+        thread_id,
+        hers=context.run(api.list_threads(actor.session.token)),
+        others=context.run(api.list_threads(victim.session.token)),
     )
+    check.expect_no_such_thread(context.run(api.list_messages(context.cast.actor(reader).session.token, thread_id)))

@@ -159,6 +159,7 @@ def admin_token(context: Context) -> str:
 def step_change_plan(context: Context, person: str, plan: str) -> None:
     actor = context.cast.actor(person)
     changed = context.run(context.cast.api.set_plan(admin_token(context), str(actor.user_id), plan))
+    actor.limits.plan_answer_before = actor.limits.plan_answer
     actor.limits.plan_answer = expect_status(changed, 200, f"the company moves {actor.name} to the {plan} plan")
 
 
@@ -190,7 +191,7 @@ def step_self_upgrade(context: Context, person: str, plan: str) -> None:
 # Ways into the admin API without its token: the bearer token she sends, the address she says she comes from.
 ADMIN_ATTEMPTS = {
     "with an empty admin token": ("", None),
-    "saying she comes from the operator's own network": (None, "10.0.0.7"),
+    "saying she comes from the operator's own network": (None, "127.0.0.1, 10.0.0.7"),
 }
 
 
@@ -263,14 +264,20 @@ def step_move_plan(context: Context, person: str, plan: str) -> None:
 COUNTED = {"new chat": "open_thread", "request for an export": "ask_for_export"}
 
 
-@then("{person:Person} next {request} counts against the {plan} plan's {kind} limit, as the admin API gives it")
-def step_counted_under_plan(context: Context, person: str, request: str, plan: str, kind: str) -> None:
+@then(
+    "{person:Person} next {request} is counted under the {plan} plan's {kind} limit as the admin API gives it,"
+    " not the {before} plan's"
+)
+def step_counted_under_plan(context: Context, person: str, request: str, plan: str, kind: str, before: str) -> None:
     assert request in COUNTED, f"No such request: {request!r}; known: {sorted(COUNTED)}"
     limits = context.cast.actor(person).limits
+    now, earlier = limits.plan_answer, limits.plan_answer_before
+    assert now is not None and earlier is not None, "her plan was not changed twice"
+    assert (now.body["plan"], earlier.body["plan"]) == (plan, before), f"her plans were {earlier} then {now}"
     response = context.run(getattr(limits, COUNTED[request])())
     assert response.status in (201, 202), f"Expected her {request} to be accepted; got {response.describe()}"
-    assert limits.plan_answer is not None and limits.plan_answer.body["plan"] == plan, "the plan was not changed"
-    check.expect_plan_limit(response, limits.plan_answer, kind)
+    check.expect_plan_limit(response, now, kind)
+    check.expect_first_of(response, kind, differs_from=earlier)
 
 
 @when("{person:Person}, from one address, tries to log in to accounts nobody has until the platform refuses")

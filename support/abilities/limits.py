@@ -17,6 +17,7 @@ class Limits:
         self.session = session
         self.writes: list[ApiResponse] = []  # her requests that count against a limit, in order
         self.plan_answer: ApiResponse | None = None  # what the admin API said when her plan changed
+        self.plan_answer_before: ApiResponse | None = None  # what it said the time before
         self.round_seconds = 0.0  # from sending the first write of a timed round to receiving the last answer
         self.write_round: Callable[[], None] = lambda: None
         self.address_tries: list[ApiResponse] = []  # her logins from one address, every round

@@ -85,6 +85,20 @@ def expect_plan_limit(response: ApiResponse, plan_answer: ApiResponse, kind: str
     )
 
 
+def expect_first_of(response: ApiResponse, kind: str, differs_from: ApiResponse) -> None:
+    """The answer names the `kind` limit and counts itself as the first request of it, and the admin API's figures
+    for that limit under the plan before were others (so the same figures cannot pass for both plans)."""
+    assert limit_name(response) == kind and remaining(response) == quota(response) - 1, (
+        f"Expected the answer to count against the {kind} limit, one used of {quota(response)}; it shows "
+        f"{response.headers.get('ratelimit')!r} under {response.headers.get('ratelimit-policy')!r}"
+    )
+    shown, before = (int(policy_fields(response)["quota"]), int(policy_fields(response)["window"])), differs_from
+    figures = before.body["limits"][kind]
+    assert shown != (figures["quota"], figures["window_seconds"]), (
+        f"Expected the {kind} limit to change with the plan; the {before.body['plan']} plan's was the same, {shown}"
+    )
+
+
 def reset_seconds(response: ApiResponse) -> int:
     """RateLimit's t: seconds until the limit is whole again."""
     return int(limit_fields(response)["reset"])

@@ -96,8 +96,9 @@ class PlatformApi:
         headers = {"Authorization": f"Bearer {token}".rstrip()} if token is not None else {}
         if request_id is not None:
             headers["X-Request-Id"] = request_id
-        if forwarded_for is not None:
-            headers["X-Forwarded-For"] = forwarded_for
+        if forwarded_for is not None:  # every way a proxy says where a request came from, all the same
+            first = forwarded_for.split(",")[0].strip()
+            headers |= {"X-Forwarded-For": forwarded_for, "X-Real-IP": first, "Forwarded": f"for={first}"}
         url = path if path.startswith(("http://", "https://")) else self.servers.next() + path
         request = self.http.build_request(method, url, headers=headers, json=json_body)
         return await send_recorded(self.http, self.evidence, request, PLATFORM_API)
