@@ -153,6 +153,8 @@ def admin_token(context: Context) -> str:
     return token
 
 
+@given("the company has moved {person:Person} to the {plan} plan")
+@when("the company moves {person:Person} to the {plan} plan")
 @when("the company moves {person:Person} back to the {plan} plan")
 @given("the company has upgraded {person:Person} to the {plan} plan")
 @when("the company upgrades {person:Person} to the {plan} plan")
@@ -252,12 +254,6 @@ def step_write_limit_as_anyone(context: Context, person: str, other: str) -> Non
         f"Expected {actor.name}'s write limit to be a new customer's, {usual.headers.get('ratelimit-policy')!r}, "
         f"whatever plan she asked for; it is {hers.headers.get('ratelimit-policy')!r}"
     )
-
-
-@given("the company has moved {person:Person} to the {plan} plan")
-@when("the company moves {person:Person} to the {plan} plan")
-def step_move_plan(context: Context, person: str, plan: str) -> None:
-    step_change_plan(context, person, plan)
 
 
 # What counts against each limit, as the journeys name it.

@@ -179,14 +179,11 @@ class Conformance:
                 f".responses.{status}: {problems_of(error)[:600]}"
             ) from None
 
-    def frame_mismatch(self, text: str) -> str | None:
-        """What is wrong with a frame the platform sent, as the document sees it; None if nothing is."""
+    def frame_mismatch(self, frame: dict[str, Any], text: str) -> str | None:
+        """What is wrong with a frame the platform sent (`frame`, read from `text`), as the document sees it; None
+        if nothing is."""
         self.frames += 1
-        try:
-            frame = json.loads(text)
-        except ValueError:
-            frame = text
-        kind = frame.get("type") if isinstance(frame, dict) else None
+        kind = frame.get("type")
         validator = frame_validators().get(kind) if isinstance(kind, str) else None
         document = ASYNCAPI.relative_to(CONTRACT.parents[1])
         if validator is None:
@@ -196,6 +193,3 @@ class Conformance:
             return None
         at = "/".join(str(part) for part in error.absolute_path) or "(frame)"
         return f"The platform's {kind} frame is not as {document} says of its payload: {at}: {error.message}"
-
-    def summary(self) -> str:
-        return f"answers={self.answers} frames={self.frames}"

@@ -107,12 +107,12 @@ class ChatConnection:
             async for raw in self.socket:
                 text = raw if isinstance(raw, str) else raw.decode(errors="replace")
                 self.evidence.record_frame(self.name, "<-", text)
-                mismatch = self.evidence.conformance.frame_mismatch(text)
                 try:
                     frame = json.loads(text)
                 except ValueError:
                     frame = {"type": "<not json>", "raw": text}
                 received = frame if isinstance(frame, dict) else {"type": "<not an object>", "raw": frame}
+                mismatch = self.evidence.conformance.frame_mismatch(received, text)
                 await self.frames.put(Arrival(time.monotonic(), received, mismatch))
         except ConnectionClosed:
             pass

@@ -12,8 +12,6 @@ from support.clients.http_client import PLATFORM_API, ApiResponse, PlatformApi
 from support.clients.provider_login import ProviderLogin
 from support.clients.urls import query
 
-PLATFORM = PLATFORM_API
-
 
 @dataclass
 class SignIn:
@@ -52,10 +50,10 @@ class ProviderSignIn:
         self.login = login
 
     def service(self, url: str) -> str:
-        return PLATFORM if url.startswith(self.base_url) else "identity provider"
+        return PLATFORM_API if url.startswith(self.base_url) else "identity provider"
 
     async def ask_to_start(self) -> ApiResponse:
-        return await self.browser.get(f"{self.base_url}/auth/oidc/{self.provider}/start", PLATFORM)
+        return await self.browser.get(f"{self.base_url}/auth/oidc/{self.provider}/start", PLATFORM_API)
 
     async def begin(self, sign_in: SignIn) -> None:
         """Ask the platform to start; it sends the browser to the provider with its authorization request."""
@@ -89,13 +87,13 @@ class ProviderSignIn:
         """Bring the provider's answer (or a tampered one) to the platform, and follow it to the app."""
         answer = callback_url or sign_in.callback_url
         self.browser.evidence.redactor.remember(query(answer).get("code"))
-        sign_in.callback = await self.browser.get(answer, PLATFORM)
+        sign_in.callback = await self.browser.get(answer, PLATFORM_API)
         location = sign_in.callback.headers.get("location")
         if sign_in.callback.status in (302, 303) and location:
             sign_in.landing_url = urljoin(self.base_url, location)
             self.browser.evidence.redactor.remember(sign_in.login_code)
             self.browser.locations.append(sign_in.landing_url)
-            await self.browser.get(sign_in.landing_url, PLATFORM)
+            await self.browser.get(sign_in.landing_url, PLATFORM_API)
         sign_in.locations = list(self.browser.locations)
 
     async def exchange(self, sign_in: SignIn) -> ApiResponse:
