@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from support.stack.processes import spawn
+
 PLATFORM_FORKS_ENV = "CHAT_ACCEPTANCE_PLATFORM_FORKS"
 REAP_SECONDS = 0.05
 
@@ -87,7 +89,8 @@ class ForkedPlatform:
 def start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     """A fork server for this machine's runs, and the path of its socket, once it listens."""
     path = str(workdir / "platform-forks.sock")
-    server = subprocess.Popen([sys.executable, "-m", "support.stack.platform_forks", path], stdin=subprocess.DEVNULL)
+    command = [sys.executable, "-m", "support.stack.platform_forks", path]
+    server = spawn(command, workdir / "platform-forks.log", signal.SIGTERM)  # gone with the process that asked
     deadline = time.monotonic() + 30
     while not os.path.exists(path):
         if server.poll() is not None or time.monotonic() > deadline:
